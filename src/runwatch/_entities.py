@@ -1,0 +1,189 @@
+"""Plain, frozen records that the store hands to the API layer.
+
+They are independent of database rows and wire formats: a store builds them,
+the `Run`/`Experiment` objects and the views read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class RunStatus:
+    """The statuses a run moves through (Azure ML's names)."""
+
+    NOT_STARTED = "NotStarted"
+    QUEUED = "Queued"
+    PREPARING = "Preparing"
+    RUNNING = "Running"
+    FINALIZING = "Finalizing"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    CANCELED = "Canceled"
+    NOT_RESPONDING = "NotResponding"
+
+    ALL = frozenset(
+        {
+            NOT_STARTED,
+            QUEUED,
+            PREPARING,
+            RUNNING,
+            FINALIZING,
+            COMPLETED,
+            FAILED,
+            CANCELED,
+            NOT_RESPONDING,
+        }
+    )
+    FINAL = frozenset({COMPLETED, FAILED, CANCELED})
+
+    @classmethod
+    def is_final(cls, status: str) -> bool:
+        return status in cls.FINAL
+
+
+class MetricKind:
+    """How a metric was logged; decides how `get_metrics` returns it."""
+
+    SCALAR = "scalar"  # run.log: one value, or a series when repeated
+    LIST = "list"  # run.log_list
+    ROW = "row"  # run.log_row: one row per call
+    TABLE = "table"  # run.log_table: a dict of columns per call
+    IMAGE = "image"  # run.log_image
+
+    API = {
+        SCALAR: "log",
+        LIST: "log_list",
+        ROW: "log_row",
+        TABLE: "log_table",
+        IMAGE: "log_image",
+    }
+
+
+@dataclass(frozen=True)
+class ExperimentInfo:
+    id: int
+    name: str
+    created_time: float
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: str
+    experiment: str
+    number: int
+    parent_id: str | None
+    root_id: str
+    run_type: str
+    display_name: str | None
+    status: str
+    created_time: float
+    start_time: float | None
+    end_time: float | None
+    heartbeat_time: float | None
+    error: Mapping[str, Any] | None
+    tags: Mapping[str, str]
+    properties: Mapping[str, Any]
+    seq: int
+
+    @property
+    def is_final(self) -> bool:
+        return RunStatus.is_final(self.status)
+
+    def duration(self, now: float) -> float | None:
+        """Seconds from start to end, or to `now` while the run is not final."""
+        if self.start_time is None:
+            return None
+        end = self.end_time if self.end_time is not None else now
+        return max(0.0, end - self.start_time)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    run_id: str
+    name: str
+    kind: str
+    value_class: str | None
+    description: str
+    count: int
+    last_value: Any
+    last_step: int | None
+    seq: int
+
+
+@dataclass(frozen=True)
+class MetricPoints:
+    """Points of one metric in order: `values[i]` was logged at `steps[i]`, `times[i]`."""
+
+    first_index: int
+    steps: list[int]
+    values: list[Any]
+    times: list[float]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+@dataclass(frozen=True)
+class MetricBatch:
+    """Points buffered by a `Run` for one metric, written to the store in one go."""
+
+    name: str
+    kind: str
+    value_class: str | None
+    description: str
+    steps: list[int]
+    values: list[Any]
+    times: list[float]
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    run_id: str
+    name: str
+    size: int
+    created_time: float
+    seq: int
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A run with the latest value of some of its metrics (for listings)."""
+
+    info: RunInfo
+    metrics: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def status(self) -> str:
+        return self.info.status
+
+    @property
+    def number(self) -> int:
+        return self.info.number
+
+
+@dataclass(frozen=True)
+class RunChanges:
+    """What changed in a run (and its direct children) after a cursor.
+
+    `cursor` is the value to pass next time. Metric points come with the index
+    of their first point, so a reader that already has some of them (after the
+    store compacted small chunks) can drop what it has.
+    """
+
+    cursor: int
+    run: RunInfo | None
+    metrics: Mapping[str, MetricInfo] = field(default_factory=dict)
+    points: Mapping[str, list[MetricPoints]] = field(default_factory=dict)
+    files: list[FileInfo] = field(default_factory=list)
+    children: list[RunInfo] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return self.run is None and not self.children

@@ -1,0 +1,172 @@
+"""Experiments: named groups of runs in a workspace."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import _html
+from ._entities import RunInfo, RunStatus, RunSummary
+from ._values import short_repr
+from ._workspace import Workspace
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from ._run import Run
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
+INTERACTIVE = "interactive"
+
+
+def check_experiment_name(name: object) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValidationError(
+            f"experiment name {short_repr(name)} is not valid; expected 1-255 letters, digits, "
+            "'_', '-' or '.', starting with a letter or digit"
+        )
+    return name
+
+
+class Experiment:
+    """A named group of runs; created in the workspace on first use.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> ws = Workspace("demo", store=f"sqlite:///{folder}/runwatch.db")
+    >>> exp = Experiment(ws, "mnist")
+    >>> with exp.start_logging() as run:
+    ...     run.log("accuracy", 0.9)
+    >>> [r.get_status() for r in exp.get_runs()]
+    ['Completed']
+    """
+
+    def __init__(self, workspace: Workspace, name: str) -> None:
+        if not isinstance(workspace, Workspace):
+            raise ValidationError(
+                f"workspace {short_repr(workspace)} is a {type(workspace).__name__}; "
+                "expected a runwatch.Workspace"
+            )
+        self.workspace = workspace
+        self.name = check_experiment_name(name)
+        self.id = workspace.store.get_or_create_experiment(self.name).id
+
+    @classmethod
+    def list(cls, workspace: Workspace) -> list[Experiment]:
+        return list(workspace.experiments.values())
+
+    def start_logging(
+        self,
+        *args: Any,
+        snapshot_directory: str | os.PathLike[str] | None = None,
+        outputs: str | os.PathLike[str] | None = None,
+        display_name: str | None = None,
+        **kwargs: Any,
+    ) -> Run:
+        """Start an interactive run (status Running) that this process owns.
+
+        `outputs` (default `./outputs`) is uploaded into the run's files when
+        it ends. `snapshot_directory` is recorded as a property. Use it as a
+        context manager to complete the run, or fail it on an exception.
+        """
+        from ._run import Run
+
+        if args or kwargs:
+            unknown = [short_repr(a) for a in args] + sorted(kwargs)
+            raise ValidationError(
+                f"start_logging() got unexpected arguments {unknown}; expected "
+                "snapshot_directory=, outputs= or display_name="
+            )
+        properties = {}
+        if snapshot_directory is not None:
+            properties["snapshotDirectory"] = str(Path(snapshot_directory).resolve())
+        return Run._start(
+            self, run_type=INTERACTIVE, display_name=display_name, outputs=outputs,
+            properties=properties,
+        )
+
+    def get_runs(
+        self,
+        type: str | None = None,  # noqa: A002 - the Azure ML SDK's keyword
+        tags: str | Sequence[str] | Mapping[str, Any] | None = None,
+        properties: Mapping[str, Any] | None = None,
+        include_children: bool = False,
+    ) -> Iterator[Run]:
+        """Runs of this experiment, newest first, filtered by type, tags and properties.
+
+        `tags` may be a key (the run has it), a list of keys (it has all of
+        them) or a dict (each key has that value; None matches any value).
+        """
+        from ._run import Run
+
+        wanted_tags = _tag_filter(tags)
+        for info in self.workspace.store.list_runs(self.name, include_children=include_children):
+            if type is not None and info.run_type != type:
+                continue
+            if not _matches(info.tags, wanted_tags) or not _matches(
+                info.properties, properties or {}
+            ):
+                continue
+            yield Run._from_info(self, info)
+
+    def get_run_summaries(
+        self, metrics: Sequence[str] | None = None, *, include_children: bool = False
+    ) -> list[RunSummary]:
+        """Every run, newest first, with the latest value of `metrics` (all if None),
+        read in one query."""
+        return self.workspace.store.list_run_summaries(
+            self.name, list(metrics) if metrics is not None else None,
+            include_children=include_children,
+        )
+
+    def _repr_html_(self) -> str:
+        runs = self.workspace.store.list_runs(self.name)
+        counts: dict[str, int] = {}
+        for info in runs:
+            counts[info.status] = counts.get(info.status, 0) + 1
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no runs"
+        return _html.experiment_table(self.name, self.workspace.name, summary, runs[:10])
+
+    def __repr__(self) -> str:
+        return f"Experiment(name={self.name!r}, workspace={self.workspace.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Experiment)
+            and other.name == self.name
+            and other.workspace == self.workspace
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.workspace.store_url))
+
+
+def _tag_filter(tags: str | Sequence[str] | Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if tags is None:
+        return {}
+    if isinstance(tags, str):
+        return {tags: None}
+    if isinstance(tags, Mapping):
+        return tags
+    if isinstance(tags, Sequence):
+        return dict.fromkeys(tags)
+    raise ValidationError(
+        f"tags filter {short_repr(tags)} is a {type(tags).__name__}; expected a key, "
+        "a list of keys or a dict"
+    )
+
+
+def _matches(values: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    for key, value in wanted.items():
+        if key not in values:
+            return False
+        if value is not None and values[key] != value and str(values[key]) != str(value):
+            return False
+    return True
+
+
+def active_first(runs: list[RunInfo]) -> list[RunInfo]:
+    """Runs that are not final first (for listings), keeping their order otherwise."""
+    return sorted(runs, key=lambda info: RunStatus.is_final(info.status))

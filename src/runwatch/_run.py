@@ -1,0 +1,465 @@
+"""Runs: identity, lifecycle, tags, properties, children and details.
+
+Logging lives in `_metrics.MetricsMixin`, files in `_files.FilesMixin`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from . import _html, _values
+from ._entities import RunInfo, RunStatus
+from ._experiment import Experiment
+from ._files import OUTPUTS, FilesMixin
+from ._metrics import MetricsMixin, not_running_message
+from ._values import short_repr
+from ._workspace import Workspace
+from ._writer import format_error, writer
+from .errors import RunNotFoundError, RunStateError, ValidationError
+
+CHILD = "child"
+LOG_PREFIX = "logs/"
+
+
+class Run(MetricsMixin, FilesMixin):
+    """One run of an experiment: what it logged, its files, its status and children.
+
+    `Run(experiment, run_id)` re-opens an existing run from any process.
+    """
+
+    def __init__(
+        self,
+        experiment: Experiment,
+        run_id: str,
+        *,
+        _info: RunInfo | None = None,
+        _fresh: bool = False,
+        _outputs: Path | None = None,
+    ) -> None:
+        if not isinstance(experiment, Experiment):
+            raise ValidationError(
+                f"experiment {short_repr(experiment)} is a {type(experiment).__name__}; "
+                "expected a runwatch.Experiment"
+            )
+        if not isinstance(run_id, str) or not run_id:
+            raise ValidationError(f"run id {short_repr(run_id)} must be a non-empty str")
+        info = _info if _info is not None else experiment.workspace.store.get_run(run_id)
+        if info.experiment != experiment.name:
+            raise RunNotFoundError(
+                f"run {run_id!r} is not in experiment {experiment.name!r} "
+                f"(it is in {info.experiment!r})"
+            )
+        self.experiment = experiment
+        self._ws = experiment.workspace
+        self._info = info
+        self._status = info.status
+        self._finished = info.is_final
+        self._buffer = None
+        self._fresh = _fresh
+        self._outputs = _outputs
+
+    # --- construction ---------------------------------------------------------------
+    @classmethod
+    def _from_info(cls, experiment: Experiment, info: RunInfo) -> Run:
+        return cls(experiment, info.id, _info=info)
+
+    @classmethod
+    def _start(
+        cls,
+        experiment: Experiment,
+        *,
+        run_type: str,
+        parent: Run | None = None,
+        display_name: str | None = None,
+        outputs: str | os.PathLike[str] | None = None,
+        properties: Mapping[str, Any] | None = None,
+        count: int = 1,
+        status: str = RunStatus.RUNNING,
+    ) -> Run:
+        """Create runs that this process owns (and ends at exit if left open)."""
+        return cls._create(
+            experiment, run_type=run_type, parent=parent, display_name=display_name,
+            outputs=outputs, properties=properties, count=count, status=status,
+        )[0]
+
+    @classmethod
+    def _create(
+        cls,
+        experiment: Experiment,
+        *,
+        run_type: str,
+        parent: Run | None = None,
+        display_name: str | None = None,
+        outputs: str | os.PathLike[str] | None = None,
+        properties: Mapping[str, Any] | None = None,
+        count: int = 1,
+        status: str = RunStatus.RUNNING,
+    ) -> list[Run]:
+        if display_name is not None and not isinstance(display_name, str):
+            raise ValidationError(f"display name {short_repr(display_name)} must be a str")
+        infos = experiment.workspace.store.create_runs(
+            experiment.name,
+            count=count,
+            parent_id=parent.id if parent is not None else None,
+            run_type=run_type,
+            status=status,
+            display_name=display_name,
+            properties=properties,
+        )
+        folder = Path(outputs if outputs is not None else OUTPUTS).resolve()
+        runs = [cls(experiment, info.id, _info=info, _fresh=True, _outputs=folder) for info in infos]
+        for run in runs:
+            writer().own(run.id, None, run._end_at_exit)
+        return runs
+
+    @classmethod
+    def get(cls, workspace: Workspace, run_id: str) -> Run:
+        """Re-open the run `run_id` of `workspace`."""
+        info = workspace.store.get_run(run_id)
+        return cls(Experiment(workspace, info.experiment), run_id, _info=info)
+
+    @classmethod
+    def get_context(cls, allow_offline: bool = True, **kwargs: Any) -> Run:
+        """The submitted run inside a submitted script; elsewhere a real local run.
+
+        Outside a submitted script the run is stored in the workspace found by
+        `Workspace.from_config()`, in an experiment named after the script or
+        notebook, and ends when the process exits.
+        """
+        from ._context import context_run
+
+        return context_run(allow_offline)
+
+    # --- identity ----------------------------------------------------------------------
+    @property
+    def id(self) -> str:  # type: ignore[override]
+        return self._info.id
+
+    @property
+    def number(self) -> int:
+        return self._info.number
+
+    @property
+    def type(self) -> str:
+        return self._info.run_type
+
+    @property
+    def display_name(self) -> str | None:
+        return self._info.display_name
+
+    @display_name.setter
+    def display_name(self, name: str | None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise ValidationError(f"display name {short_repr(name)} must be a str or None")
+        self._info = self._ws.store.set_display_name(self.id, name)
+
+    name = display_name
+
+    @property
+    def status(self) -> str:
+        return self.get_status()
+
+    @property
+    def parent(self) -> Run | None:
+        if self._info.parent_id is None:
+            return None
+        return Run(self.experiment, self._info.parent_id)
+
+    @property
+    def workspace(self) -> Workspace:
+        return self._ws
+
+    @property
+    def info(self) -> RunInfo:
+        """The run as last read from the store."""
+        return self._info
+
+    def _refresh(self) -> RunInfo:
+        self._info = self._ws.store.get_run(self.id)
+        self._status = self._info.status
+        self._finished = self._info.is_final
+        return self._info
+
+    # --- status ----------------------------------------------------------------------------
+    def get_status(self) -> str:
+        """The current status, read from the store."""
+        return self._refresh().status
+
+    def _check_can_log(self, name: object) -> None:
+        """Called by logging calls when the run is not plainly Running."""
+        if self._finished:
+            raise not_running_message(self.id, self._status, name)
+        if self._status in (RunStatus.NOT_STARTED, RunStatus.QUEUED, RunStatus.PREPARING):
+            self.start()
+
+    def start(self) -> None:
+        """Mark a NotStarted/Queued/Preparing run as Running."""
+        self._set_status(RunStatus.RUNNING)
+
+    def flush(self) -> None:
+        """Write everything logged so far durably to the store."""
+        if self._buffer is not None:
+            self._buffer.flush()
+
+    def complete(self, _set_status: bool = True) -> None:
+        """Collect outputs, flush, and mark the run Completed."""
+        self._finish(RunStatus.COMPLETED, None)
+
+    def fail(
+        self,
+        error_details: str | BaseException | Mapping[str, Any] | None = None,
+        error_code: str | None = None,
+        _set_status: bool = True,
+    ) -> None:
+        """Flush and mark the run Failed, recording `error_details` as its error."""
+        self._finish(RunStatus.FAILED, _error(error_details, error_code))
+
+    def cancel(self) -> None:
+        """Mark the run and its unfinished children Canceled (a finished run is left as is)."""
+        current = self.get_status()
+        if RunStatus.is_final(current):
+            print(f"runwatch: run {self.id} is already {current}; nothing to cancel", file=sys.stderr)
+            return
+        for child in self.get_children():
+            if not child._finished:
+                child.cancel()
+        self._finish(RunStatus.CANCELED, None)
+
+    def _finish(self, status: str, error: Mapping[str, Any] | None) -> None:
+        current = self.get_status()
+        if RunStatus.is_final(current):
+            if current == status:
+                return
+            raise RunStateError(f"run {self.id!r} is already {current}; it cannot become {status}")
+        try:
+            self._collect_outputs()
+        finally:
+            self.flush()
+            self._set_status(status, error)
+        self._release()
+
+    def _set_status(self, status: str, error: Mapping[str, Any] | None = None) -> None:
+        self._info = self._ws.store.set_status(self.id, status, error=error)
+        self._status = self._info.status
+        self._finished = self._info.is_final
+
+    def _release(self) -> None:
+        writer().disown(self.id)
+        if self._buffer is not None:
+            writer().remove(self._buffer)
+
+    def _end_at_exit(self, uncaught: BaseException | None) -> None:
+        if self._finished:
+            return
+        if uncaught is not None:
+            self._finish(RunStatus.FAILED, format_error(uncaught))
+        else:
+            self._finish(RunStatus.COMPLETED, None)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.get_status() in RunStatus.FINAL:
+            return
+        if error is None:
+            self.complete()
+        else:
+            self.fail(error)
+
+    # --- tags and properties ---------------------------------------------------------
+    def tag(self, key: str, value: Any = None) -> None:
+        """Set a tag; a tag may have no value (stored as "")."""
+        self.set_tags({key: value})
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        if not isinstance(tags, Mapping):
+            raise ValidationError(f"set_tags expects a dict of tags, got {short_repr(tags)}")
+        checked = {
+            _values.check_name(key, "tag name"): _values.tag_value(key, value)
+            for key, value in tags.items()
+        }
+        self._info = self._ws.store.update_tags(self.id, checked)
+
+    def get_tags(self) -> dict[str, str]:
+        return dict(self._refresh().tags)
+
+    def remove_tags(self, tags: str | Iterable[str]) -> None:
+        keys = [tags] if isinstance(tags, str) else list(tags)
+        for key in keys:
+            _values.check_name(key, "tag name")
+        self._info = self._ws.store.update_tags(self.id, {}, keys)
+
+    def add_properties(self, properties: Mapping[str, Any]) -> None:
+        """Add properties; they are immutable, so changing an existing one raises."""
+        if not isinstance(properties, Mapping):
+            raise ValidationError(
+                f"add_properties expects a dict, got {short_repr(properties)}"
+            )
+        checked = {
+            _values.check_name(key, "property name"): _values.property_value(key, value)
+            for key, value in properties.items()
+        }
+        self._info = self._ws.store.add_properties(self.id, checked)
+
+    def get_properties(self) -> dict[str, Any]:
+        return dict(self._refresh().properties)
+
+    # --- children --------------------------------------------------------------------
+    def child_run(
+        self, name: str | None = None, run_id: str | None = None, outputs: str | None = None
+    ) -> Run:
+        """Start a child run (Running), owned by this process."""
+        if run_id is not None:
+            raise ValidationError(
+                f"child_run(run_id={run_id!r}): runwatch names child runs itself "
+                f"('{self.id}_<n>'); pass name= for a display name"
+            )
+        return Run._start(
+            self.experiment, run_type=CHILD, parent=self, display_name=name, outputs=outputs
+        )
+
+    def create_children(
+        self, count: int | None = None, tag_key: str | None = None, tag_values: Iterable[Any] | None = None
+    ) -> list[Run]:
+        """Create `count` children (NotStarted; they start when they log), in one go.
+
+        With `tag_key` and `tag_values`, one child per value, tagged with it.
+        """
+        values = list(tag_values) if tag_values is not None else None
+        if values is not None:
+            if tag_key is None:
+                raise ValidationError("create_children: tag_values needs a tag_key")
+            count = len(values) if count is None else count
+            if count != len(values):
+                raise ValidationError(
+                    f"create_children: count={count} but {len(values)} tag_values; "
+                    "expected one value per child"
+                )
+        if type(count) is not int or count < 1:
+            raise ValidationError(f"create_children: count {short_repr(count)} must be an int >= 1")
+        children = Run._create(
+            self.experiment, run_type=CHILD, parent=self, count=count,
+            status=RunStatus.NOT_STARTED,
+        )
+        if values is not None and tag_key is not None:
+            for child, value in zip(children, values):
+                child.tag(tag_key, value)
+        return children
+
+    def get_children(
+        self,
+        recursive: bool = False,
+        tags: Mapping[str, Any] | str | None = None,
+        properties: Mapping[str, Any] | None = None,
+        type: str | None = None,  # noqa: A002 - the Azure ML SDK's keyword
+        status: str | None = None,
+    ) -> Iterator[Run]:
+        """Children in creation order; with `recursive`, grandchildren follow each child."""
+        from ._experiment import _matches, _tag_filter
+
+        wanted_tags = _tag_filter(tags)
+        for info in self._ws.store.get_children(self.id):
+            child = Run._from_info(self.experiment, info)
+            if (
+                (type is None or info.run_type == type)
+                and (status is None or info.status == status)
+                and _matches(info.tags, wanted_tags)
+                and _matches(info.properties, properties or {})
+            ):
+                yield child
+            if recursive:
+                yield from child.get_children(True, tags, properties, type, status)
+
+    # --- details ---------------------------------------------------------------------
+    def get_details(self) -> dict[str, Any]:
+        """Status, times, properties, tags, log files and error, Azure-style."""
+        info = self._refresh()
+        details: dict[str, Any] = {
+            "runId": info.id,
+            "runNumber": info.number,
+            "experimentName": info.experiment,
+            "displayName": info.display_name,
+            "type": info.run_type,
+            "target": "local",
+            "status": info.status,
+            "parentRunId": info.parent_id,
+            "createdTimeUtc": _iso(info.created_time),
+            "startTimeUtc": _iso(info.start_time),
+            "endTimeUtc": _iso(info.end_time),
+            "durationSeconds": info.duration(time.time()),
+            "properties": dict(info.properties),
+            "tags": dict(info.tags),
+            "inputDatasets": [],
+            "outputDatasets": [],
+            "logFiles": {
+                name: self._file_uri(name)
+                for name in self.get_file_names()
+                if name.startswith(LOG_PREFIX)
+            },
+        }
+        if info.error is not None:
+            details["error"] = {"error": dict(info.error)}
+        return details
+
+    def get_details_with_logs(self) -> dict[str, Any]:
+        """`get_details()` with the text of each log file in `logFiles`."""
+        details = self.get_details()
+        details["logFiles"] = {
+            name: self._ws.artifacts.read_range(self.id, "files", name, 0, None).decode(
+                "utf-8", errors="replace"
+            )
+            for name in details["logFiles"]
+        }
+        return details
+
+    def _file_uri(self, name: str) -> str:
+        return f"runwatch://{self.id}/{name}"
+
+    def _repr_html_(self) -> str:
+        return _html.run_table(self._refresh())
+
+    def __repr__(self) -> str:
+        return (
+            f"Run(experiment={self.experiment.name!r}, id={self.id!r}, "
+            f"number={self.number}, status={self._status!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Run) and other.id == self.id and other._ws == self._ws
+
+    def __hash__(self) -> int:
+        return hash((self.id, self._ws.store_url))
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch % 1 * 1000):03d}Z"
+
+
+def _error(details: str | BaseException | Mapping[str, Any] | None, code: str | None) -> dict[str, Any]:
+    if isinstance(details, BaseException):
+        error = format_error(details)
+    elif isinstance(details, Mapping):
+        error = {str(k): v for k, v in details.items()}
+        error.setdefault("message", str(details))
+    elif details is None:
+        error = {"message": "the run was marked as failed"}
+    else:
+        error = {"message": str(details)}
+    error.setdefault("code", "UserError")
+    if code is not None:
+        error["code"] = code
+    return error

@@ -1,0 +1,51 @@
+"""Settings from the environment, read each time they are used (never at import)."""
+
+from __future__ import annotations
+
+import os
+
+#: How often the background writer flushes buffered metrics, in seconds.
+FLUSH_INTERVAL_ENV = "RUNWATCH_FLUSH_INTERVAL"
+#: How long a writer waits for the store's write lock before giving up, in seconds.
+BUSY_TIMEOUT_ENV = "RUNWATCH_BUSY_TIMEOUT"
+#: Set in a submitted script's environment: the id of the run it belongs to.
+RUN_ID_ENV = "RUNWATCH_RUN_ID"
+#: Set in a submitted script's environment: the workspace config file of that run.
+CONFIG_ENV = "RUNWATCH_CONFIG"
+#: Silences the line that says which workspace was chosen when no config was found.
+QUIET_ENV = "RUNWATCH_QUIET"
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name}={raw!r} is not a number") from None
+    if value <= 0:
+        raise ValueError(f"environment variable {name}={raw!r} must be greater than 0")
+    return value
+
+
+def flush_interval() -> float:
+    """Seconds between background flushes; at most 1 s unless set otherwise."""
+    return _float(FLUSH_INTERVAL_ENV, 0.5)
+
+
+def busy_timeout() -> float:
+    """Seconds a write waits for another process's write lock."""
+    return _float(BUSY_TIMEOUT_ENV, 60.0)
+
+
+def context_run_id() -> str | None:
+    return os.environ.get(RUN_ID_ENV) or None
+
+
+def context_config() -> str | None:
+    return os.environ.get(CONFIG_ENV) or None
+
+
+def quiet() -> bool:
+    return os.environ.get(QUIET_ENV, "") not in ("", "0", "false", "False")

@@ -1,0 +1,187 @@
+"""Validation of names and metric values, shared by every logging call.
+
+Each check raises `ValidationError` with the offending value and what was
+expected, before anything is buffered, so a rejected call changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import ValidationError
+
+MAX_NAME_LENGTH = 255
+
+# Value classes of a metric series: ints and floats mix freely, the others do not.
+NUMBER = "number"
+BOOL = "bool"
+STR = "str"
+
+_CLASS_OF_TYPE: dict[type, str] = {int: NUMBER, float: NUMBER, bool: BOOL, str: STR}
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_name(name: object, what: str = "metric name") -> str:
+    """A metric, tag or column name: a non-empty string of at most 255 characters."""
+    if not isinstance(name, str):
+        raise ValidationError(
+            f"{what} must be a str, got {type(name).__name__} {short_repr(name)}"
+        )
+    if not name or not name.strip():
+        raise ValidationError(f"{what} must be a non-empty string, got {name!r}")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(
+            f"{what} {short_repr(name)} is {len(name)} characters long; "
+            f"the limit is {MAX_NAME_LENGTH}"
+        )
+    if "\x00" in name:
+        raise ValidationError(f"{what} {short_repr(name)} contains a NUL character")
+    return name
+
+
+def _from_numpy(value: Any) -> Any:
+    """A numpy scalar as the matching Python scalar, without importing numpy."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(
+        value, "ndim", None
+    ) == 0:
+        return value.item()
+    return value
+
+
+def scalar(value: Any, where: str) -> tuple[Any, str | None]:
+    """Check one metric value; return it as a Python scalar and its value class.
+
+    `where` describes the call for the error message, e.g. "run.log('loss', ...)".
+    """
+    cls = _CLASS_OF_TYPE.get(type(value))
+    if cls is not None:
+        return value, cls
+    if value is None:
+        return None, None
+    converted = _from_numpy(value)
+    if converted is not value:
+        if isinstance(converted, bytes):
+            raise ValidationError(f"{where}: value {short_repr(value)} is bytes; expected a str")
+        return scalar(converted, where)
+    for base, cls in ((bool, BOOL), (int, NUMBER), (float, NUMBER), (str, STR)):
+        if isinstance(value, base):
+            return base(value), cls
+    hint = ""
+    if isinstance(value, Mapping):
+        hint = "; to log a row use run.log_row(name, **columns), a table run.log_table(name, {...})"
+    elif isinstance(value, (list, tuple, set, frozenset)) or hasattr(value, "__iter__"):
+        hint = "; to log a list use run.log_list(name, values)"
+    raise ValidationError(
+        f"{where}: value {short_repr(value)} of type {type(value).__name__} is not a scalar; "
+        f"expected int, float, bool, str or None{hint}"
+    )
+
+
+def merge_class(current: str | None, new: str | None, where: str, value: Any) -> str | None:
+    """The value class of a series after adding a value of class `new`."""
+    if new is None or new == current:
+        return current
+    if current is None:
+        return new
+    raise ValidationError(
+        f"{where}: value {short_repr(value)} is a {new}, but this metric is a series of "
+        f"{current} values; log it under another name"
+    )
+
+
+def scalar_list(values: Iterable[Any], where: str, current: str | None) -> tuple[list[Any], str | None]:
+    """Check every element of a list metric; return the list and the resulting class."""
+    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
+        raise ValidationError(
+            f"{where}: value {short_repr(values)} of type {type(values).__name__} is not a "
+            "list; expected a list, tuple or other iterable of scalars"
+        )
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    if not isinstance(items, list):
+        items = [items]
+    if all(type(v) is float for v in items):
+        return items, merge_class(current, NUMBER if items else None, where, None)
+    out = []
+    cls = current
+    for position, item in enumerate(items):
+        converted, item_cls = scalar(item, f"{where} element {position}")
+        cls = merge_class(cls, item_cls, f"{where} element {position}", converted)
+        out.append(converted)
+    return out, cls
+
+
+def row(columns: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Check the cells of one `log_row` call."""
+    if not columns:
+        raise ValidationError(f"{where}: no columns given; expected at least one column=value")
+    out = {}
+    for key, cell in columns.items():
+        check_name(key, "column name")
+        out[key] = scalar(cell, f"{where} column {key!r}")[0]
+    return out
+
+
+def table(value: Any, where: str) -> dict[str, list[Any]]:
+    """Check the columns of one `log_table` call: a dict of equal-length lists."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            f"{where}: value {short_repr(value)} of type {type(value).__name__} is not a dict; "
+            "expected a dict of equal-length column lists, e.g. {'x': [1, 2], 'y': [3, 4]}"
+        )
+    if not value:
+        raise ValidationError(f"{where}: the dict has no columns; expected at least one")
+    out: dict[str, list[Any]] = {}
+    lengths: dict[str, int] = {}
+    for key, column in value.items():
+        check_name(key, "column name")
+        if hasattr(column, "tolist") and not isinstance(column, (str, bytes)):
+            column = column.tolist()
+        if not isinstance(column, (list, tuple)):
+            raise ValidationError(
+                f"{where}: column {key!r} is {short_repr(column)} of type "
+                f"{type(column).__name__}; expected a list of scalars"
+            )
+        out[key] = [scalar(cell, f"{where} column {key!r} row {i}")[0] for i, cell in enumerate(column)]
+        lengths[key] = len(column)
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{k!r}: {n}" for k, n in lengths.items())
+        raise ValidationError(
+            f"{where}: columns have different lengths ({described}); expected equal lengths"
+        )
+    return out
+
+
+def step(value: Any, where: str) -> int:
+    if type(value) is int:
+        return value
+    converted = _from_numpy(value)
+    if isinstance(converted, int) and not isinstance(converted, bool):
+        return int(converted)
+    raise ValidationError(
+        f"{where}: step {short_repr(value)} of type {type(value).__name__} is not an int; "
+        "expected a whole number (or None for the next index)"
+    )
+
+
+def tag_value(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    converted = _from_numpy(value)
+    if isinstance(converted, (bool, int, float)):
+        return str(converted)
+    raise ValidationError(
+        f"tag {key!r}: value {short_repr(value)} of type {type(value).__name__} is not a "
+        "string; expected a str (or a number, stored as its text)"
+    )
+
+
+def property_value(key: str, value: Any) -> Any:
+    converted, _ = scalar(value, f"property {key!r}")
+    return converted

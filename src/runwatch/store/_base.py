@@ -1,0 +1,137 @@
+"""The interface every run store implements (SQLite now, PostgreSQL next).
+
+The API layer (`Run`, `Experiment`, the views) talks only to this interface,
+so nothing backend-specific leaks above it. Every method is one transaction.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .._entities import (
+    ExperimentInfo,
+    FileInfo,
+    MetricBatch,
+    MetricInfo,
+    MetricPoints,
+    RunChanges,
+    RunInfo,
+    RunSummary,
+)
+
+
+class RunStore(ABC):
+    """Runs, their metrics and their file index, for one workspace."""
+
+    url: str
+
+    # experiments -----------------------------------------------------------
+    @abstractmethod
+    def get_or_create_experiment(self, name: str) -> ExperimentInfo: ...
+
+    @abstractmethod
+    def get_experiment(self, name: str) -> ExperimentInfo | None: ...
+
+    @abstractmethod
+    def list_experiments(self) -> list[ExperimentInfo]: ...
+
+    # runs --------------------------------------------------------------------
+    @abstractmethod
+    def create_runs(
+        self,
+        experiment: str,
+        *,
+        count: int = 1,
+        parent_id: str | None = None,
+        run_type: str,
+        status: str,
+        display_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        properties: Mapping[str, Any] | None = None,
+    ) -> list[RunInfo]:
+        """Create `count` runs, numbered in order within the experiment."""
+
+    @abstractmethod
+    def get_run(self, run_id: str) -> RunInfo:
+        """The run; `RunNotFoundError` if there is none with this id."""
+
+    @abstractmethod
+    def list_runs(self, experiment: str, *, include_children: bool = False) -> list[RunInfo]:
+        """Runs of an experiment, newest first."""
+
+    @abstractmethod
+    def get_children(self, run_id: str) -> list[RunInfo]:
+        """Direct children in the order they were created."""
+
+    @abstractmethod
+    def set_status(
+        self, run_id: str, status: str, *, error: Mapping[str, Any] | None = None
+    ) -> RunInfo:
+        """Move the run to `status`; `RunStateError` if it is already final (and different)."""
+
+    @abstractmethod
+    def heartbeat(self, run_ids: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    def update_tags(
+        self, run_id: str, set_tags: Mapping[str, str], remove: Iterable[str] = ()
+    ) -> RunInfo: ...
+
+    @abstractmethod
+    def add_properties(self, run_id: str, properties: Mapping[str, Any]) -> RunInfo:
+        """Add properties; `ValidationError` if a key exists with another value."""
+
+    @abstractmethod
+    def set_display_name(self, run_id: str, name: str | None) -> RunInfo: ...
+
+    # metrics -----------------------------------------------------------------
+    @abstractmethod
+    def get_metric(self, run_id: str, name: str) -> MetricInfo | None: ...
+
+    @abstractmethod
+    def list_metrics(self, run_id: str) -> list[MetricInfo]: ...
+
+    @abstractmethod
+    def append_metrics(self, run_id: str, batches: Sequence[MetricBatch]) -> None:
+        """Append points to metrics of a run, all in one transaction."""
+
+    @abstractmethod
+    def read_metrics(
+        self, run_id: str, names: Sequence[str] | None = None, *, with_steps: bool = True
+    ) -> dict[str, tuple[MetricInfo, MetricPoints]]:
+        """All points of the run's metrics (or of `names`), in logging order."""
+
+    @abstractmethod
+    def list_run_summaries(
+        self,
+        experiment: str,
+        metrics: Sequence[str] | None = None,
+        *,
+        include_children: bool = False,
+    ) -> list[RunSummary]:
+        """Runs newest first with the latest value of `metrics` (all metrics if None)."""
+
+    # files -------------------------------------------------------------------
+    @abstractmethod
+    def add_file(self, run_id: str, name: str, size: int, *, overwrite: bool = False) -> FileInfo:
+        """Record an uploaded file; `ValidationError` if the name exists and not `overwrite`."""
+
+    @abstractmethod
+    def get_file(self, run_id: str, name: str) -> FileInfo | None: ...
+
+    @abstractmethod
+    def list_files(self, run_id: str) -> list[FileInfo]: ...
+
+    # polling -----------------------------------------------------------------
+    @abstractmethod
+    def changes_since(self, run_id: str, cursor: int = 0) -> RunChanges:
+        """What changed in the run and its direct children after `cursor`.
+
+        With nothing new this costs two indexed look-ups. Pass the returned
+        `cursor` next time.
+        """
+
+    @abstractmethod
+    def close(self) -> None: ...

@@ -1,0 +1,117 @@
+"""The embedded default store: one SQLite file in WAL mode.
+
+Each thread gets its own connection. Writes run in `BEGIN IMMEDIATE`
+transactions, so a read-modify-write never races another process, and
+concurrent writers queue on SQLite's busy timeout instead of failing.
+`synchronous=NORMAL` in WAL mode makes every commit survive a killed
+process; after a power cut the last commits before it may be rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import ConfigError, StoreError
+from ._sql import Connection, SqlStore
+
+
+def path_from_url(url: str, base: Path | None = None) -> Path:
+    """`sqlite:///relative/path` or `sqlite:////absolute/path` -> a path."""
+    rest = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+    if not rest or rest == ":memory:":
+        raise ConfigError(
+            f"store URL {url!r} names no database file; expected sqlite:///path/to/runwatch.db "
+            "(three slashes, then the path; an absolute path starts with a fourth)"
+        )
+    path = Path(rest).expanduser()
+    if not path.is_absolute():
+        path = (base or Path.cwd()) / path
+    return path
+
+
+class SqliteStore(SqlStore):
+    TYPES = {
+        "pk": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "float": "REAL",
+        "blob": "BLOB",
+    }
+
+    def __init__(self, url: str, *, busy_timeout: float = 60.0) -> None:
+        self.path = path_from_url(url)
+        self.url = f"sqlite:///{self.path}"
+        self._busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._pid = os.getpid()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._conn()
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"cannot open the SQLite store {self.path}: {error}") from None
+        except OSError as error:
+            raise StoreError(f"cannot create the SQLite store {self.path}: {error}") from None
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # a forked child must not share the parent's connections
+            self._pid, self._local, self._all = os.getpid(), threading.local(), []
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self._busy_timeout,
+                isolation_level=None,  # transactions are explicit, below
+                check_same_thread=False,
+            )
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise StoreError(
+                f"the SQLite store {self.path} stayed locked by another writer for "
+                f"{self._busy_timeout:g} s: {error}"
+            ) from None
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        conn = self._conn()
+        if conn.in_transaction:  # a read nested in a write sees the write's state
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.ProgrammingError:  # closed from another thread already
+                pass
+        self._local = threading.local()

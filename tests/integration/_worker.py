@@ -1,0 +1,106 @@
+"""A plain user script, run as a separate OS process by the integration tests.
+
+    python _worker.py own-run   STORE_DIR EXPERIMENT INDEX N GO_FILE
+    python _worker.py same-run  STORE_DIR RUN_ID     INDEX N GO_FILE
+    python _worker.py hard-kill STORE_DIR EXPERIMENT N_FLUSHED
+
+It only uses the public runwatch API, like a training script would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import runwatch
+
+
+def workspace(store_dir: str) -> runwatch.Workspace:
+    d = Path(store_dir)
+    return runwatch.Workspace(
+        name="t", store=f"sqlite:///{d}/runwatch.db", artifacts=f"{d}/artifacts"
+    )
+
+
+def wait_for(go_file: str, timeout: float = 60.0) -> None:
+    """Start barrier: all workers begin logging at (nearly) the same moment."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(go_file):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {go_file}")
+        time.sleep(0.002)
+
+
+def value(index: int, i: int) -> int:
+    """The i-th point of worker ``index``: unique across workers."""
+    return index * 1_000_000 + i
+
+
+def own_run(store_dir: str, experiment: str, index: int, n: int, go_file: str) -> None:
+    ws = workspace(store_dir)
+    exp = runwatch.Experiment(ws, experiment)
+    wait_for(go_file)
+    run = exp.start_logging()
+    run.tag("worker", str(index))
+    for i in range(n):
+        run.log("x", value(index, i))
+    run.complete()
+    print(json.dumps({"index": index, "run_id": run.id, "number": run.number}), flush=True)
+
+
+def same_run(store_dir: str, run_id: str, index: int, n: int, go_file: str) -> None:
+    ws = workspace(store_dir)
+    run = runwatch.Run.get(ws, run_id)
+    wait_for(go_file)
+    for i in range(n):
+        run.log(f"p{index}", value(index, i))
+    run.tag(f"worker-{index}", str(os.getpid()))
+    run.flush()
+    print(json.dumps({"index": index, "run_id": run.id}), flush=True)
+
+
+def hard_kill(store_dir: str, experiment: str, n_flushed: int) -> None:
+    """Log, flush, say so, then keep logging (throttled) until SIGKILLed.
+
+    stdout protocol (one line each, flushed immediately):
+        RUN <run_id>
+        FLUSHED <n>          after points 0..n-1 were logged and run.flush() returned
+        P <i>                after point i was logged (every 20th point)
+    """
+    ws = workspace(store_dir)
+    exp = runwatch.Experiment(ws, experiment)
+    run = exp.start_logging()
+    print(f"RUN {run.id}", flush=True)
+    for i in range(n_flushed):
+        run.log("x", i)
+    run.flush()
+    print(f"FLUSHED {n_flushed}", flush=True)
+    i = n_flushed
+    while True:
+        run.log("x", i)
+        if i % 20 == 0:
+            print(f"P {i}", flush=True)
+        i += 1
+        time.sleep(0.001)
+
+
+def main(argv: list[str]) -> None:
+    mode, *args = argv
+    if mode == "own-run":
+        store_dir, experiment, index, n, go_file = args
+        own_run(store_dir, experiment, int(index), int(n), go_file)
+    elif mode == "same-run":
+        store_dir, run_id, index, n, go_file = args
+        same_run(store_dir, run_id, int(index), int(n), go_file)
+    elif mode == "hard-kill":
+        store_dir, experiment, n_flushed = args
+        hard_kill(store_dir, experiment, int(n_flushed))
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
