@@ -75,7 +75,9 @@ class ArtifactStore:
                 raise ValidationError(f"file name {name!r} resolves outside the run's folder")
         return path
 
-    def put(self, run_id: str, area: str, name: str, source: str | os.PathLike[str] | IO[Any]) -> int:
+    def put(
+        self, run_id: str, area: str, name: str, source: str | os.PathLike[str] | IO[Any]
+    ) -> int:
         """Copy a file path or a readable binary stream in, streaming; return its size."""
         path = self._path(run_id, area, name)
         parent = posixpath.dirname(path)

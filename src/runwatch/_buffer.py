@@ -14,7 +14,7 @@ import warnings
 from typing import Any
 
 from ._entities import MetricBatch, MetricKind
-from ._values import check_name
+from ._values import VALUE_CLASSES, check_name
 from .errors import ValidationError
 from .store import RunStore
 
@@ -64,9 +64,8 @@ class MetricBuffer:
             if stored is None:
                 known = Series(name, kind, None, description or "", 0)
             else:
-                known = Series(
-                    name, stored.kind, stored.value_class, stored.description, stored.count
-                )
+                value_class = VALUE_CLASSES.get(stored.value_class or "")  # the shared constant
+                known = Series(name, stored.kind, value_class, stored.description, stored.count)
             with self.lock:
                 known = self.metrics.setdefault(name, known)
         if known.kind != kind:
@@ -80,7 +79,9 @@ class MetricBuffer:
         """Everything pending, as batches, leaving the buffer empty."""
         with self.lock:
             batches = [
-                MetricBatch(s.name, s.kind, s.value_class, s.description, s.steps, s.values, s.times)
+                MetricBatch(
+                    s.name, s.kind, s.value_class, s.description, s.steps, s.values, s.times
+                )
                 for s in self.metrics.values()
                 if s.values
             ]

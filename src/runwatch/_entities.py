@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 class RunStatus:
@@ -53,7 +53,7 @@ class MetricKind:
     TABLE = "table"  # run.log_table: a dict of columns per call
     IMAGE = "image"  # run.log_image
 
-    API = {
+    API: ClassVar[dict[str, str]] = {
         SCALAR: "log",
         LIST: "log_list",
         ROW: "log_row",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -54,7 +55,7 @@ class Experiment:
         self.id = workspace.store.get_or_create_experiment(self.name).id
 
     @classmethod
-    def list(cls, workspace: Workspace) -> list[Experiment]:
+    def list(cls, workspace: Workspace) -> builtins.list[Experiment]:
         return list(workspace.experiments.values())
 
     def start_logging(
@@ -83,13 +84,16 @@ class Experiment:
         if snapshot_directory is not None:
             properties["snapshotDirectory"] = str(Path(snapshot_directory).resolve())
         return Run._start(
-            self, run_type=INTERACTIVE, display_name=display_name, outputs=outputs,
+            self,
+            run_type=INTERACTIVE,
+            display_name=display_name,
+            outputs=outputs,
             properties=properties,
         )
 
     def get_runs(
         self,
-        type: str | None = None,  # noqa: A002 - the Azure ML SDK's keyword
+        type: str | None = None,
         tags: str | Sequence[str] | Mapping[str, Any] | None = None,
         properties: Mapping[str, Any] | None = None,
         include_children: bool = False,
@@ -113,11 +117,12 @@ class Experiment:
 
     def get_run_summaries(
         self, metrics: Sequence[str] | None = None, *, include_children: bool = False
-    ) -> list[RunSummary]:
+    ) -> builtins.list[RunSummary]:
         """Every run, newest first, with the latest value of `metrics` (all if None),
         read in one query."""
         return self.workspace.store.list_run_summaries(
-            self.name, list(metrics) if metrics is not None else None,
+            self.name,
+            list(metrics) if metrics is not None else None,
             include_children=include_children,
         )
 

@@ -24,7 +24,11 @@ class FilesMixin:
     _outputs: Path | None
 
     def upload_file(
-        self, name: str, path_or_stream: str | os.PathLike[str] | IO[Any], *, overwrite: bool = False
+        self,
+        name: str,
+        path_or_stream: str | os.PathLike[str] | IO[Any],
+        *,
+        overwrite: bool = False,
     ) -> str:
         """Upload a file (a path, or a readable binary stream) as `name` in this run."""
         safe_name(name)
@@ -63,11 +67,13 @@ class FilesMixin:
                 f"upload_files got {len(names)} names and {len(paths)} paths; expected "
                 "one path per name"
             )
-        for name, path in zip(names, paths):
+        for name, path in zip(names, paths, strict=True):
             safe_name(name)
             if not Path(path).is_file():
                 raise ValidationError(f"upload_files: {str(path)!r} (for {name!r}) is not a file")
-        return [self.upload_file(n, p, overwrite=overwrite) for n, p in zip(names, paths)]
+        return [
+            self.upload_file(n, p, overwrite=overwrite) for n, p in zip(names, paths, strict=True)
+        ]
 
     def upload_folder(
         self, name: str, path: str | os.PathLike[str], *, overwrite: bool = False
@@ -96,7 +102,9 @@ class FilesMixin:
         if isinstance(name, ImageRef):
             area, key = MEDIA, name.path
             if name.run_id != self.id:
-                raise ValidationError(f"image {name} belongs to run {name.run_id!r}, not {self.id!r}")
+                raise ValidationError(
+                    f"image {name} belongs to run {name.run_id!r}, not {self.id!r}"
+                )
         else:
             area, key = FILES, safe_name(name)
             if self._ws.store.get_file(self.id, key) is None:

@@ -53,9 +53,7 @@ def _run_cells(info: RunInfo, now: float) -> tuple[object, ...]:
 
 def run_table(info: RunInfo) -> str:
     now = time.time()
-    return (
-        f"<table style='{_STYLE}'>{_row(_RUN_HEADER, 'th')}{_row(_run_cells(info, now))}</table>"
-    )
+    return f"<table style='{_STYLE}'>{_row(_RUN_HEADER, 'th')}{_row(_run_cells(info, now))}</table>"
 
 
 def experiment_table(name: str, workspace: str, summary: str, runs: list[RunInfo]) -> str:

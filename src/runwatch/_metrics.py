@@ -64,7 +64,9 @@ class MetricsMixin:
     def _check_can_log(self, name: object) -> None:
         raise NotImplementedError  # provided by Run
 
-    def _append(self, series: Series, steps: Sequence[int], values: Sequence[Any], when: float) -> None:
+    def _append(
+        self, series: Series, steps: Sequence[int], values: Sequence[Any], when: float
+    ) -> None:
         buffer = self._buffer
         assert buffer is not None
         with buffer.lock:
@@ -90,7 +92,9 @@ class MetricsMixin:
         else:
             value, cls = _values.scalar(value, f"run.log({name!r}, ...)")
         if cls is not series.value_class and cls is not None:
-            series.value_class = merge_class(series.value_class, cls, f"run.log({name!r}, ...)", value)
+            series.value_class = merge_class(
+                series.value_class, cls, f"run.log({name!r}, ...)", value
+            )
         if step is not None and type(step) is not int:
             step = _values.step(step, f"run.log({name!r}, ...)")
         buffer = self._buffer
@@ -130,7 +134,7 @@ class MetricsMixin:
         plot: Any = None,
         description: str = "",
     ) -> None:
-        """Log a PNG/JPEG file, or a matplotlib figure (or the pyplot module: its current figure)."""
+        """Log a PNG/JPEG file, or a matplotlib figure (the pyplot module: its current figure)."""
         where = f"run.log_image({name!r}, ...)"
         if (path is None) == (plot is None):
             raise ValidationError(
@@ -187,7 +191,10 @@ class MetricsMixin:
             return metric_value(self.id, info, points.values)
         if as_frame:
             return _frame({self.id: stored}, nested=False)
-        return {key: metric_value(self.id, info, points.values) for key, (info, points) in stored.items()}
+        return {
+            key: metric_value(self.id, info, points.values)
+            for key, (info, points) in stored.items()
+        }
 
     def _flush_own(self) -> None:
         if self._buffer is not None and (self._buffer.pending or self._buffer._unwritten):
@@ -212,7 +219,9 @@ def metric_value(run_id: str, info: MetricInfo, values: list[Any]) -> Any:
         rows: list[dict[str, Any]] = []
         for table in values:
             names = list(table)
-            rows += [dict(zip(names, cells)) for cells in zip(*table.values())]
+            rows += [
+                dict(zip(names, cells, strict=True)) for cells in zip(*table.values(), strict=True)
+            ]
         return columns_of(rows, [name for table in values for name in table])
     raise ValidationError(f"metric {info.name!r} has an unknown kind {kind!r}")
 
@@ -245,8 +254,7 @@ def _image_bytes(path: Any, plot: Any, where: str) -> tuple[bytes, str]:
     if data.startswith(_JPEG):
         return data, "jpg"
     raise ValidationError(
-        f"{where}: {str(path)!r} is not a PNG or JPEG image (its first bytes are "
-        f"{data[:8]!r})"
+        f"{where}: {str(path)!r} is not a PNG or JPEG image (its first bytes are {data[:8]!r})"
     )
 
 
@@ -278,19 +286,25 @@ def _frame(stored: Mapping[str, Any], *, nested: bool) -> Any:
                 values = value if isinstance(value, list) else [value]
                 rows = [(None, i, v) for i, v in enumerate(values)]
                 if isinstance(value, dict):
-                    rows = [(col, i, v) for col, cells in value.items()
-                            for i, v in enumerate(cells if isinstance(cells, list) else [cells])]
+                    rows = [
+                        (col, i, v)
+                        for col, cells in value.items()
+                        for i, v in enumerate(cells if isinstance(cells, list) else [cells])
+                    ]
             else:
                 info, points = entry
                 if info.kind in (MetricKind.ROW, MetricKind.TABLE):
                     table = metric_value(run_id, info, points.values)
-                    rows = [(col, i, v) for col, cells in table.items()
-                            for i, v in enumerate(cells if isinstance(cells, list) else [cells])]
+                    rows = [
+                        (col, i, v)
+                        for col, cells in table.items()
+                        for i, v in enumerate(cells if isinstance(cells, list) else [cells])
+                    ]
                 else:
                     vals = points.values
                     if info.kind == MetricKind.IMAGE:
                         vals = [str(ImageRef(run_id, p)) for p in vals]
-                    rows = [(None, s, v) for s, v in zip(points.steps, vals)]
+                    rows = [(None, s, v) for s, v in zip(points.steps, vals, strict=True)]
             records += [
                 {"run_id": run_id, "metric": name, "column": col, "step": step, "value": v}
                 for col, step, v in rows

@@ -5,6 +5,7 @@ Logging lives in `_metrics.MetricsMixin`, files in `_files.FilesMixin`.
 
 from __future__ import annotations
 
+import builtins
 import os
 import sys
 import time
@@ -84,8 +85,14 @@ class Run(MetricsMixin, FilesMixin):
     ) -> Run:
         """Create runs that this process owns (and ends at exit if left open)."""
         return cls._create(
-            experiment, run_type=run_type, parent=parent, display_name=display_name,
-            outputs=outputs, properties=properties, count=count, status=status,
+            experiment,
+            run_type=run_type,
+            parent=parent,
+            display_name=display_name,
+            outputs=outputs,
+            properties=properties,
+            count=count,
+            status=status,
         )[0]
 
     @classmethod
@@ -113,7 +120,9 @@ class Run(MetricsMixin, FilesMixin):
             properties=properties,
         )
         folder = Path(outputs if outputs is not None else OUTPUTS).resolve()
-        runs = [cls(experiment, info.id, _info=info, _fresh=True, _outputs=folder) for info in infos]
+        runs = [
+            cls(experiment, info.id, _info=info, _fresh=True, _outputs=folder) for info in infos
+        ]
         for run in runs:
             writer().own(run.id, None, run._end_at_exit)
         return runs
@@ -224,7 +233,9 @@ class Run(MetricsMixin, FilesMixin):
         """Mark the run and its unfinished children Canceled (a finished run is left as is)."""
         current = self.get_status()
         if RunStatus.is_final(current):
-            print(f"runwatch: run {self.id} is already {current}; nothing to cancel", file=sys.stderr)
+            print(
+                f"runwatch: run {self.id} is already {current}; nothing to cancel", file=sys.stderr
+            )
             return
         for child in self.get_children():
             if not child._finished:
@@ -267,7 +278,7 @@ class Run(MetricsMixin, FilesMixin):
 
     def __exit__(
         self,
-        kind: type[BaseException] | None,
+        kind: builtins.type[BaseException] | None,
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
@@ -304,9 +315,7 @@ class Run(MetricsMixin, FilesMixin):
     def add_properties(self, properties: Mapping[str, Any]) -> None:
         """Add properties; they are immutable, so changing an existing one raises."""
         if not isinstance(properties, Mapping):
-            raise ValidationError(
-                f"add_properties expects a dict, got {short_repr(properties)}"
-            )
+            raise ValidationError(f"add_properties expects a dict, got {short_repr(properties)}")
         checked = {
             _values.check_name(key, "property name"): _values.property_value(key, value)
             for key, value in properties.items()
@@ -331,7 +340,10 @@ class Run(MetricsMixin, FilesMixin):
         )
 
     def create_children(
-        self, count: int | None = None, tag_key: str | None = None, tag_values: Iterable[Any] | None = None
+        self,
+        count: int | None = None,
+        tag_key: str | None = None,
+        tag_values: Iterable[Any] | None = None,
     ) -> list[Run]:
         """Create `count` children (NotStarted; they start when they log), in one go.
 
@@ -350,11 +362,14 @@ class Run(MetricsMixin, FilesMixin):
         if type(count) is not int or count < 1:
             raise ValidationError(f"create_children: count {short_repr(count)} must be an int >= 1")
         children = Run._create(
-            self.experiment, run_type=CHILD, parent=self, count=count,
+            self.experiment,
+            run_type=CHILD,
+            parent=self,
+            count=count,
             status=RunStatus.NOT_STARTED,
         )
         if values is not None and tag_key is not None:
-            for child, value in zip(children, values):
+            for child, value in zip(children, values, strict=True):
                 child.tag(tag_key, value)
         return children
 
@@ -363,7 +378,7 @@ class Run(MetricsMixin, FilesMixin):
         recursive: bool = False,
         tags: Mapping[str, Any] | str | None = None,
         properties: Mapping[str, Any] | None = None,
-        type: str | None = None,  # noqa: A002 - the Azure ML SDK's keyword
+        type: str | None = None,
         status: str | None = None,
     ) -> Iterator[Run]:
         """Children in creation order; with `recursive`, grandchildren follow each child."""
@@ -449,7 +464,9 @@ def _iso(epoch: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch % 1 * 1000):03d}Z"
 
 
-def _error(details: str | BaseException | Mapping[str, Any] | None, code: str | None) -> dict[str, Any]:
+def _error(
+    details: str | BaseException | Mapping[str, Any] | None, code: str | None
+) -> dict[str, Any]:
     if isinstance(details, BaseException):
         error = format_error(details)
     elif isinstance(details, Mapping):

@@ -18,6 +18,8 @@ NUMBER = "number"
 BOOL = "bool"
 STR = "str"
 
+VALUE_CLASSES = {NUMBER: NUMBER, BOOL: BOOL, STR: STR}
+
 _CLASS_OF_TYPE: dict[type, str] = {int: NUMBER, float: NUMBER, bool: BOOL, str: STR}
 
 
@@ -29,9 +31,7 @@ def short_repr(value: object, limit: int = 80) -> str:
 def check_name(name: object, what: str = "metric name") -> str:
     """A metric, tag or column name: a non-empty string of at most 255 characters."""
     if not isinstance(name, str):
-        raise ValidationError(
-            f"{what} must be a str, got {type(name).__name__} {short_repr(name)}"
-        )
+        raise ValidationError(f"{what} must be a str, got {type(name).__name__} {short_repr(name)}")
     if not name or not name.strip():
         raise ValidationError(f"{what} must be a non-empty string, got {name!r}")
     if len(name) > MAX_NAME_LENGTH:
@@ -46,9 +46,11 @@ def check_name(name: object, what: str = "metric name") -> str:
 
 def _from_numpy(value: Any) -> Any:
     """A numpy scalar as the matching Python scalar, without importing numpy."""
-    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(
-        value, "ndim", None
-    ) == 0:
+    if (
+        type(value).__module__ == "numpy"
+        and hasattr(value, "item")
+        and getattr(value, "ndim", None) == 0
+    ):
         return value.item()
     return value
 
@@ -94,7 +96,9 @@ def merge_class(current: str | None, new: str | None, where: str, value: Any) ->
     )
 
 
-def scalar_list(values: Iterable[Any], where: str, current: str | None) -> tuple[list[Any], str | None]:
+def scalar_list(
+    values: Iterable[Any], where: str, current: str | None
+) -> tuple[list[Any], str | None]:
     """Check every element of a list metric; return the list and the resulting class."""
     if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
         raise ValidationError(
@@ -146,7 +150,9 @@ def table(value: Any, where: str) -> dict[str, list[Any]]:
                 f"{where}: column {key!r} is {short_repr(column)} of type "
                 f"{type(column).__name__}; expected a list of scalars"
             )
-        out[key] = [scalar(cell, f"{where} column {key!r} row {i}")[0] for i, cell in enumerate(column)]
+        out[key] = [
+            scalar(cell, f"{where} column {key!r} row {i}")[0] for i, cell in enumerate(column)
+        ]
         lengths[key] = len(column)
     if len(set(lengths.values())) > 1:
         described = ", ".join(f"{k!r}: {n}" for k, n in lengths.items())

@@ -108,7 +108,7 @@ class Workspace:
         store = config.get("store")
         if not isinstance(store, str):
             raise ConfigError(
-                f"workspace config {file} has no \"store\" URL; expected e.g. "
+                f'workspace config {file} has no "store" URL; expected e.g. '
                 '"store": "sqlite:///runwatch.db"'
             )
         try:
@@ -117,7 +117,7 @@ class Workspace:
             raise ConfigError(f"{error} (in {file})") from None
         artifacts = config.get("artifacts")
         if artifacts is not None and not isinstance(artifacts, str):
-            raise ConfigError(f"\"artifacts\" in {file} must be a path or URL string")
+            raise ConfigError(f'"artifacts" in {file} must be a path or URL string')
         return cls(
             str(config.get("name") or "local"),
             _absolute_store_url(store, base),

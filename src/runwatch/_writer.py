@@ -12,6 +12,7 @@ exception.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import threading
@@ -22,6 +23,7 @@ from types import TracebackType
 
 from . import _settings
 from ._buffer import MetricBuffer
+from .store import RunStore
 
 HEARTBEAT_INTERVAL = 30.0
 
@@ -65,7 +67,7 @@ class BackgroundWriter:
 
     # the thread ---------------------------------------------------------------
     def _loop(self) -> None:
-        while not self._stopped:
+        while True:
             self._wake.wait(_settings.flush_interval())
             self._wake.clear()
             if self._stopped:
@@ -87,15 +89,14 @@ class BackgroundWriter:
         self._last_heartbeat = now
         with self._lock:
             owned = [(run_id, buffer) for run_id, (buffer, _) in self._owned.items()]
-        by_store: dict[int, tuple[object, list[str]]] = {}
+        by_store: dict[int, tuple[RunStore, list[str]]] = {}
         for run_id, buffer in owned:
             if buffer is not None:
                 by_store.setdefault(id(buffer.store), (buffer.store, []))[1].append(run_id)
         for store, run_ids in by_store.values():
-            try:
-                store.heartbeat(run_ids)  # type: ignore[attr-defined]
-            except Exception:  # a missed beat is harmless; the next one retries
-                pass
+            # A missed beat is harmless; the next one retries.
+            with contextlib.suppress(Exception):
+                store.heartbeat(run_ids)
 
     # exit ---------------------------------------------------------------------
     def shutdown(self) -> None:
@@ -154,9 +155,7 @@ def _watch_uncaught_exceptions() -> None:
     _hook_installed = True
     previous = sys.excepthook
 
-    def hook(
-        kind: type[BaseException], value: BaseException, tb: TracebackType | None
-    ) -> None:
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         if _writer is not None:
             value.__traceback__ = tb
             _writer.uncaught = value
@@ -170,7 +169,5 @@ def format_error(error: BaseException) -> dict[str, str]:
         "code": "UserError",
         "type": type(error).__name__,
         "message": str(error) or type(error).__name__,
-        "traceback": "".join(
-            traceback.format_exception(type(error), error, error.__traceback__)
-        ),
+        "traceback": "".join(traceback.format_exception(type(error), error, error.__traceback__)),
     }

@@ -14,7 +14,7 @@ import time
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from .. import _codec
 from .._entities import (
@@ -121,7 +121,7 @@ class SqlStore(RunStore):
     """`RunStore` over a DB-API connection with `?` placeholders."""
 
     #: Type names for the migrations in `_schema`.
-    TYPES: dict[str, str] = {}
+    TYPES: ClassVar[dict[str, str]] = {}
 
     # --- what a backend provides ------------------------------------------------
     @abstractmethod
@@ -326,9 +326,7 @@ class SqlStore(RunStore):
             for run_id in run_ids:
                 db.execute("UPDATE runs SET heartbeat_time = ? WHERE id = ?", (now, run_id))
 
-    def _update_json(
-        self, run_id: str, column: str, change: Any
-    ) -> RunInfo:
+    def _update_json(self, run_id: str, column: str, change: Any) -> RunInfo:
         """Read-modify-write of the tags or properties of a run, under the write lock."""
         with self._write() as db:
             row = db.execute(f"SELECT {column} FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -642,4 +640,3 @@ class SqlStore(RunStore):
             files=files,
             children=children,
         )
-

@@ -9,12 +9,14 @@ process; after a power cut the last commits before it may be rolled back.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 from ..errors import ConfigError, StoreError
 from ._sql import Connection, SqlStore
@@ -35,7 +37,7 @@ def path_from_url(url: str, base: Path | None = None) -> Path:
 
 
 class SqliteStore(SqlStore):
-    TYPES = {
+    TYPES: ClassVar[dict[str, str]] = {
         "pk": "INTEGER PRIMARY KEY AUTOINCREMENT",
         "float": "REAL",
         "blob": "BLOB",
@@ -110,8 +112,6 @@ class SqliteStore(SqlStore):
         with self._lock:
             conns, self._all = self._all, []
         for conn in conns:
-            try:
+            with contextlib.suppress(sqlite3.ProgrammingError):  # closed in another thread
                 conn.close()
-            except sqlite3.ProgrammingError:  # closed from another thread already
-                pass
         self._local = threading.local()

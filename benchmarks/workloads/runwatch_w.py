@@ -1,0 +1,162 @@
+"""runwatch workloads, run with the harness's own interpreter (runwatch
+installed editable there).
+
+The workspace lives in the workload's temp directory: a sqlite store
+(``runwatch.db``) plus an artifacts folder, with ``.runwatch/config.json``
+written so fresh processes can use ``Workspace.from_config``.  Creating the
+workspace and the Experiment object happens before any timer starts.
+"""
+
+from __future__ import annotations
+
+import os
+
+import benchlib as bl
+from benchlib import now, scaled
+
+IMPORT_NAME = "runwatch"
+
+
+def _workspace(d: str, create: bool = False):
+    import runwatch
+
+    if create:
+        ws = runwatch.Workspace(name="bench", store=f"sqlite:///{os.path.join(d, 'runwatch.db')}",
+                                artifacts=os.path.join(d, "artifacts"))
+        ws.write_config(d)
+        return ws
+    return runwatch.Workspace.from_config(path=d)
+
+
+def _experiment(d: str, create: bool = False):
+    import runwatch
+
+    return runwatch.Experiment(_workspace(d, create), bl.PROJECT)
+
+
+def _count(value) -> int:
+    """Points in a get_metrics() value (a list, or the bare value if logged once)."""
+    if value is None:
+        return 0
+    return len(value) if isinstance(value, list) else 1
+
+
+def w1(args):
+    """20,000 x run.log('loss', v), then run.complete()."""
+    exp = _experiment(args.dir, create=True)
+    n = scaled(bl.W1_CALLS, args.scale)
+    vals = bl.values(n)
+    t0 = now()
+    run = exp.start_logging()
+    for v in vals:
+        run.log("loss", v)
+    run.complete()
+    dt = now() - t0
+    return {"seconds": dt * args.scale, "measured_seconds": dt, "points": n}
+
+
+def _log_lists(exp, series: dict[str, list[float]]) -> str:
+    run = exp.start_logging()
+    for name, vals in series.items():
+        run.log_list(name, vals)
+    run.complete()
+    return run.id
+
+
+def w2(args):
+    """run.log_list(f'm{i}', 10,000 floats) for 100 metrics, then complete()."""
+    exp = _experiment(args.dir, create=True)
+    steps = scaled(bl.W2_STEPS, args.scale)
+    series = {f"m{i}": vals for i, vals in enumerate(bl.w2_data(steps))}
+    t0 = now()
+    _log_lists(exp, series)
+    dt = now() - t0
+    return {"seconds": dt * args.scale, "measured_seconds": dt,
+            "points": steps * bl.W2_METRICS}
+
+
+def w3_setup(args):
+    exp = _experiment(args.dir, create=True)
+    ids = {"series": _log_lists(exp, {"series": bl.values(scaled(bl.W3_SERIES, args.scale))})}
+    data = bl.w2_data(scaled(bl.W2_STEPS, args.scale))
+    ids["w2"] = _log_lists(exp, {f"m{i}": vals for i, vals in enumerate(data)})
+    bl.save_json(os.path.join(args.dir, "ids.json"), ids)
+    return {}
+
+
+def w3_read(args):
+    """Fresh process: Workspace.from_config + Run.get + get_metrics('series'),
+    then the same with get_metrics() (all 100 metrics of the W2 run)."""
+    t0 = now()
+    import runwatch
+    t_import = now() - t0
+    ids = bl.load_json(os.path.join(args.dir, "ids.json"))
+
+    t0 = now()
+    ws = runwatch.Workspace.from_config(path=args.dir)
+    series = runwatch.Run.get(ws, ids["series"]).get_metrics("series")
+    t_series = now() - t0
+
+    t0 = now()
+    ws = runwatch.Workspace.from_config(path=args.dir)
+    everything = runwatch.Run.get(ws, ids["w2"]).get_metrics()
+    t_all = now() - t0
+    return {"series_seconds": t_series * args.scale, "all_seconds": t_all * args.scale,
+            "import_seconds": t_import, "series_points": _count(series),
+            "all_points": sum(_count(v) for v in everything.values())}
+
+
+def w4(args):
+    _experiment(args.dir, create=True)  # shared workspace + config exist up front
+
+    def count():
+        import runwatch
+
+        ws = _workspace(args.dir)
+        summaries = runwatch.Experiment(ws, bl.PROJECT).get_run_summaries()
+        return sum(_count(runwatch.Run.get(ws, s.id).get_metrics("loss")) for s in summaries)
+
+    return bl.run_w4(__file__, args, count)
+
+
+def w4_child(args):
+    import runwatch  # noqa: F401  (imported before the logging clock starts)
+
+    def log_points(idx, vals):
+        run = _experiment(args.dir).start_logging()
+        for v in vals:
+            run.log("loss", v)
+        run.complete()
+
+    return bl.w4_child(log_points, args)
+
+
+def w6(args):
+    """1,000 x (start_logging ; set_tags(3 tags) ; log loss ; log acc ;
+    complete); then exp.get_run_summaries(metrics=['loss'])."""
+    exp = _experiment(args.dir, create=True)
+    n = scaled(bl.W6_RUNS, args.scale)
+    loss, acc = bl.values(n, 1), bl.values(n, 2)
+    t0 = now()
+    for i in range(n):
+        run = exp.start_logging()
+        run.set_tags(bl.W6_TAGS)
+        run.log("loss", loss[i])
+        run.log("acc", acc[i])
+        run.complete()
+    t_create = now() - t0
+
+    t0 = now()
+    summaries = exp.get_run_summaries(metrics=["loss"])
+    listing = [(s.id, s.status, s.metrics.get("loss")) for s in summaries]
+    t_list = now() - t0
+    return {"create_seconds": t_create * args.scale, "list_seconds": t_list * args.scale,
+            "measured_create_seconds": t_create, "measured_list_seconds": t_list,
+            "runs": n, "listed": sum(1 for _, _, v in listing if v is not None)}
+
+
+ACTIONS = {"W1": w1, "W2": w2, "W3setup": w3_setup, "W3read": w3_read,
+           "W4": w4, "W4child": w4_child, "W6": w6}
+
+if __name__ == "__main__":
+    bl.main(ACTIONS)

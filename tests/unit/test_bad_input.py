@@ -1,0 +1,203 @@
+"""Bad input: each case raises an error naming the value and what was expected,
+and leaves everything already logged intact."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import runwatch
+from runwatch import Experiment, Run, ValidationError, Workspace
+
+
+@pytest.fixture
+def logged(run: Run) -> Run:
+    """A run with one of each kind already logged."""
+    run.log("loss", 0.5)
+    run.log("loss", 0.25)
+    run.log_row("rows", a=1, b=2.0)
+    run.tag("stage", "one")
+    run.add_properties({"seed": 7})
+    run.flush()
+    return run
+
+
+def _intact(run: Run) -> None:
+    fresh = Run(run.experiment, run.id)
+    assert fresh.get_metrics("loss") == [0.5, 0.25]
+    assert fresh.get_metrics("rows") == {"a": 1, "b": 2.0}
+    assert fresh.get_tags() == {"stage": "one"}
+    assert fresh.get_properties() == {"seed": 7}
+
+
+def _raises(call: Any, *fragments: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        call()
+    for fragment in fragments:
+        assert fragment in str(caught.value), (fragment, str(caught.value))
+
+
+def test_non_string_metric_name(logged: Run) -> None:
+    _raises(lambda: logged.log(42, 1.0), "metric name", "42", "str")
+    _intact(logged)
+
+
+def test_empty_metric_name(logged: Run) -> None:
+    _raises(lambda: logged.log("", 1.0), "metric name", "''", "non-empty")
+    _intact(logged)
+
+
+def test_empty_tag_name(logged: Run) -> None:
+    _raises(lambda: logged.tag("", "x"), "tag name", "non-empty")
+    _intact(logged)
+
+
+def test_non_string_tag_name(logged: Run) -> None:
+    _raises(lambda: logged.set_tags({3: "x"}), "tag name", "3")
+    _intact(logged)
+
+
+def test_name_over_255_characters(logged: Run) -> None:
+    _raises(lambda: logged.log("n" * 256, 1.0), "256 characters", "255")
+    _intact(logged)
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [({"a": 1}, "log_row"), ([1, 2], "log_list"), (object(), "expected int, float")],
+)
+def test_non_scalar_passed_to_log(logged: Run, value: Any, hint: str) -> None:
+    _raises(lambda: logged.log("loss", value), "run.log('loss'", type(value).__name__, hint)
+    _intact(logged)
+
+
+def test_series_that_changes_type(logged: Run) -> None:
+    _raises(lambda: logged.log("loss", "high"), "'high'", "str", "series of number")
+    _intact(logged)
+
+
+def test_log_list_of_non_scalars(logged: Run) -> None:
+    _raises(lambda: logged.log_list("l", [1, [2]]), "element 1", "[2]", "not a scalar")
+    _intact(logged)
+    assert "l" not in logged.get_metrics()
+
+
+def test_log_list_of_a_string(logged: Run) -> None:
+    _raises(lambda: logged.log_list("l", "abc"), "'abc'", "not a list")
+    _intact(logged)
+
+
+def test_log_row_with_non_scalar_cell(logged: Run) -> None:
+    _raises(lambda: logged.log_row("rows", a=1, b=[1, 2]), "column 'b'", "[1, 2]")
+    _intact(logged)
+
+
+def test_log_table_with_unequal_columns(logged: Run) -> None:
+    _raises(
+        lambda: logged.log_table("t", {"x": [1, 2], "y": [1]}),
+        "different lengths", "'x': 2", "'y': 1",
+    )
+    _intact(logged)
+
+
+def test_log_table_with_non_list_column(logged: Run) -> None:
+    _raises(lambda: logged.log_table("t", {"x": 5}), "column 'x'", "5", "expected a list")
+    _intact(logged)
+
+
+def test_log_table_not_a_dict(logged: Run) -> None:
+    _raises(lambda: logged.log_table("t", [1, 2]), "[1, 2]", "not a dict")
+    _intact(logged)
+
+
+def test_log_image_with_neither_path_nor_plot(logged: Run) -> None:
+    _raises(lambda: logged.log_image("img"), "exactly one of path=", "plot=")
+    _intact(logged)
+
+
+def test_log_image_with_both_path_and_plot(logged: Run, tmp_path: Path) -> None:
+    _raises(lambda: logged.log_image("img", path=tmp_path, plot=object()), "exactly one")
+    _intact(logged)
+
+
+def test_log_image_missing_file(logged: Run, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.png"
+    _raises(lambda: logged.log_image("img", path=missing), str(missing), "does not exist")
+    _intact(logged)
+
+
+def test_log_image_not_an_image(logged: Run, tmp_path: Path) -> None:
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    _raises(lambda: logged.log_image("img", path=text), "notes.png", "not a PNG or JPEG")
+    _intact(logged)
+    assert "img" not in logged.get_metrics()
+
+
+def test_upload_file_missing_path(logged: Run, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.bin"
+    _raises(lambda: logged.upload_file("m.bin", missing), str(missing), "not an existing file")
+    _intact(logged)
+    assert logged.get_file_names() == []
+
+
+@pytest.mark.parametrize("name", ["../escape.txt", "/etc/passwd", "a/../../b", "a\\b", ""])
+def test_upload_file_escaping_name(logged: Run, tmp_path: Path, name: str) -> None:
+    source = tmp_path / "data.txt"
+    source.write_text("x")
+    _raises(lambda: logged.upload_file(name, source), repr(name), "relative path inside the run")
+    _intact(logged)
+    assert logged.get_file_names() == []
+
+
+def test_upload_over_an_existing_name(logged: Run, tmp_path: Path) -> None:
+    source = tmp_path / "data.txt"
+    source.write_text("first")
+    logged.upload_file("data.txt", source)
+    source.write_text("second")
+    _raises(lambda: logged.upload_file("data.txt", source), "'data.txt'", "already has a file")
+    out = tmp_path / "out.txt"
+    logged.download_file("data.txt", out)
+    assert out.read_text() == "first"
+
+
+def test_add_properties_changing_a_key(logged: Run) -> None:
+    _raises(lambda: logged.add_properties({"seed": 8}), "'seed'", "7", "8", "immutable")
+    _intact(logged)
+
+
+def test_logging_to_a_finished_run(logged: Run) -> None:
+    logged.complete()
+    with pytest.raises(runwatch.RunStateError) as caught:
+        logged.log("loss", 0.1)
+    assert "Completed" in str(caught.value) and "'loss'" in str(caught.value)
+    logged.tag("after", "yes")  # tags and properties stay editable, as in Azure ML
+    logged.add_properties({"late": 1})
+    assert Run(logged.experiment, logged.id).get_metrics("loss") == [0.5, 0.25]
+
+
+def test_unknown_run_id(exp: Experiment) -> None:
+    with pytest.raises(runwatch.RunNotFoundError, match="'no-such-id'"):
+        Run(exp, "no-such-id")
+
+
+def test_config_that_is_not_json(tmp_path: Path) -> None:
+    config = tmp_path / ".runwatch" / "config.json"
+    config.parent.mkdir()
+    config.write_text("{not json")
+    with pytest.raises(runwatch.ConfigError) as caught:
+        Workspace.from_config(tmp_path)
+    assert str(config) in str(caught.value) and "not valid JSON" in str(caught.value)
+
+
+def test_config_with_unknown_scheme(tmp_path: Path) -> None:
+    config = tmp_path / ".runwatch" / "config.json"
+    config.parent.mkdir()
+    config.write_text(json.dumps({"store": "mysql://db/runs"}))
+    with pytest.raises(runwatch.ConfigError) as caught:
+        Workspace.from_config(tmp_path)
+    message = str(caught.value)
+    assert "'mysql'" in message and "sqlite" in message and str(config) in message
