@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import runwatch
@@ -82,11 +82,23 @@ texts = st.one_of(
     st.text(max_size=10).map(np.str_),
 )
 
+# Value families of a series. Homogeneous ones (all int, all float, all bool) matter:
+# they may be stored in a packed form, unlike mixed ones.
 FAMILIES: dict[str, st.SearchStrategy[Any]] = {
-    "number": st.one_of(ints, floats, numpy_numbers, st.none()),
-    "bool": st.one_of(st.booleans(), st.booleans().map(np.bool_), st.none()),
-    "str": st.one_of(texts, st.none()),
+    "int": st.one_of(ints, st.integers(INT64_MIN, INT64_MAX).map(np.int64)),
+    "float": st.one_of(floats, st.floats(allow_nan=True, allow_infinity=True).map(np.float64)),
+    "number": st.one_of(ints, floats, numpy_numbers),
+    "bool": st.one_of(st.booleans(), st.booleans().map(np.bool_)),
+    "str": texts,
 }
+
+
+@st.composite
+def family(draw: st.DrawFn) -> st.SearchStrategy[Any]:
+    """A value family, with or without None (None may appear in any series)."""
+    base = FAMILIES[draw(st.sampled_from(sorted(FAMILIES)))]
+    return st.one_of(base, st.none()) if draw(st.booleans()) else base
+
 
 # ----------------------------------------------------------------------------- names
 
@@ -111,55 +123,106 @@ def py(value: Any) -> Any:
 
 
 @st.composite
-def programs(draw: st.DrawFn) -> tuple[list[tuple], dict[str, Any]]:
-    """Draw a list of API calls and the metrics dict they must produce."""
+def programs(draw: st.DrawFn) -> list[tuple]:
+    """Draw a list of API calls: ``(op, metric name, argument)``."""
     names = draw(st.lists(metric_names, min_size=1, max_size=5, unique=True))
     per_name_calls: dict[str, list[tuple]] = {}
-    expected: dict[str, Any] = {}
 
     for name in names:
         kind = draw(st.sampled_from(["log", "log_list", "log_row", "log_table"]))
-        calls: list[tuple] = []
         if kind == "log":
-            family = FAMILIES[draw(st.sampled_from(sorted(FAMILIES)))]
-            values = draw(st.lists(family, min_size=1, max_size=6))
+            values = draw(st.lists(draw(family()), min_size=1, max_size=6))
             calls = [("log", name, v) for v in values]
-            expected[name] = py(values[0]) if len(values) == 1 else [py(v) for v in values]
         elif kind == "log_list":
-            family = FAMILIES[draw(st.sampled_from(sorted(FAMILIES)))]
-            values = draw(st.lists(family, min_size=1, max_size=10))
-            calls = [("log_list", name, values)]
-            expected[name] = [py(v) for v in values]
+            calls = [("log_list", name, draw(st.lists(draw(family()), min_size=1, max_size=10)))]
         elif kind == "log_row":
             cols = draw(st.lists(column_names, min_size=1, max_size=4, unique=True))
-            fam = {c: FAMILIES[draw(st.sampled_from(sorted(FAMILIES)))] for c in cols}
-            n_rows = draw(st.integers(1, 5))
-            rows = []
-            for _ in range(n_rows):
+            fam = {c: draw(family()) for c in cols}
+            calls = []
+            for _ in range(draw(st.integers(1, 5))):
                 used = draw(st.lists(st.sampled_from(cols), min_size=1, unique=True))
-                rows.append({c: draw(fam[c]) for c in used})
-            calls = [("log_row", name, row) for row in rows]
-            if n_rows == 1:
-                expected[name] = {c: py(v) for c, v in rows[0].items()}
-            else:
-                seen = {c for row in rows for c in row}
-                expected[name] = {c: [py(row.get(c)) for row in rows] for c in seen}
+                calls.append(("log_row", name, {c: draw(fam[c]) for c in used}))
         else:
             cols = draw(st.lists(column_names, min_size=1, max_size=4, unique=True))
-            fam = {c: FAMILIES[draw(st.sampled_from(sorted(FAMILIES)))] for c in cols}
-            tables = []
+            fam = {c: draw(family()) for c in cols}
+            calls = []
             for _ in range(draw(st.integers(1, 3))):
                 n = draw(st.integers(1, 5))
-                tables.append({c: draw(st.lists(fam[c], min_size=n, max_size=n)) for c in cols})
-            calls = [("log_table", name, t) for t in tables]
-            expected[name] = {c: [py(v) for t in tables for v in t[c]] for c in cols}
+                table = {c: draw(st.lists(fam[c], min_size=n, max_size=n)) for c in cols}
+                calls.append(("log_table", name, table))
         per_name_calls[name] = calls
 
     # interleave the per-name call lists, keeping each name's own order
     order = draw(st.permutations([n for n, calls in per_name_calls.items() for _ in calls]))
     cursors = {n: iter(calls) for n, calls in per_name_calls.items()}
-    program = [next(cursors[n]) for n in order]
-    return program, expected
+    return [next(cursors[n]) for n in order]
+
+
+def model(program: list[tuple]) -> dict[str, Any]:
+    """What ``get_metrics()`` must return after ``program`` (see the module docstring)."""
+    calls: dict[str, list[tuple]] = {}
+    for op, name, arg in program:
+        calls.setdefault(name, []).append((op, arg))
+    expected: dict[str, Any] = {}
+    for name, named in calls.items():
+        op = named[0][0]
+        args = [arg for _, arg in named]
+        if op == "log":
+            expected[name] = py(args[0]) if len(args) == 1 else [py(v) for v in args]
+        elif op == "log_list":
+            (values,) = args
+            expected[name] = [py(v) for v in values]
+        elif op == "log_row":
+            if len(args) == 1:
+                expected[name] = {c: py(v) for c, v in args[0].items()}
+            else:
+                cols = {c for row in args for c in row}
+                expected[name] = {c: [py(row.get(c)) for row in args] for c in cols}
+        else:
+            cols = {c for table in args for c in table}
+            expected[name] = {c: [py(v) for table in args for v in table[c]] for c in cols}
+    return expected
+
+
+NAN, INF = math.nan, math.inf
+EDGE_FLOATS = [-0.0, NAN, INF, -INF, 0.0, 5e-324, -1.7976931348623157e308, 0.1]
+EDGE_INTS = [INT64_MIN, INT64_MAX, 0, -1, 2**53 + 1]
+
+# Edge cases that must always run, whatever hypothesis draws.
+EXPLICIT_PROGRAMS = [
+    # single values of every kind
+    [
+        ("log", "neg zero", -0.0),
+        ("log", "nan", NAN),
+        ("log", "inf", -INF),
+        ("log", "min", INT64_MIN),
+        ("log", "max", INT64_MAX),
+        ("log", "true", True),
+        ("log", "none", None),
+        ("log", "empty", ""),
+        ("log", "uni", "ünï 日本 🎉"),
+        ("log", "np", np.float32(1.5)),
+        ("log", "npi", np.int64(INT64_MIN)),
+    ],
+    # homogeneous series, which may be packed
+    [("log", "f", v) for v in EDGE_FLOATS]
+    + [("log", "i", v) for v in EDGE_INTS]
+    + [("log", "b", v) for v in (True, False, np.bool_(True))]
+    + [("log_list", "lf", EDGE_FLOATS), ("log_list", "li", EDGE_INTS), ("log_list", "one", [-0.0])],
+    # mixed series, None in series
+    [("log", "mix", v) for v in (1, 2.5, None, -0.0, INT64_MAX, NAN, np.int32(-7))]
+    + [("log_list", "ls", ["a", None, "", "ü"]), ("log_list", "lb", [None, False, True])],
+    # rows with missing cells, tables appended
+    [
+        ("log_row", "row1", {"a": -0.0, "b": INT64_MIN, "c": "x", "d": None, "e": True}),
+        ("log_row", "rows", {"a": 1.0, "b": 1}),
+        ("log_row", "rows", {"b": INT64_MAX, "c": "ü"}),
+        ("log_row", "rows", {"a": NAN}),
+        ("log_table", "tab", {"x": [-0.0, INF], "y": [INT64_MIN, None], "z": ["a", "b"]}),
+        ("log_table", "tab", {"x": [NAN], "y": [INT64_MAX], "z": [""]}),
+        ("log_table", "tab1", {"only": [np.float64(-0.0)]}),
+    ],
+]
 
 
 def execute(run: Run, program: list[tuple]) -> None:
@@ -183,10 +246,17 @@ def experiment(tmp_path_factory: pytest.TempPathFactory) -> Experiment:
     return Experiment(ws, "roundtrip")
 
 
+def _with_examples(test: Any) -> Any:
+    for program in EXPLICIT_PROGRAMS:
+        test = example(program=program)(test)
+    return test
+
+
 @SETTINGS
-@given(programs())
-def test_metrics_roundtrip(experiment: Experiment, case: tuple[list[tuple], dict]) -> None:
-    program, expected = case
+@given(program=programs())
+@_with_examples
+def test_metrics_roundtrip(experiment: Experiment, program: list[tuple]) -> None:
+    expected = model(program)
     run = experiment.start_logging()
     execute(run, program)
     run.complete()

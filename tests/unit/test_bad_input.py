@@ -98,7 +98,9 @@ def test_log_row_with_non_scalar_cell(logged: Run) -> None:
 def test_log_table_with_unequal_columns(logged: Run) -> None:
     _raises(
         lambda: logged.log_table("t", {"x": [1, 2], "y": [1]}),
-        "different lengths", "'x': 2", "'y': 1",
+        "different lengths",
+        "'x': 2",
+        "'y': 1",
     )
     _intact(logged)
 

@@ -14,7 +14,9 @@ from runwatch.store._sqlite import SqliteStore
 
 def test_a_name_keeps_its_kind(run: Run) -> None:
     run.log_row("r", a=1)
-    with pytest.raises(runwatch.ValidationError, match=r"logged with run\.log_row; run\.log cannot"):
+    with pytest.raises(
+        runwatch.ValidationError, match=r"logged with run\.log_row; run\.log cannot"
+    ):
         run.log("r", 1)
 
 

@@ -25,8 +25,12 @@ def test_plain_script_gets_a_stored_run(tmp_path: Path) -> None:
     )
     env = {k: v for k, v in os.environ.items() if k != "RUNWATCH_QUIET"}
     result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
-        timeout=60, env=env,
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert "not inside a submitted run" in result.stderr

@@ -48,11 +48,13 @@ def test_upload_folder_and_download_files(run: Run, tmp_path: Path) -> None:
     assert run.get_file_names() == ["inputs/a.txt", "inputs/sub/b.txt"]
     written = run.download_files(prefix="inputs", output_directory=tmp_path / "out")
     assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in written) == [
-        "inputs/a.txt", "inputs/sub/b.txt"
+        "inputs/a.txt",
+        "inputs/sub/b.txt",
     ]
     bare = run.download_files("inputs", tmp_path / "bare", append_prefix=False)
     assert sorted(p.relative_to(tmp_path / "bare").as_posix() for p in bare) == [
-        "a.txt", "sub/b.txt"
+        "a.txt",
+        "sub/b.txt",
     ]
 
 

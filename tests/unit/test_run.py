@@ -109,7 +109,11 @@ def test_children_any_depth(run: Run) -> None:
     assert run.parent is None
     assert [c.id for c in run.get_children()] == [k.id for k in kids] + [named.id]
     assert [c.id for c in run.get_children(recursive=True)] == [
-        kids[0].id, grandchild.id, kids[1].id, kids[2].id, named.id
+        kids[0].id,
+        grandchild.id,
+        kids[1].id,
+        kids[2].id,
+        named.id,
     ]
     kids[1].log("x", 1)  # logging starts a NotStarted child
     assert kids[1].get_status() == "Running"

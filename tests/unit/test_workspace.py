@@ -12,7 +12,9 @@ from runwatch import Experiment, Workspace
 
 
 def test_from_urls(tmp_path: Path) -> None:
-    ws = Workspace("team", store=f"sqlite:///{tmp_path}/s/runwatch.db", artifacts=str(tmp_path / "a"))
+    ws = Workspace(
+        "team", store=f"sqlite:///{tmp_path}/s/runwatch.db", artifacts=str(tmp_path / "a")
+    )
     assert ws.name == "team"
     assert ws.store_url == f"sqlite:///{tmp_path}/s/runwatch.db"
     assert ws.artifacts_url == str(tmp_path / "a")
@@ -50,7 +52,9 @@ def test_write_config_then_from_config_in_a_subfolder(
 def test_relative_paths_in_a_config_are_relative_to_it(tmp_path: Path) -> None:
     config = tmp_path / ".runwatch" / "config.json"
     config.parent.mkdir()
-    config.write_text(json.dumps({"name": "r", "store": "sqlite:///data/r.db", "artifacts": "files"}))
+    config.write_text(
+        json.dumps({"name": "r", "store": "sqlite:///data/r.db", "artifacts": "files"})
+    )
     ws = Workspace.from_config(tmp_path)
     assert ws.store_url == f"sqlite:///{tmp_path}/.runwatch/data/r.db"
     assert ws.artifacts_url == str(tmp_path / ".runwatch" / "files")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from runwatch import Experiment, Run, Workspace
 
-
 SETUP = """
     from runwatch import Workspace, Experiment
     ws = Workspace.from_config(".")
@@ -29,8 +28,6 @@ def _python(body: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         timeout=60,
         env={**os.environ, "RUNWATCH_QUIET": "1"},
     )
-
-
 
 
 def test_background_flush_within_a_second(run: Run) -> None:
