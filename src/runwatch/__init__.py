@@ -1,9 +1,14 @@
 """runwatch: a local-first experiment tracker with an Azure ML SDK v1 style API.
 
->>> from runwatch import Workspace, Experiment, Run    # doctest: +SKIP
->>> ws = Workspace.from_config()                      # doctest: +SKIP
->>> run = Experiment(ws, "demo").start_logging()      # doctest: +SKIP
->>> run.log("loss", 0.25)                             # doctest: +SKIP
+>>> import tempfile
+>>> from runwatch import Workspace, Experiment, Run
+>>> ws = Workspace("demo", store=f"sqlite:///{tempfile.mkdtemp()}/runwatch.db")
+>>> with Experiment(ws, "demo").start_logging() as run:
+...     for loss in (0.5, 0.25):
+...         run.log("loss", loss)
+...     run.log_row("scores", epoch=1, f1=0.8)
+>>> Run.get(ws, run.id).get_metrics()
+{'loss': [0.5, 0.25], 'scores': {'epoch': 1, 'f1': 0.8}}
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import _html
 from ._entities import RunInfo, RunStatus, RunSummary
 from ._values import short_repr
 from ._workspace import Workspace
@@ -132,6 +131,8 @@ class Experiment:
         for info in runs:
             counts[info.status] = counts.get(info.status, 0) + 1
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no runs"
+        from . import _html
+
         return _html.experiment_table(self.name, self.workspace.name, summary, runs[:10])
 
     def __repr__(self) -> str:

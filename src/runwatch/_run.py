@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from . import _html, _values
+from . import _values
 from ._entities import RunInfo, RunStatus
 from ._experiment import Experiment
 from ._files import OUTPUTS, FilesMixin
@@ -443,6 +443,8 @@ class Run(MetricsMixin, FilesMixin):
         return f"runwatch://{self.id}/{name}"
 
     def _repr_html_(self) -> str:
+        from . import _html
+
         return _html.run_table(self._refresh())
 
     def __repr__(self) -> str:

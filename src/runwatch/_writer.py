@@ -17,7 +17,6 @@ import os
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from types import TracebackType
 
@@ -165,6 +164,8 @@ def _watch_uncaught_exceptions() -> None:
 
 
 def format_error(error: BaseException) -> dict[str, str]:
+    import traceback
+
     return {
         "code": "UserError",
         "type": type(error).__name__,

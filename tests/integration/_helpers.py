@@ -71,6 +71,14 @@ def _short(value: Any, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit // 2] + " ... " + text[-limit // 2 :]
 
 
+def _equal(expected: Any, got: Any) -> bool:
+    try:
+        assert_same(expected, got)
+    except AssertionError:
+        return False
+    return True
+
+
 def assert_same(expected: Any, got: Any, path: str = "") -> None:
     """Strict structural equality.
 
@@ -94,10 +102,20 @@ def assert_same(expected: Any, got: Any, path: str = "") -> None:
         assert isinstance(got, list), (
             f"{where}: expected a list, got {type(got).__name__}: {_short(got)}"
         )
-        assert len(got) == len(expected), (
-            f"{where}: expected {len(expected)} items, got {len(got)}: "
-            f"{_short(got)} != {_short(expected)}"
-        )
+        if len(got) != len(expected):
+            first = next(
+                (
+                    i
+                    for i, (e, g) in enumerate(zip(expected, got, strict=False))
+                    if not _equal(e, g)
+                ),
+                min(len(got), len(expected)),
+            )
+            raise AssertionError(
+                f"{where}: expected {len(expected)} items, got {len(got)}; first difference "
+                f"at index {first}: got {_short(got[first : first + 5], 200)}, "
+                f"expected {_short(expected[first : first + 5], 200)}"
+            )
         for i, (e, g) in enumerate(zip(expected, got, strict=True)):
             assert_same(e, g, f"{path}[{i}]")
         return

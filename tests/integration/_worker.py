@@ -55,9 +55,9 @@ def same_run(store_dir: str, run_id: str, index: int, n: int, go_file: str) -> N
     ws = workspace(store_dir)
     run = runwatch.Run.get(ws, run_id)
     wait_for(go_file)
+    run.tag(f"worker-{index}", str(os.getpid()))  # 8 tag updates of one run at once
     for i in range(n):
         run.log(f"p{index}", value(index, i))
-    run.tag(f"worker-{index}", str(os.getpid()))
     run.flush()
     print(json.dumps({"index": index, "run_id": run.id}), flush=True)
 

@@ -105,7 +105,10 @@ def test_eight_processes_share_one_run(ws_dir: Path) -> None:
     assert_same(expected, got, "fresh Run.get")
     assert sum(len(v) for v in got.values()) == N_PROCS * N_POINTS
 
-    # each worker also set one tag on the shared run: none may be lost
+    # attaching with Run.get does not make a worker the run's owner: its exit must not end it
+    assert fresh.get_status() == "Running"
+
+    # each worker also set one tag on the shared run, all at once: none may be lost
     tags = fresh.get_tags()
     assert sorted(tags) == sorted(f"worker-{k}" for k in range(N_PROCS)), tags
 

@@ -122,6 +122,10 @@ class SqlStore(RunStore):
 
     #: Type names for the migrations in `_schema`.
     TYPES: ClassVar[dict[str, str]] = {}
+    #: A query with one parameter, a table name, giving 1 if the table exists.
+    TABLE_EXISTS_SQL: ClassVar[str] = (
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?"
+    )
 
     # --- what a backend provides ------------------------------------------------
     @abstractmethod
@@ -134,6 +138,8 @@ class SqlStore(RunStore):
 
     # --- schema -------------------------------------------------------------------
     def _migrate(self) -> None:
+        if self._schema_is_current():
+            return  # the common case: no write lock, so many processes open at once
         with self._write() as db:
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
@@ -148,6 +154,16 @@ class SqlStore(RunStore):
                     for statement in statements(sql, self.TYPES):
                         db.execute(statement)
                     db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+    def _schema_is_current(self) -> bool:
+        with self._read() as db:
+            exists = db.execute(self.TABLE_EXISTS_SQL, ("schema_version",)).fetchone()[0]
+            if not exists:
+                return False
+            return bool(
+                db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+                == LATEST_VERSION
+            )
 
     def schema_version(self) -> int:
         with self._read() as db:

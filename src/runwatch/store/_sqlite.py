@@ -42,6 +42,9 @@ class SqliteStore(SqlStore):
         "float": "REAL",
         "blob": "BLOB",
     }
+    TABLE_EXISTS_SQL: ClassVar[str] = (
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+    )
 
     def __init__(self, url: str, *, busy_timeout: float = 60.0) -> None:
         self.path = path_from_url(url)

@@ -202,6 +202,19 @@ def test_child_ids_continue_across_calls(store: RunStore) -> None:
     assert second[0].status == RunStatus.RUNNING
 
 
+def test_create_runs_rejects_an_invalid_status(store: RunStore) -> None:
+    # set_status refuses statuses outside RunStatus.ALL; create_runs must too
+    with pytest.raises(ValidationError, match="'Bogus'"):
+        new_runs(store, status="Bogus")
+    assert store.list_runs("exp") == []
+
+
+def test_create_runs_rejects_a_negative_count(store: RunStore) -> None:
+    with pytest.raises(ValidationError, match="-2"):
+        new_runs(store, count=-2)
+    assert new_run(store).number == 1  # the experiment's numbering did not go backwards
+
+
 def test_create_child_of_unknown_parent(store: RunStore) -> None:
     with pytest.raises(RunNotFoundError, match="'no-such-run'"):
         new_runs(store, count=2, parent="no-such-run")
@@ -386,6 +399,13 @@ def test_add_properties(store: RunStore) -> None:
         store.add_properties("missing", {"a": 1})
 
 
+def test_add_the_same_nan_property_again(store: RunStore) -> None:
+    # NaN is stored and read back as NaN, so adding it again is "the same value"
+    run = new_run(store, properties={"score": math.nan})
+    again = store.add_properties(run.id, {"score": math.nan})
+    assert math.isnan(again.properties["score"])
+
+
 # --------------------------------------------------------------------------- metrics
 
 
@@ -486,6 +506,12 @@ def test_metrics_of_runs_are_separate(store: RunStore) -> None:
     assert store.read_metrics(b.id, ["loss"])["loss"][1].values == [9.0]
     assert store.read_metrics(b.id)["loss"][1].values == [9.0]
     assert store.read_metrics(new_run(store).id) == {}
+
+
+def test_append_metrics_to_unknown_run(store: RunStore) -> None:
+    with pytest.raises(RunNotFoundError, match="'missing'"):
+        store.append_metrics("missing", [batch("m", [1.0])])
+    assert store.list_metrics("missing") == []
 
 
 def test_kind_mismatch_writes_nothing(store: RunStore, raw_chunks: RawChunks) -> None:
@@ -656,6 +682,12 @@ def test_files(store: RunStore) -> None:
     assert store.get_file(run.id, "missing") is None
     assert store.get_file(other.id, "a.txt") is None
     assert store.list_files(other.id) == []
+
+
+def test_add_file_to_unknown_run(store: RunStore) -> None:
+    with pytest.raises(RunNotFoundError, match="'missing'"):
+        store.add_file("missing", "a.txt", 1)
+    assert store.list_files("missing") == []
 
 
 # --------------------------------------------------------------------------- changes_since

@@ -1,0 +1,212 @@
+"""Run files: name checks and the fsspec-backed ArtifactStore on a local folder."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from runwatch._artifacts import _CHUNK, FILES, MEDIA, ArtifactStore, safe_name
+from runwatch.errors import ValidationError
+
+# --------------------------------------------------------------------------- safe_name
+
+
+@pytest.mark.parametrize(
+    "name", ["a", "a/b.txt", "outputs/x y.bin", "deep/er/still.tar.gz", "ünï.txt", "..a", "a.."]
+)
+def test_safe_name_accepts(name: str) -> None:
+    assert safe_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "is empty"),
+        ("/abs", "is an absolute path"),
+        ("../x", "has a '..' segment"),
+        ("a/../b", "has a '..' segment"),
+        ("a/..", "has a '..' segment"),
+        ("a\\b", "contains a backslash"),
+        ("a\x00b", "contains a NUL character"),
+        ("C:/x", "is an absolute path"),
+        ("a//b", "has an empty or '.' segment"),
+        ("./a", "has an empty or '.' segment"),
+        ("a/", "has an empty or '.' segment"),
+    ],
+)
+def test_safe_name_refuses(name: str, problem: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        safe_name(name)
+    message = str(caught.value)
+    assert message.startswith(f"file name {name!r} {problem}")
+    assert message.endswith("such as 'outputs/model.pkl'")
+
+
+@pytest.mark.parametrize("name", [None, 5, b"a.txt", Path("a.txt"), ["a"]])
+def test_safe_name_refuses_non_str(name: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        safe_name(name)
+    assert str(caught.value) == (
+        f"file name {name!r} is a {type(name).__name__}; expected a str such as 'outputs/model.pkl'"
+    )
+
+
+# --------------------------------------------------------------------------- ArtifactStore
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return tmp_path / "artifacts"
+
+
+@pytest.fixture
+def artifacts(root: Path) -> ArtifactStore:
+    return ArtifactStore(str(root))
+
+
+class Reader:
+    """A readable binary stream that records how much each read asked for."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+        self.asked: list[int] = []
+
+    def read(self, size: int = -1) -> bytes:
+        self.asked.append(size)
+        return self._data.read(size)
+
+
+def test_store_on_a_local_folder(root: Path, artifacts: ArtifactStore) -> None:
+    assert artifacts.local
+    assert artifacts.root == str(root)
+    assert ArtifactStore(f"file://{root}/").root == str(root)
+
+
+def test_put_from_a_path(tmp_path: Path, root: Path, artifacts: ArtifactStore) -> None:
+    source = tmp_path / "source.bin"
+    data = bytes(range(256)) * 40
+    source.write_bytes(data)
+
+    assert artifacts.put("run1", FILES, "outputs/model.bin", source) == len(data)
+    assert (root / "run1" / "files" / "outputs" / "model.bin").read_bytes() == data
+    assert artifacts.put("run1", FILES, "again.bin", str(source)) == len(data)
+    assert artifacts.size("run1", FILES, "again.bin") == len(data)
+
+
+def test_put_from_a_stream_is_streamed(root: Path, artifacts: ArtifactStore) -> None:
+    data = os.urandom(_CHUNK * 2 + 12345)
+    reader = Reader(data)
+
+    assert artifacts.put("run1", FILES, "big.bin", reader) == len(data)
+    assert reader.asked == [_CHUNK, _CHUNK, _CHUNK, _CHUNK]  # block by block, never read()
+    assert (root / "run1" / "files" / "big.bin").read_bytes() == data
+    assert artifacts.size("run1", FILES, "big.bin") == len(data)
+
+
+def test_put_from_a_text_stream(root: Path, artifacts: ArtifactStore) -> None:
+    assert artifacts.put("run1", FILES, "notes.txt", io.StringIO("héllo\n")) == len(
+        "héllo\n".encode()
+    )
+    assert (root / "run1" / "files" / "notes.txt").read_bytes() == "héllo\n".encode()
+
+
+def test_put_an_empty_stream(root: Path, artifacts: ArtifactStore) -> None:
+    assert artifacts.put("run1", FILES, "empty", io.BytesIO(b"")) == 0
+    assert (root / "run1" / "files" / "empty").read_bytes() == b""
+
+
+def test_put_bytes_and_read_back(tmp_path: Path, root: Path, artifacts: ArtifactStore) -> None:
+    data = b"0123456789abcdef"
+    assert artifacts.put_bytes("run1", MEDIA, "img/plot.png", data) == 16
+    assert (root / "run1" / "media" / "img" / "plot.png").read_bytes() == data
+    assert artifacts.size("run1", MEDIA, "img/plot.png") == 16
+
+    destination = tmp_path / "out" / "nested" / "plot.png"
+    artifacts.get("run1", MEDIA, "img/plot.png", destination)
+    assert destination.read_bytes() == data
+
+    with artifacts.open("run1", MEDIA, "img/plot.png") as stream:
+        assert stream.read(4) == b"0123"
+        assert stream.read() == b"456789abcdef"
+
+    assert artifacts.read_range("run1", MEDIA, "img/plot.png", 0, 4) == b"0123"
+    assert artifacts.read_range("run1", MEDIA, "img/plot.png", 10, 16) == b"abcdef"
+    assert artifacts.read_range("run1", MEDIA, "img/plot.png", 12, None) == b"cdef"
+    assert artifacts.read_range("run1", MEDIA, "img/plot.png", 5, 5) == b""
+
+    assert artifacts.put_bytes("run1", MEDIA, "img/plot.png", b"new") == 3  # replaced
+    assert artifacts.size("run1", MEDIA, "img/plot.png") == 3
+
+
+def test_runs_and_areas_are_separate(root: Path, artifacts: ArtifactStore) -> None:
+    artifacts.put_bytes("run1", FILES, "x", b"1")
+    artifacts.put_bytes("run2", FILES, "x", b"22")
+    artifacts.put_bytes("run1", MEDIA, "x", b"333")
+    assert artifacts.size("run1", FILES, "x") == 1
+    assert artifacts.size("run2", FILES, "x") == 2
+    assert artifacts.size("run1", MEDIA, "x") == 3
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("x")) == [
+        "run1/files/x",
+        "run1/media/x",
+        "run2/files/x",
+    ]
+
+
+@pytest.mark.parametrize("name", ["../escape", "/etc/passwd", "a\\b", ""])
+def test_every_operation_checks_the_name(
+    tmp_path: Path, root: Path, artifacts: ArtifactStore, name: str
+) -> None:
+    source = tmp_path / "s"
+    source.write_bytes(b"s")
+    calls = [
+        lambda: artifacts.put("run1", FILES, name, source),
+        lambda: artifacts.put("run1", FILES, name, io.BytesIO(b"s")),
+        lambda: artifacts.put_bytes("run1", FILES, name, b"s"),
+        lambda: artifacts.get("run1", FILES, name, tmp_path / "d"),
+        lambda: artifacts.open("run1", FILES, name),
+        lambda: artifacts.read_range("run1", FILES, name, 0, None),
+        lambda: artifacts.size("run1", FILES, name),
+    ]
+    for call in calls:
+        with pytest.raises(ValidationError, match=f"file name {name!r}".replace("\\", "\\\\")):
+            call()
+    assert not root.exists()
+    assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("run_id", ["", "a/b", ".", ".."])
+def test_run_ids_that_cannot_be_folders(artifacts: ArtifactStore, run_id: str) -> None:
+    with pytest.raises(ValidationError, match=f"run id {run_id!r} cannot name an artifact folder"):
+        artifacts.put_bytes(run_id, FILES, "x", b"")
+
+
+def test_symlink_out_of_the_run_folder_is_refused(
+    tmp_path: Path, root: Path, artifacts: ArtifactStore
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(b"secret")
+    files = root / "run1" / "files"
+    files.mkdir(parents=True)
+    (files / "link").symlink_to(outside, target_is_directory=True)
+    (files / "secret.txt").symlink_to(outside / "secret.txt")
+
+    with pytest.raises(ValidationError, match="file name 'link/new.txt' resolves outside"):
+        artifacts.put_bytes("run1", FILES, "link/new.txt", b"x")
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]  # nothing written there
+    with pytest.raises(ValidationError, match="file name 'link/secret.txt' resolves outside"):
+        artifacts.open("run1", FILES, "link/secret.txt")
+    with pytest.raises(ValidationError, match="file name 'secret.txt' resolves outside"):
+        artifacts.read_range("run1", FILES, "secret.txt", 0, None)
+    with pytest.raises(ValidationError, match="file name 'secret.txt' resolves outside"):
+        artifacts.get("run1", FILES, "secret.txt", tmp_path / "copy.txt")
+    assert not (tmp_path / "copy.txt").exists()
+
+
+def test_symlink_inside_the_run_folder_is_allowed(root: Path, artifacts: ArtifactStore) -> None:
+    artifacts.put_bytes("run1", FILES, "real/data.txt", b"data")
+    (root / "run1" / "files" / "alias").symlink_to(root / "run1" / "files" / "real")
+    assert artifacts.read_range("run1", FILES, "alias/data.txt", 0, None) == b"data"
