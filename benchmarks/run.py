@@ -218,7 +218,7 @@ def run_w5(py: str, module: str, cwd: str, timeout: float) -> dict:
         if "error" in res:
             return res
         times.append(res["seconds"])
-    return {"seconds": statistics.median(times), "all_seconds": times, "scale": 1}
+    return {"seconds": statistics.median(times), "samples": times, "scale": 1}
 
 
 @dataclass

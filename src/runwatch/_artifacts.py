@@ -69,9 +69,10 @@ class ArtifactStore:
             raise ValidationError(f"run id {run_id!r} cannot name an artifact folder")
         path = posixpath.join(self.root, run_id, area, name)
         if self.local:
-            # Defence in depth: the resolved path must stay inside the run's folder.
-            base = os.path.realpath(posixpath.join(self.root, run_id, area))
-            if os.path.commonpath([base, os.path.realpath(path)]) != base:
+            # Defence in depth: with every link resolved, the path must still be
+            # inside the run's folder (a linked folder on the way is refused too).
+            base = os.path.join(os.path.realpath(self.root), run_id, area)
+            if not os.path.realpath(path).startswith(base + os.sep):
                 raise ValidationError(f"file name {name!r} resolves outside the run's folder")
         return path
 

@@ -87,6 +87,9 @@ class RunInfo:
     tags: Mapping[str, str]
     properties: Mapping[str, Any]
     seq: int
+    cancel_requested: bool = False
+    owner_pid: int | None = None
+    owner_host: str | None = None
 
     @property
     def is_final(self) -> bool:

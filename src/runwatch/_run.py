@@ -14,10 +14,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from . import _values
+from . import _liveness, _values
 from ._entities import RunInfo, RunStatus
 from ._experiment import Experiment
 from ._files import OUTPUTS, FilesMixin
+from ._liveness import this_process
 from ._metrics import MetricsMixin, not_running_message
 from ._values import short_repr
 from ._workspace import Workspace
@@ -118,13 +119,14 @@ class Run(MetricsMixin, FilesMixin):
             status=status,
             display_name=display_name,
             properties=properties,
+            owner=this_process(),
         )
         folder = Path(outputs if outputs is not None else OUTPUTS).resolve()
         runs = [
             cls(experiment, info.id, _info=info, _fresh=True, _outputs=folder) for info in infos
         ]
         for run in runs:
-            writer().own(run.id, None, run._end_at_exit)
+            writer().own(run.id, experiment.workspace.store, run._end_at_exit)
         return runs
 
     @classmethod
@@ -190,7 +192,7 @@ class Run(MetricsMixin, FilesMixin):
         return self._info
 
     def _refresh(self) -> RunInfo:
-        self._info = self._ws.store.get_run(self.id)
+        self._info = _liveness.check(self._ws.store, self._ws.store.get_run(self.id))
         self._status = self._info.status
         self._finished = self._info.is_final
         return self._info

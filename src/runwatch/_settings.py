@@ -49,3 +49,33 @@ def context_config() -> str | None:
 
 def quiet() -> bool:
     return os.environ.get(QUIET_ENV, "") not in ("", "0", "false", "False")
+
+
+def heartbeat_interval() -> float:
+    """Seconds between heartbeats of a live run; silence for 3 of them means NotResponding."""
+    return _float("RUNWATCH_HEARTBEAT_INTERVAL", 10.0)
+
+
+def cancel_grace() -> float:
+    """Seconds a canceled script gets after SIGTERM before SIGKILL."""
+    return _float("RUNWATCH_CANCEL_GRACE", 10.0)
+
+
+def local_slots() -> int:
+    """Runs the local compute target executes at once (default: the CPU count)."""
+    return int(_float("RUNWATCH_LOCAL_SLOTS", float(os.cpu_count() or 1)))
+
+
+def agent_idle_exit() -> float:
+    """Seconds the local agent waits with nothing queued or running before it exits."""
+    return _float("RUNWATCH_AGENT_IDLE", 30.0)
+
+
+def snapshot_warn_bytes() -> int:
+    return int(_float("RUNWATCH_SNAPSHOT_WARN_MB", 300.0) * 1024 * 1024)
+
+
+def environment_cache() -> str:
+    """Where managed (virtualenv) environments are built and kept."""
+    default = os.path.join(os.path.expanduser("~"), ".cache", "runwatch", "envs")
+    return os.environ.get("RUNWATCH_ENV_CACHE") or default

@@ -2,8 +2,8 @@
 
 One daemon thread serves every run of the process. It wakes every
 `flush_interval()` seconds (0.5 s by default), flushes each buffer with
-pending points, and every `HEARTBEAT_INTERVAL` seconds records that the runs
-this process is running are alive. At interpreter exit it flushes
+pending points, and every `heartbeat_interval()` seconds records that the
+runs this process is running are alive (see `_liveness`). At interpreter exit it flushes
 everything and ends the runs this process started and left open: Completed,
 or Failed with the traceback if the process is exiting on an uncaught
 exception.
@@ -24,15 +24,13 @@ from . import _settings
 from ._buffer import MetricBuffer
 from .store import RunStore
 
-HEARTBEAT_INTERVAL = 30.0
-
 Finisher = Callable[[BaseException | None], None]
 
 
 class BackgroundWriter:
     def __init__(self) -> None:
         self._buffers: set[MetricBuffer] = set()
-        self._owned: dict[str, tuple[MetricBuffer | None, Finisher]] = {}
+        self._owned: dict[str, tuple[RunStore, Finisher]] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopped = False
@@ -44,21 +42,23 @@ class BackgroundWriter:
     def add(self, buffer: MetricBuffer) -> None:
         with self._lock:
             self._buffers.add(buffer)
-            if self._thread is None and not self._stopped:
-                self._thread = threading.Thread(
-                    target=self._loop, name="runwatch-writer", daemon=True
-                )
-                self._thread.start()
+            self._start()
+
+    def _start(self) -> None:
+        if self._thread is None and not self._stopped:
+            self._thread = threading.Thread(target=self._loop, name="runwatch-writer", daemon=True)
+            self._thread.start()
 
     def remove(self, buffer: MetricBuffer) -> None:
         with self._lock:
             self._buffers.discard(buffer)
 
-    def own(self, run_id: str, buffer: MetricBuffer | None, finish: Finisher) -> None:
+    def own(self, run_id: str, store: RunStore, finish: Finisher) -> None:
         """Remember a run this process runs, to keep it alive and end it at exit."""
         _watch_uncaught_exceptions()
         with self._lock:
-            self._owned[run_id] = (buffer, finish)
+            self._owned[run_id] = (store, finish)
+            self._start()
 
     def disown(self, run_id: str) -> None:
         with self._lock:
@@ -83,15 +83,14 @@ class BackgroundWriter:
 
     def _heartbeat(self) -> None:
         now = time.monotonic()
-        if now - self._last_heartbeat < HEARTBEAT_INTERVAL:
+        if now - self._last_heartbeat < _settings.heartbeat_interval():
             return
         self._last_heartbeat = now
         with self._lock:
-            owned = [(run_id, buffer) for run_id, (buffer, _) in self._owned.items()]
+            owned = [(run_id, store) for run_id, (store, _) in self._owned.items()]
         by_store: dict[int, tuple[RunStore, list[str]]] = {}
-        for run_id, buffer in owned:
-            if buffer is not None:
-                by_store.setdefault(id(buffer.store), (buffer.store, []))[1].append(run_id)
+        for run_id, store in owned:
+            by_store.setdefault(id(store), (store, []))[1].append(run_id)
         for store, run_ids in by_store.values():
             # A missed beat is harmless; the next one retries.
             with contextlib.suppress(Exception):

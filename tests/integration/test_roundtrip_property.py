@@ -18,6 +18,8 @@ To stay inside the contract, each metric name is used with one call kind only,
 and each series (a ``log`` metric or one column) keeps one value family
 (numbers = int/float mix, bools, or strings), plus ``None``.
 
+Also checked: after ``flush()`` (run still Running), a second ``Run`` object sees it all.
+
 Each example logs into its own new run (one workspace per module).
 """
 
@@ -259,6 +261,8 @@ def test_metrics_roundtrip(experiment: Experiment, program: list[tuple]) -> None
     expected = model(program)
     run = experiment.start_logging()
     execute(run, program)
+    run.flush()  # durable now: another reader sees it while the run is still Running
+    assert_same(expected, Run(experiment, run.id).get_metrics(), "after flush(), other reader")
     run.complete()
 
     assert_same(expected, run.get_metrics(), "get_metrics() after complete()")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -183,6 +184,10 @@ def test_run_ids_that_cannot_be_folders(artifacts: ArtifactStore, run_id: str) -
         artifacts.put_bytes(run_id, FILES, "x", b"")
 
 
+def outside_msg(name: str) -> str:
+    return re.escape(f"file name {name!r} resolves outside the run's folder")
+
+
 def test_symlink_out_of_the_run_folder_is_refused(
     tmp_path: Path, root: Path, artifacts: ArtifactStore
 ) -> None:
@@ -194,14 +199,14 @@ def test_symlink_out_of_the_run_folder_is_refused(
     (files / "link").symlink_to(outside, target_is_directory=True)
     (files / "secret.txt").symlink_to(outside / "secret.txt")
 
-    with pytest.raises(ValidationError, match="file name 'link/new.txt' resolves outside"):
+    with pytest.raises(ValidationError, match=outside_msg("link/new.txt")):
         artifacts.put_bytes("run1", FILES, "link/new.txt", b"x")
     assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]  # nothing written there
-    with pytest.raises(ValidationError, match="file name 'link/secret.txt' resolves outside"):
+    with pytest.raises(ValidationError, match=outside_msg("link/secret.txt")):
         artifacts.open("run1", FILES, "link/secret.txt")
-    with pytest.raises(ValidationError, match="file name 'secret.txt' resolves outside"):
+    with pytest.raises(ValidationError, match=outside_msg("secret.txt")):
         artifacts.read_range("run1", FILES, "secret.txt", 0, None)
-    with pytest.raises(ValidationError, match="file name 'secret.txt' resolves outside"):
+    with pytest.raises(ValidationError, match=outside_msg("secret.txt")):
         artifacts.get("run1", FILES, "secret.txt", tmp_path / "copy.txt")
     assert not (tmp_path / "copy.txt").exists()
 
@@ -210,3 +215,17 @@ def test_symlink_inside_the_run_folder_is_allowed(root: Path, artifacts: Artifac
     artifacts.put_bytes("run1", FILES, "real/data.txt", b"data")
     (root / "run1" / "files" / "alias").symlink_to(root / "run1" / "files" / "real")
     assert artifacts.read_range("run1", FILES, "alias/data.txt", 0, None) == b"data"
+
+
+def test_area_folder_symlinked_out_of_the_run_folder_is_refused(
+    tmp_path: Path, root: Path, artifacts: ArtifactStore
+) -> None:
+    # `<run>/files` is itself a symlink inside the run folder that points outside it
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "run1").mkdir(parents=True)
+    (root / "run1" / "files").symlink_to(outside, target_is_directory=True)
+
+    with pytest.raises(ValidationError, match=outside_msg("x.txt")):
+        artifacts.put_bytes("run1", FILES, "x.txt", b"escaped")
+    assert list(outside.iterdir()) == []

@@ -50,8 +50,16 @@ class RunStore(ABC):
         display_name: str | None = None,
         tags: Mapping[str, str] | None = None,
         properties: Mapping[str, Any] | None = None,
+        definition: Mapping[str, Any] | None = None,
+        compute_target: str | None = None,
+        owner: tuple[int, str] | None = None,
     ) -> list[RunInfo]:
-        """Create `count` runs, numbered in order within the experiment."""
+        """Create `count` runs, numbered in order within the experiment.
+
+        `definition` describes what to execute for a submitted run (read back
+        with `get_definition`); `compute_target` names the queue it waits in;
+        `owner` is the (pid, host) of the process that keeps it alive.
+        """
 
     @abstractmethod
     def get_run(self, run_id: str) -> RunInfo:
@@ -73,6 +81,31 @@ class RunStore(ABC):
 
     @abstractmethod
     def heartbeat(self, run_ids: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    def get_definition(self, run_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def claim_queued(
+        self, compute_target: str, slots: int, owner: tuple[int, str]
+    ) -> RunInfo | None:
+        """Move the oldest Queued run of `compute_target` to Preparing, owned by
+        `owner`, if fewer than `slots` of its runs are active; else None."""
+
+    @abstractmethod
+    def list_active(self, compute_target: str | None = None) -> list[RunInfo]:
+        """Runs that are not final and not NotStarted (of one target, or all)."""
+
+    @abstractmethod
+    def request_cancel(self, run_id: str) -> RunInfo:
+        """Cancel a run that has not started; flag a started one for its owner to stop."""
+
+    @abstractmethod
+    def mark_not_responding(self, run_id: str, silent_since: float) -> RunInfo:
+        """Mark an active run NotResponding if its last heartbeat is before `silent_since`."""
+
+    @abstractmethod
+    def set_owner(self, run_id: str, owner: tuple[int, str] | None) -> RunInfo: ...
 
     @abstractmethod
     def update_tags(

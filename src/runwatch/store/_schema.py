@@ -90,6 +90,17 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX files_by_seq ON files (run_id, seq);
         """,
     ),
+    (
+        2,
+        """
+        ALTER TABLE runs ADD COLUMN definition TEXT;
+        ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN owner_pid BIGINT;
+        ALTER TABLE runs ADD COLUMN owner_host TEXT;
+        ALTER TABLE runs ADD COLUMN compute_target TEXT;
+        CREATE INDEX runs_by_status ON runs (status, compute_target, number);
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

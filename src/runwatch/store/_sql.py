@@ -42,7 +42,17 @@ CHUNK_TARGET = 8192
 _RUN_COLUMNS = (
     "r.id, e.name, r.number, r.parent_id, r.root_id, r.run_type, r.display_name, r.status, "
     "r.created_time, r.start_time, r.end_time, r.heartbeat_time, r.error, r.tags, "
-    "r.properties, r.seq"
+    "r.properties, r.seq, r.cancel_requested, r.owner_pid, r.owner_host"
+)
+_N_RUN_COLUMNS = 19
+_ACTIVE = ", ".join(
+    f"'{status}'"
+    for status in (
+        RunStatus.PREPARING,
+        RunStatus.RUNNING,
+        RunStatus.FINALIZING,
+        RunStatus.NOT_RESPONDING,
+    )
 )
 _RUN_FROM = "runs r JOIN experiments e ON e.id = r.experiment_id"
 _METRIC_COLUMNS = "run_id, name, kind, value_class, description, count, last_value, last_step, seq"
@@ -76,6 +86,9 @@ def _run_info(row: Sequence[Any]) -> RunInfo:
         tags=_codec.load_json(row[13]),
         properties=_codec.load_json(row[14]),
         seq=row[15],
+        cancel_requested=bool(row[16]),
+        owner_pid=row[17],
+        owner_host=row[18],
     )
 
 
@@ -102,6 +115,11 @@ def _points(
         values=_codec.unpack_values(encoding, bytes(vals)),
         times=_codec.unpack_times(bytes(times)) if times is not None else [],
     )
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, counting NaN as equal to NaN (a property set to NaN twice is unchanged)."""
+    return bool(a == b or (a != a and b != b))
 
 
 def _concat(parts: list[MetricPoints]) -> MetricPoints:
@@ -218,8 +236,19 @@ class SqlStore(RunStore):
         display_name: str | None = None,
         tags: Mapping[str, str] | None = None,
         properties: Mapping[str, Any] | None = None,
+        definition: Mapping[str, Any] | None = None,
+        compute_target: str | None = None,
+        owner: tuple[int, str] | None = None,
     ) -> list[RunInfo]:
+        if status not in RunStatus.ALL:
+            raise ValidationError(
+                f"status {status!r} is not a run status; expected one of {sorted(RunStatus.ALL)}"
+            )
+        if type(count) is not int or count < 1:
+            raise ValidationError(f"count {count!r} must be an int >= 1")
         exp = self.get_or_create_experiment(experiment)
+        definition_json = _codec.dump_json(dict(definition)) if definition is not None else None
+        owner_pid, owner_host = owner if owner is not None else (None, None)
         now = time.time()
         started = now if status == RunStatus.RUNNING else None
         tags_json = _codec.dump_json(dict(tags or {}))
@@ -235,11 +264,16 @@ class SqlStore(RunStore):
             if parent_id is not None:
                 parent = db.execute(
                     "UPDATE runs SET child_count = child_count + ? WHERE id = ? "
-                    "RETURNING child_count, root_id",
+                    "RETURNING child_count, root_id, experiment_id",
                     (count, parent_id),
                 ).fetchone()
                 if parent is None:
                     raise RunNotFoundError(f"no run with id {parent_id!r} (the parent)")
+                if parent[2] != exp.id:
+                    raise ValidationError(
+                        f"run {parent_id!r} is not in experiment {experiment!r}; a child run "
+                        "belongs to its parent's experiment"
+                    )
                 first_child, root_id = parent[0] - count, parent[1]
                 ids = [f"{parent_id}_{first_child + i}" for i in range(count)]
             else:
@@ -249,8 +283,9 @@ class SqlStore(RunStore):
             for i, run_id in enumerate(ids):
                 db.execute(
                     "INSERT INTO runs (id, experiment_id, number, parent_id, root_id, run_type, "
-                    "display_name, status, created_time, start_time, tags, properties, seq) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "display_name, status, created_time, start_time, tags, properties, seq, "
+                    "definition, compute_target, owner_pid, owner_host) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         run_id,
                         exp.id,
@@ -265,6 +300,10 @@ class SqlStore(RunStore):
                         tags_json,
                         props_json,
                         seq,
+                        definition_json,
+                        compute_target,
+                        owner_pid,
+                        owner_host,
                     ),
                 )
             rows = [self._run_row(db, run_id) for run_id in ids]
@@ -341,6 +380,106 @@ class SqlStore(RunStore):
         with self._write() as db:
             for run_id in run_ids:
                 db.execute("UPDATE runs SET heartbeat_time = ? WHERE id = ?", (now, run_id))
+                revived = db.execute(
+                    "SELECT 1 FROM runs WHERE id = ? AND status = ?",
+                    (run_id, RunStatus.NOT_RESPONDING),
+                ).fetchone()
+                if revived:  # the owner is alive after all: it is running again
+                    db.execute(
+                        "UPDATE runs SET status = ?, seq = ? WHERE id = ?",
+                        (RunStatus.RUNNING, self._next_seq(db), run_id),
+                    )
+
+    def mark_not_responding(self, run_id: str, silent_since: float) -> RunInfo:
+        with self._write() as db:
+            current = _run_info(self._run_row(db, run_id))
+            last = current.heartbeat_time or current.start_time or current.created_time
+            if current.status in (
+                RunStatus.PREPARING,
+                RunStatus.RUNNING,
+                RunStatus.FINALIZING,
+            ) and (last < silent_since):
+                db.execute(
+                    "UPDATE runs SET status = ?, seq = ? WHERE id = ?",
+                    (RunStatus.NOT_RESPONDING, self._next_seq(db), run_id),
+                )
+                current = _run_info(self._run_row(db, run_id))
+            return current
+
+    def get_definition(self, run_id: str) -> dict[str, Any] | None:
+        with self._read() as db:
+            row = db.execute("SELECT definition FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise RunNotFoundError(f"no run with id {run_id!r} in this workspace")
+        found: dict[str, Any] | None = _codec.load_json(row[0])
+        return found
+
+    def claim_queued(
+        self, compute_target: str, slots: int, owner: tuple[int, str]
+    ) -> RunInfo | None:
+        with self._write() as db:
+            active = db.execute(
+                f"SELECT COUNT(*) FROM runs WHERE compute_target = ? AND status IN ({_ACTIVE})",
+                (compute_target,),
+            ).fetchone()[0]
+            if active >= slots:
+                return None
+            row = db.execute(
+                "SELECT id FROM runs WHERE status = ? AND compute_target = ? "
+                "ORDER BY created_time, number LIMIT 1",
+                (RunStatus.QUEUED, compute_target),
+            ).fetchone()
+            if row is None:
+                return None
+            seq = self._next_seq(db)
+            db.execute(
+                "UPDATE runs SET status = ?, owner_pid = ?, owner_host = ?, heartbeat_time = ?, "
+                "seq = ? WHERE id = ?",
+                (RunStatus.PREPARING, owner[0], owner[1], time.time(), seq, row[0]),
+            )
+            return _run_info(self._run_row(db, row[0]))
+
+    def list_active(self, compute_target: str | None = None) -> list[RunInfo]:
+        where = f"r.status IN ({_ACTIVE}, '{RunStatus.QUEUED}')"
+        params: tuple[Any, ...] = ()
+        if compute_target is not None:
+            where += " AND r.compute_target = ?"
+            params = (compute_target,)
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE {where} ORDER BY r.number", params
+            ).fetchall()
+        return [_run_info(row) for row in rows]
+
+    def request_cancel(self, run_id: str) -> RunInfo:
+        now = time.time()
+        with self._write() as db:
+            current = _run_info(self._run_row(db, run_id))
+            if current.is_final:
+                return current
+            seq = self._next_seq(db)
+            if current.status in (RunStatus.NOT_STARTED, RunStatus.QUEUED):
+                db.execute(
+                    "UPDATE runs SET status = ?, end_time = ?, cancel_requested = 1, seq = ? "
+                    "WHERE id = ?",
+                    (RunStatus.CANCELED, now, seq, run_id),
+                )
+            else:
+                db.execute(
+                    "UPDATE runs SET cancel_requested = 1, seq = ? WHERE id = ?", (seq, run_id)
+                )
+            return _run_info(self._run_row(db, run_id))
+
+    def set_owner(self, run_id: str, owner: tuple[int, str] | None) -> RunInfo:
+        pid, host = owner if owner is not None else (None, None)
+        with self._write() as db:
+            seq = self._next_seq(db)
+            db.execute(
+                "UPDATE runs SET owner_pid = ?, owner_host = ?, heartbeat_time = ?, seq = ? "
+                "WHERE id = ?",
+                (pid, host, time.time(), seq, run_id),
+            )
+            return _run_info(self._run_row(db, run_id))
 
     def _update_json(self, run_id: str, column: str, change: Any) -> RunInfo:
         """Read-modify-write of the tags or properties of a run, under the write lock."""
@@ -372,7 +511,7 @@ class SqlStore(RunStore):
     def add_properties(self, run_id: str, properties: Mapping[str, Any]) -> RunInfo:
         def change(current: dict[str, Any]) -> dict[str, Any]:
             for key, value in properties.items():
-                if key in current and current[key] != value:
+                if key in current and not _same(current[key], value):
                     raise ValidationError(
                         f"property {key!r} of run {run_id!r} is already {current[key]!r}; "
                         f"properties are immutable, so it cannot become {value!r} "
@@ -411,6 +550,7 @@ class SqlStore(RunStore):
         if not batches:
             return
         with self._write() as db:
+            self._run_row(db, run_id)  # RunNotFoundError for an unknown run
             seq = self._next_seq(db)
             for batch in batches:
                 self._append_batch(db, run_id, batch, seq)
@@ -487,6 +627,8 @@ class SqlStore(RunStore):
     def read_metrics(
         self, run_id: str, names: Sequence[str] | None = None, *, with_steps: bool = True
     ) -> dict[str, tuple[MetricInfo, MetricPoints]]:
+        if isinstance(names, str):
+            raise ValidationError(f"names {names!r} must be a list of metric names, not a str")
         cols = "m.name, c.first_index, c.encoding, c.vals" + (
             ", c.steps, c.times" if with_steps else ""
         )
@@ -555,8 +697,8 @@ class SqlStore(RunStore):
                 if current is not None:
                     summaries.append(RunSummary(current, values))
                 current, values = _run_info(row), {}
-            if row[16] is not None:
-                values[row[16]] = _codec.load_json(row[17])
+            if row[_N_RUN_COLUMNS] is not None:
+                values[row[_N_RUN_COLUMNS]] = _codec.load_json(row[_N_RUN_COLUMNS + 1])
         if current is not None:
             summaries.append(RunSummary(current, values))
         return summaries
@@ -565,6 +707,7 @@ class SqlStore(RunStore):
     def add_file(self, run_id: str, name: str, size: int, *, overwrite: bool = False) -> FileInfo:
         now = time.time()
         with self._write() as db:
+            self._run_row(db, run_id)  # RunNotFoundError for an unknown run
             existing = db.execute(
                 "SELECT id FROM files WHERE run_id = ? AND name = ?", (run_id, name)
             ).fetchone()

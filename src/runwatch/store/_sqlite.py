@@ -24,7 +24,8 @@ from ._sql import Connection, SqlStore
 
 def path_from_url(url: str, base: Path | None = None) -> Path:
     """`sqlite:///relative/path` or `sqlite:////absolute/path` -> a path."""
-    rest = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+    prefix = "sqlite:///"
+    rest = url[len(prefix) :] if url[: len(prefix)].lower() == prefix else ""
     if not rest or rest == ":memory:":
         raise ConfigError(
             f"store URL {url!r} names no database file; expected sqlite:///path/to/runwatch.db "

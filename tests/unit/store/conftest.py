@@ -61,9 +61,7 @@ def store(backend: str, tmp_path: Path) -> Iterator[RunStore]:
 
 
 @pytest.fixture
-def raw_chunks(
-    backend: str, store: RunStore
-) -> Callable[[str, str], list[tuple[int, int, str]]]:
+def raw_chunks(backend: str, store: RunStore) -> Callable[[str, str], list[tuple[int, int, str]]]:
     """`raw_chunks(run_id, name)`: the metric's chunk rows as the database holds them."""
     reader = CHUNK_READERS[backend]
     return lambda run_id, name: [tuple(row) for row in reader(store, run_id, name)]

@@ -16,7 +16,7 @@ from runwatch import _settings
 from runwatch._entities import MetricBatch, RunStatus
 from runwatch.errors import ConfigError, StoreError
 from runwatch.store import _FACTORIES, open_store, register_scheme, schemes
-from runwatch.store._schema import LATEST_VERSION
+from runwatch.store._schema import LATEST_VERSION, MIGRATIONS, statements
 from runwatch.store._sqlite import SqliteStore, path_from_url
 
 
@@ -87,7 +87,9 @@ def test_wal_mode_and_schema_version(db: Path) -> None:
         assert store.path == db
         assert raw(db, "PRAGMA journal_mode") == [("wal",)]  # WAL is kept in the file
         assert store.schema_version() == LATEST_VERSION
-        assert raw(db, "SELECT version FROM schema_version") == [(LATEST_VERSION,)]
+        assert raw(db, "SELECT version FROM schema_version ORDER BY version") == [
+            (v,) for v in range(1, LATEST_VERSION + 1)
+        ]
     finally:
         store.close()
 
@@ -107,6 +109,28 @@ def test_reopening_migrates_once(db: Path) -> None:
             assert again.read_metrics(run.id)["m"][1].values == [1.5]
         finally:
             again.close()
+    assert raw(db, "SELECT version FROM schema_version ORDER BY version") == [
+        (v,) for v in range(1, LATEST_VERSION + 1)
+    ]
+
+
+def test_an_old_store_is_migrated_to_the_latest_version(db: Path) -> None:
+    # a store written by the first release: only migration 1 applied
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for statement in statements(MIGRATIONS[0][1], SqliteStore.TYPES):
+        conn.execute(statement)
+    conn.execute("INSERT INTO schema_version (version) VALUES (1)")
+    conn.commit()
+    conn.close()
+
+    store = SqliteStore(url_of(db))
+    try:
+        assert store.schema_version() == LATEST_VERSION
+        run = store.create_runs("exp", run_type="t", status=RunStatus.RUNNING)[0]
+        assert store.get_run(run.id) == run
+    finally:
+        store.close()
     assert raw(db, "SELECT version FROM schema_version ORDER BY version") == [
         (v,) for v in range(1, LATEST_VERSION + 1)
     ]
@@ -151,7 +175,8 @@ def test_locked_store_times_out_with_a_store_error(db: Path) -> None:
     try:
         holder.execute("BEGIN IMMEDIATE")
         started = time.monotonic()
-        with pytest.raises(StoreError, match="stayed locked by another writer for 0.1 s"):
+        locked = re.escape("stayed locked by another writer for 0.1 s")
+        with pytest.raises(StoreError, match=locked):
             store.append_metrics(run.id, [point("m", 0, 1.0)])
         assert time.monotonic() - started < 5
         assert store.get_run(run.id) == run  # readers are not blocked by the writer
@@ -161,6 +186,20 @@ def test_locked_store_times_out_with_a_store_error(db: Path) -> None:
     finally:
         holder.close()
         store.close()
+
+
+def test_opening_a_current_store_does_not_wait_for_writers(db: Path) -> None:
+    SqliteStore(url_of(db)).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process is writing
+        started = time.monotonic()
+        store = SqliteStore(url_of(db), busy_timeout=5.0)
+        assert time.monotonic() - started < 1.0
+        assert store.schema_version() == LATEST_VERSION
+        store.close()
+    finally:
+        holder.close()
 
 
 def test_close_then_use_again(db: Path) -> None:
@@ -256,7 +295,9 @@ def test_a_forked_child_uses_the_store(db: Path) -> None:
 # --------------------------------------------------------------------------- open_store
 
 
-def test_open_store_returns_one_store_per_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_open_store_returns_one_store_per_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     first = open_store(url_of(tmp_path / "a.db"))
     try:
@@ -294,7 +335,7 @@ def test_unknown_scheme(tmp_path: Path) -> None:
 
 
 def test_url_without_a_scheme(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="has no scheme; expected one of .*sqlite://..."):
+    with pytest.raises(ConfigError, match=r"has no scheme; expected one of .*sqlite://\.\.\."):
         open_store(str(tmp_path / "runwatch.db"))
 
 
