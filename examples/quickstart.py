@@ -20,7 +20,7 @@ import runwatch
 from runwatch import Experiment, Run, Workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
-from mylib import get_alphas  # noqa: E402 - the examples folder is not a package
+from mylib import get_alphas
 
 
 def main() -> Run:

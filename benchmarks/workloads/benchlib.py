@@ -112,10 +112,11 @@ def run_w4(script: str, args: argparse.Namespace,
     its own run of one shared store, wait for all, then count the points back.
 
     Wall time runs from just before the first child is started until the last
-    one has exited (imports included: that is what a user waits for).  With
-    --scale K each child logs W4_POINTS/K points; the extrapolated wall time
-    adds (K-1) times the measured logging span (first child starting to log
-    until last child done logging), i.e. only the part that grows with points.
+    one has exited (imports and start-up included: that is what a user waits
+    for).  With --scale K each child logs W4_POINTS/K points, and the
+    extrapolated wall time adds (K-1) times the logging time: the union of the
+    children's logging intervals (first point logged .. run finished), i.e.
+    only the part that grows with the number of points.
     """
     n = scaled(W4_POINTS, args.scale)
     cmd = [sys.executable, script, "W4child", "--dir", args.dir, "--n", str(n)]
@@ -143,11 +144,11 @@ def run_w4(script: str, args: argparse.Namespace,
             spans.append((res["t_log_start"], res["t_log_end"]))
     expected = W4_PROCS * n
     counted = count()
-    span = (max(e for _, e in spans) - min(s for s, _ in spans)) if spans else 0.0
+    logging = _union_length(spans)
     return {
-        "seconds": wall + (args.scale - 1) * span,
+        "seconds": wall + (args.scale - 1) * logging,
         "measured_seconds": wall,
-        "log_span_seconds": span,
+        "logging_seconds": logging,
         "errors": errors,
         "expected_points": expected,
         "counted_points": counted,
@@ -156,14 +157,26 @@ def run_w4(script: str, args: argparse.Namespace,
     }
 
 
-def w4_child(log_points: Callable[[int, list[float]], None], args: argparse.Namespace) -> dict:
-    """Body of one W4 child: log args.n points into its own run.
+def _union_length(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, float("-inf")
+    for s, e in sorted(intervals):
+        if e > end:
+            total += e - max(s, end)
+            end = e
+    return total
 
-    ``log_points(idx, values)`` creates the run, logs every value with the
-    tool's per-call API and finishes the run durably.  Wall-clock stamps
-    (time.time(), comparable across processes) let the driver measure the
-    logging span."""
+
+def w4_child(open_run: Callable[[int], object],
+             log_points: Callable[[object, list[float]], None],
+             args: argparse.Namespace) -> dict:
+    """Body of one W4 child (the tool is already imported).
+
+    ``open_run(idx)`` opens the shared store and creates this child's run;
+    ``log_points(run, values)`` logs every value with the tool's per-call API
+    and finishes the run durably.  Wall-clock stamps (time.time(), comparable
+    across processes) around log_points let the driver measure logging time."""
     vals = values(args.n, seed=args.idx)
+    run = open_run(args.idx)
     t_start = time.time()
-    log_points(args.idx, vals)
+    log_points(run, vals)
     return {"t_log_start": t_start, "t_log_end": time.time()}

@@ -142,14 +142,17 @@ def w4(args):
 def w4_child(args):
     import mlflow
 
-    def log_points(idx, vals):
+    def open_run(idx):
         mlflow.set_tracking_uri(_uri(args.dir))
         mlflow.set_experiment(bl.PROJECT)
-        with mlflow.start_run(run_name=f"proc-{idx}"):
-            for i, v in enumerate(vals):
-                mlflow.log_metric("loss", v, step=i)
+        return mlflow.start_run(run_name=f"proc-{idx}")
 
-    return bl.w4_child(log_points, args)
+    def log_points(run, vals):
+        for i, v in enumerate(vals):
+            mlflow.log_metric("loss", v, step=i)
+        mlflow.end_run()
+
+    return bl.w4_child(open_run, log_points, args)
 
 
 def w6(args):

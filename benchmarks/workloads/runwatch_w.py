@@ -120,15 +120,15 @@ def w4(args):
 
 
 def w4_child(args):
-    import runwatch  # noqa: F401  (imported before the logging clock starts)
+    def open_run(_idx):
+        return _experiment(args.dir).start_logging()
 
-    def log_points(idx, vals):
-        run = _experiment(args.dir).start_logging()
+    def log_points(run, vals):
         for v in vals:
             run.log("loss", v)
         run.complete()
 
-    return bl.w4_child(log_points, args)
+    return bl.w4_child(open_run, log_points, args)
 
 
 def w6(args):

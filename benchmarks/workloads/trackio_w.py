@@ -128,13 +128,12 @@ def w4(args):
 def w4_child(args):
     trackio = _trackio(args)
 
-    def log_points(idx, vals):
-        _init(trackio, f"proc-{idx}")
+    def log_points(_run, vals):
         for v in vals:
             trackio.log({"loss": v})
         trackio.finish()
 
-    return bl.w4_child(log_points, args)
+    return bl.w4_child(lambda idx: _init(trackio, f"proc-{idx}"), log_points, args)
 
 
 def w6(args):

@@ -17,6 +17,7 @@ from typing import IO, Any
 from ._values import short_repr
 from .errors import ValidationError
 
+SHARED = "_shared"  # not a run id: run ids start with a letter or digit
 FILES = "files"
 MEDIA = "media"
 _CHUNK = 1 << 20
@@ -123,6 +124,27 @@ class ArtifactStore:
 
     def size(self, run_id: str, area: str, name: str) -> int:
         return int(self.fs.size(self._path(run_id, area, name)))
+
+    def local_path(self, run_id: str, area: str, name: str) -> str | None:
+        """The file's path on this machine's file system, or None for remote storage."""
+        return self._path(run_id, area, name) if self.local else None
+
+    # Shared objects (not of one run), e.g. content-addressed snapshots, under `_shared/`.
+    def _shared(self, kind: str, name: str) -> str:
+        safe_name(f"{kind}/{name}")
+        return posixpath.join(self.root, SHARED, kind, name)
+
+    def exists(self, kind: str, name: str) -> bool:
+        return bool(self.fs.exists(self._shared(kind, name)))
+
+    def put_shared(self, kind: str, name: str, source: str | os.PathLike[str]) -> None:
+        path = self._shared(kind, name)
+        self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+        self.fs.put_file(os.fspath(source), path)
+
+    def open_shared(self, kind: str, name: str) -> IO[bytes]:
+        stream: IO[bytes] = self.fs.open(self._shared(kind, name), "rb")
+        return stream
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:

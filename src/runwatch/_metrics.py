@@ -157,13 +157,14 @@ class MetricsMixin:
         *,
         as_frame: bool = False,
     ) -> Any:
-        """The logged metrics: `{name: value}`, or one metric's value with `name`.
+        """The logged metrics as `{name: value}` (only `name`'s, when given).
 
         A name logged once gives the value, logged repeatedly a list in order;
         `log_list` a list; one `log_row` a `{column: value}` dict, repeated rows
         or tables `{column: [...]}`; an image an `ImageRef`. `recursive` gives
-        `{run_id: {...}}` over this run and all its descendants. `as_frame`
-        returns a pandas DataFrame instead.
+        `{run_id: {...}}` over this run and all its descendants. An unknown
+        `name` gives `{}`, as in Azure ML. `as_frame` returns a pandas
+        DataFrame instead (with `name`: that metric's points or table).
         """
         if name is not None:
             _values.check_name(name)
@@ -179,16 +180,13 @@ class MetricsMixin:
         stored = self._ws.store.read_metrics(
             self.id, [name] if name is not None else None, with_steps=as_frame
         )
-        if name is not None:
+        if name is not None and as_frame:
             if name not in stored:
                 raise ValidationError(
                     f"run {self.id!r} has no metric named {name!r}; it has "
                     f"{sorted(self._ws.store.read_metrics(self.id, with_steps=False))}"
                 )
-            info, points = stored[name]
-            if as_frame:
-                return _metric_frame(info, points)
-            return metric_value(self.id, info, points.values)
+            return _metric_frame(*stored[name])
         if as_frame:
             return _frame({self.id: stored}, nested=False)
         return {

@@ -122,7 +122,7 @@ def test_sigkill_keeps_flushed_points_and_store_usable(
     ws = make_workspace(ws_dir)
     killed = Run.get(ws, run_id)
     assert killed.get_status() != "Completed"
-    xs = killed.get_metrics(name="x")
+    xs = killed.get_metrics(name="x")["x"]
     assert isinstance(xs, list), xs
     assert len(xs) >= N_FLUSHED, f"only {len(xs)} of the {N_FLUSHED} flushed points survived"
     assert_same(list(range(len(xs))), xs, "x of the killed run")

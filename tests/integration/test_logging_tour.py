@@ -173,8 +173,12 @@ def test_logging_tour(experiment: Experiment, ws_dir: Path) -> None:
 
     # ---- and by name
     for name, value in expected.items():
-        assert_same(value, again.get_metrics(name=name), f"get_metrics(name={name!r})")
-    check_image(again, again.get_metrics(name="Sine Wave Plot"), ws_dir / "plot-by-name.png")
+        assert_same(value, again.get_metrics(name=name)[name], f"get_metrics(name={name!r})")
+    check_image(
+        again,
+        again.get_metrics(name="Sine Wave Plot")["Sine Wave Plot"],
+        ws_dir / "plot-by-name.png",
+    )
 
     # ---- files
     names = again.get_file_names()

@@ -270,7 +270,7 @@ def test_metrics_roundtrip(experiment: Experiment, program: list[tuple]) -> None
     fresh = Run(experiment, run.id)
     assert_same(expected, fresh.get_metrics(), "fresh Run(...).get_metrics()")
     for name, value in expected.items():
-        assert_same(value, fresh.get_metrics(name=name), f"get_metrics(name={name!r})")
+        assert_same(value, fresh.get_metrics(name=name)[name], f"get_metrics(name={name!r})")
 
 
 series_then_other_type = st.sampled_from(

@@ -27,8 +27,8 @@ def logged(run: Run) -> Run:
 
 def _intact(run: Run) -> None:
     fresh = Run(run.experiment, run.id)
-    assert fresh.get_metrics("loss") == [0.5, 0.25]
-    assert fresh.get_metrics("rows") == {"a": 1, "b": 2.0}
+    assert fresh.get_metrics("loss")["loss"] == [0.5, 0.25]
+    assert fresh.get_metrics("rows")["rows"] == {"a": 1, "b": 2.0}
     assert fresh.get_tags() == {"stage": "one"}
     assert fresh.get_properties() == {"seed": 7}
 
@@ -178,7 +178,7 @@ def test_logging_to_a_finished_run(logged: Run) -> None:
     assert "Completed" in str(caught.value) and "'loss'" in str(caught.value)
     logged.tag("after", "yes")  # tags and properties stay editable, as in Azure ML
     logged.add_properties({"late": 1})
-    assert Run(logged.experiment, logged.id).get_metrics("loss") == [0.5, 0.25]
+    assert Run(logged.experiment, logged.id).get_metrics("loss")["loss"] == [0.5, 0.25]
 
 
 def test_unknown_run_id(exp: Experiment) -> None:

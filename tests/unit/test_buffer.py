@@ -52,7 +52,7 @@ def test_flush_keeps_points_when_the_store_is_locked(
         blocker.close()
     run.log("x", 3.0)
     run.flush()
-    assert Run(run.experiment, run.id).get_metrics("x") == [1.0, 2.0, 3.0]
+    assert Run(run.experiment, run.id).get_metrics("x")["x"] == [1.0, 2.0, 3.0]
 
 
 def test_take_empties_the_buffer(run: Run) -> None:

@@ -51,7 +51,7 @@ def test_submitted_script_attaches_to_its_run(
     assert run == submitted
     run.log("x", 1)
     run.flush()
-    assert submitted.get_metrics("x") == 1
+    assert submitted.get_metrics("x")["x"] == 1
     submitted.complete()
 
 

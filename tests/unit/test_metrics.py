@@ -19,14 +19,14 @@ def reopen(run: Run) -> Run:
 
 def test_one_value_is_the_value(run: Run) -> None:
     run.log("accuracy", 0.93)
-    assert reopen(run).get_metrics("accuracy") == 0.93
+    assert reopen(run).get_metrics("accuracy")["accuracy"] == 0.93
     assert reopen(run).get_metrics() == {"accuracy": 0.93}
 
 
 def test_repeated_values_are_a_list_in_order(run: Run) -> None:
     for value in (3, 2.5, 1):
         run.log("loss", value)
-    got = reopen(run).get_metrics("loss")
+    got = reopen(run).get_metrics("loss")["loss"]
     assert got == [3, 2.5, 1]
     assert [type(v) for v in got] == [int, float, int]
 
@@ -34,7 +34,7 @@ def test_repeated_values_are_a_list_in_order(run: Run) -> None:
 def test_special_floats_survive(run: Run) -> None:
     for value in (math.nan, math.inf, -math.inf, -0.0):
         run.log("f", value)
-    got = reopen(run).get_metrics("f")
+    got = reopen(run).get_metrics("f")["f"]
     assert math.isnan(got[0]) and got[1:3] == [math.inf, -math.inf]
     assert math.copysign(1.0, got[3]) == -1.0
 
@@ -76,30 +76,33 @@ def test_log_list_is_a_list_even_with_one_element(run: Run) -> None:
 def test_repeated_log_list_extends(run: Run) -> None:
     run.log_list("l", [1, 2])
     run.log_list("l", [3])
-    assert reopen(run).get_metrics("l") == [1, 2, 3]
+    assert reopen(run).get_metrics("l")["l"] == [1, 2, 3]
 
 
 def test_one_row_is_a_dict_of_values(run: Run) -> None:
     run.log_row("point", x=1, y=2.0)
-    assert reopen(run).get_metrics("point") == {"x": 1, "y": 2.0}
+    assert reopen(run).get_metrics("point")["point"] == {"x": 1, "y": 2.0}
 
 
 def test_repeated_rows_are_columns_with_missing_cells_none(run: Run) -> None:
     run.log_row("t", a=1, b="x")
     run.log_row("t", a=2, c=3.5)
-    assert reopen(run).get_metrics("t") == {"a": [1, 2], "b": ["x", None], "c": [None, 3.5]}
+    assert reopen(run).get_metrics("t")["t"] == {"a": [1, 2], "b": ["x", None], "c": [None, 3.5]}
 
 
 def test_table_is_columns_and_repeated_tables_append(run: Run) -> None:
     run.log_table("sine", {"angle": [0.0, 1.0], "sine": [0.0, 0.84]})
-    assert reopen(run).get_metrics("sine") == {"angle": [0.0, 1.0], "sine": [0.0, 0.84]}
+    assert reopen(run).get_metrics("sine")["sine"] == {"angle": [0.0, 1.0], "sine": [0.0, 0.84]}
     run.log_table("sine", {"angle": [2.0], "sine": [0.91]})
-    assert reopen(run).get_metrics("sine") == {"angle": [0.0, 1.0, 2.0], "sine": [0.0, 0.84, 0.91]}
+    assert reopen(run).get_metrics("sine")["sine"] == {
+        "angle": [0.0, 1.0, 2.0],
+        "sine": [0.0, 0.84, 0.91],
+    }
 
 
 def test_table_accepts_numpy_columns(run: Run) -> None:
     run.log_table("t", {"x": np.array([1, 2]), "y": np.array([0.5, 0.25])})
-    got = reopen(run).get_metrics("t")
+    got = reopen(run).get_metrics("t")["t"]
     assert got == {"x": [1, 2], "y": [0.5, 0.25]}
     assert type(got["x"][0]) is int
 
@@ -149,7 +152,7 @@ def test_jpeg_image(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "photo.jpg"
     Image.new("RGB", (4, 4), (255, 0, 0)).save(path, format="JPEG")
     run.log_image("photo", path=path)
-    ref = reopen(run).get_metrics("photo")
+    ref = reopen(run).get_metrics("photo")["photo"]
     assert ref.path.endswith(".jpg")
     assert str(ref).startswith(f"runwatch://{run.id}/")
 
@@ -164,13 +167,18 @@ def test_recursive_metrics_cover_all_descendants(run: Run) -> None:
     child.complete()
     got = reopen(run).get_metrics(recursive=True)
     assert got == {run.id: {"top": 1}, child.id: {"mid": 2}, grandchild.id: {"low": 3}}
-    assert reopen(run).get_metrics("top", recursive=False) == 1
+    assert reopen(run).get_metrics("top", recursive=True) == {
+        run.id: {"top": 1},
+        child.id: {},
+        grandchild.id: {},
+    }
 
 
-def test_unknown_metric_name_lists_known_names(run: Run) -> None:
+def test_unknown_metric_name(run: Run) -> None:
     run.log("loss", 1)
+    assert run.get_metrics("los") == {}  # as in Azure ML
     with pytest.raises(ValueError, match=r"no metric named 'los'.*\['loss'\]"):
-        run.get_metrics("los")
+        run.get_metrics("los", as_frame=True)["los"]
 
 
 def test_as_frame_long_form(run: Run) -> None:
@@ -194,7 +202,7 @@ def test_table_as_frame(run: Run) -> None:
 
 def test_pending_points_are_read_back_by_the_logging_process(run: Run) -> None:
     run.log("loss", 1.0)
-    assert run.get_metrics("loss") == 1.0  # flushes its own buffer first
+    assert run.get_metrics("loss")["loss"] == 1.0  # flushes its own buffer first
 
 
 def test_another_process_run_object_continues_steps(run: Run) -> None:

@@ -22,7 +22,7 @@ def test_context_manager_completes(exp: Experiment) -> None:
     with exp.start_logging() as run:
         run.log("x", 1)
     assert run.get_status() == RunStatus.COMPLETED
-    assert run.get_metrics("x") == 1
+    assert run.get_metrics("x")["x"] == 1
 
 
 def test_context_manager_fails_with_the_traceback(exp: Experiment) -> None:
@@ -35,7 +35,7 @@ def test_context_manager_fails_with_the_traceback(exp: Experiment) -> None:
     assert error["type"] == "ZeroDivisionError"
     assert "division by zero" in error["message"]
     assert "1 / 0" in error["traceback"]
-    assert run.get_metrics("x") == 1
+    assert run.get_metrics("x")["x"] == 1
 
 
 def test_fail_with_a_message_and_code(run: Run) -> None:

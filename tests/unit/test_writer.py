@@ -54,7 +54,7 @@ def test_exit_completes_open_runs_and_flushes(ws: Workspace, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     run = Run(Experiment(ws, "exit"), result.stdout.strip())
     assert run.get_status() == "Completed"
-    assert run.get_metrics("loss") == [float(i) for i in range(1000)]
+    assert run.get_metrics("loss")["loss"] == [float(i) for i in range(1000)]
 
 
 def test_exit_on_an_uncaught_exception_fails_open_runs(ws: Workspace, tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_exit_on_an_uncaught_exception_fails_open_runs(ws: Workspace, tmp_path: 
     assert details["status"] == "Failed"
     assert details["error"]["error"]["type"] == "RuntimeError"
     assert "diverged" in details["error"]["error"]["message"]
-    assert run.get_metrics("loss") == 1.0
+    assert run.get_metrics("loss")["loss"] == 1.0
 
 
 def test_forked_child_logs_its_own_points_only(ws: Workspace, tmp_path: Path) -> None:
