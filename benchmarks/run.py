@@ -425,7 +425,7 @@ def build_report(results, tools, workloads, args, facts) -> str:
             meas = _measured(results[t].get(w, []))
             out.append(f"- {t} {w}: ran 1/{k} of the work{meas}, x{k} "
                        + {"W3": "(only the part after opening the store is scaled)",
-                          "W4": "(only the logging span is scaled; imports/start-up are not)"}
+                          "W4": "(only the logging time is scaled; imports and start-up are not)"}
                        .get(w, "(all of it)") + ".")
     for t in tools:
         out += [""] + NOTES.get(t, [])

@@ -14,11 +14,15 @@
 from __future__ import annotations
 
 from ._entities import RunStatus
+from ._environment import Environment
 from ._experiment import Experiment
 from ._metrics import ImageRef
 from ._run import Run
+from ._script import LocalCompute, ScriptRunConfig
 from ._workspace import Workspace
 from .errors import (
+    ActivityFailedError,
+    ActivityFailedException,
     ConfigError,
     RunNotFoundError,
     RunStateError,
@@ -30,14 +34,19 @@ from .errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ActivityFailedError",
+    "ActivityFailedException",
     "ConfigError",
+    "Environment",
     "Experiment",
     "ImageRef",
+    "LocalCompute",
     "Run",
     "RunNotFoundError",
     "RunStateError",
     "RunStatus",
     "RunwatchError",
+    "ScriptRunConfig",
     "StoreError",
     "ValidationError",
     "Workspace",

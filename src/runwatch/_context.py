@@ -1,7 +1,7 @@
 """`Run.get_context()`: the submitted run, or a real local run for plain scripts.
 
-A submitted script finds its run through two environment variables (the run
-id and the workspace config). Anywhere else, runwatch creates a run that
+A submitted script finds its run through environment variables (the run id
+and the workspace's URLs, or a workspace config file). Anywhere else, runwatch creates a run that
 stores everything, in an experiment named after the script or notebook, and
 ends it when the process exits (Completed, or Failed on an uncaught
 exception): unlike Azure ML's offline run, nothing logged is thrown away.
@@ -42,11 +42,15 @@ def _submitted_run() -> Run | None:
     run_id = _settings.context_run_id()
     if run_id is None:
         return None
+    urls = _settings.context_workspace()
+    if urls is not None:
+        name, store, artifacts = urls
+        return Run.get(Workspace(name, store, artifacts or None), run_id)
     config = _settings.context_config()
     if config is None:
         raise ConfigError(
-            f"{_settings.RUN_ID_ENV}={run_id} is set but {_settings.CONFIG_ENV} is not; "
-            "both are set for a submitted script"
+            f"{_settings.RUN_ID_ENV}={run_id} is set but neither {_settings.STORE_ENV} nor "
+            f"{_settings.CONFIG_ENV} says which workspace it is in"
         )
     return Run.get(Workspace.from_config(config), run_id)
 

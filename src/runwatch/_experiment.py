@@ -90,6 +90,28 @@ class Experiment:
             properties=properties,
         )
 
+    def submit(self, config: Any, tags: Mapping[str, Any] | None = None, **kwargs: Any) -> Run:
+        """Queue a `ScriptRunConfig` or a `HyperDriveConfig`; returns the run at once.
+
+        The workspace's local agent starts it when a slot is free and keeps it
+        going after this process exits.
+        """
+        from ._script import ScriptRunConfig, submit_script
+        from .hyperdrive._config import HyperDriveConfig
+
+        if kwargs:
+            raise ValidationError(f"submit() got unexpected arguments {sorted(kwargs)}")
+        if isinstance(config, HyperDriveConfig):
+            from .hyperdrive._controller import submit_sweep
+
+            return submit_sweep(self, config, tags)
+        if isinstance(config, ScriptRunConfig):
+            return submit_script(self, config, tags)
+        raise ValidationError(
+            f"submit() got {short_repr(config)} of type {type(config).__name__}; expected a "
+            "runwatch.ScriptRunConfig or runwatch.hyperdrive.HyperDriveConfig"
+        )
+
     def get_runs(
         self,
         type: str | None = None,

@@ -69,6 +69,10 @@ class Run(MetricsMixin, FilesMixin):
     # --- construction ---------------------------------------------------------------
     @classmethod
     def _from_info(cls, experiment: Experiment, info: RunInfo) -> Run:
+        if info.run_type == "hyperdrive" and cls is Run:
+            from .hyperdrive._controller import HyperDriveRun
+
+            return HyperDriveRun(experiment, info.id, _info=info)
         return cls(experiment, info.id, _info=info)
 
     @classmethod
@@ -133,7 +137,7 @@ class Run(MetricsMixin, FilesMixin):
     def get(cls, workspace: Workspace, run_id: str) -> Run:
         """Re-open the run `run_id` of `workspace`."""
         info = workspace.store.get_run(run_id)
-        return cls(Experiment(workspace, info.experiment), run_id, _info=info)
+        return cls._from_info(Experiment(workspace, info.experiment), info)
 
     @classmethod
     def get_context(cls, allow_offline: bool = True, **kwargs: Any) -> Run:
@@ -232,12 +236,20 @@ class Run(MetricsMixin, FilesMixin):
         self._finish(RunStatus.FAILED, _error(error_details, error_code))
 
     def cancel(self) -> None:
-        """Mark the run and its unfinished children Canceled (a finished run is left as is)."""
+        """Cancel the run and its unfinished children (a finished run is left as is).
+
+        A submitted run that has not started is Canceled at once; a started one
+        is stopped by the agent running it (SIGTERM, then SIGKILL).
+        """
         current = self.get_status()
         if RunStatus.is_final(current):
             print(
                 f"runwatch: run {self.id} is already {current}; nothing to cancel", file=sys.stderr
             )
+            return
+        if self._ws.store.get_definition(self.id) is not None:
+            self._info = self._ws.store.request_cancel(self.id)
+            self._status, self._finished = self._info.status, self._info.is_final
             return
         for child in self.get_children():
             if not child._finished:
@@ -274,6 +286,72 @@ class Run(MetricsMixin, FilesMixin):
             self._finish(RunStatus.FAILED, format_error(uncaught))
         else:
             self._finish(RunStatus.COMPLETED, None)
+
+    def wait_for_completion(
+        self,
+        show_output: bool = False,
+        wait_post_processing: bool = False,
+        raise_on_error: bool = True,
+        *,
+        poll_interval: float = 0.5,
+    ) -> dict[str, Any]:
+        """Block until the run ends; return its details.
+
+        With `show_output`, print the driver log as it grows, then a summary.
+        A Failed run raises `ActivityFailedError` unless `raise_on_error=False`.
+        """
+        from ._logs import DRIVER_LOG
+        from .errors import ActivityFailedError
+
+        offset = 0
+        while True:
+            status = self.get_status()
+            if show_output:
+                offset = self._print_log_since(DRIVER_LOG, offset)
+            if RunStatus.is_final(status):
+                break
+            time.sleep(poll_interval)
+        details = self.get_details()
+        if show_output:
+            print(self._summary(details), flush=True)
+        if raise_on_error and status == RunStatus.FAILED:
+            raise ActivityFailedError(self.id, details.get("error", {}).get("error", {}))
+        return details
+
+    def _print_log_since(self, name: str, offset: int) -> int:
+        info = self._ws.store.get_file(self.id, name)
+        if info is None or info.size <= offset:
+            return offset
+        data = self._ws.artifacts.read_range(self.id, "files", name, offset, info.size)
+        print(data.decode("utf-8", errors="replace"), end="", flush=True)
+        return offset + len(data)
+
+    def _summary(self, details: dict[str, Any]) -> str:
+        from ._html import duration
+
+        metrics = self._ws.store.list_metrics(self.id)
+        files = self.get_file_names()
+        names = ", ".join(m.name for m in metrics[:8]) + (", ..." if len(metrics) > 8 else "")
+        lines = [
+            "",
+            f"Run {self.id}: {details['status']} in {duration(details['durationSeconds'])}",
+            f"  metrics: {len(metrics)} ({names})",
+            f"  files: {len(files)}",
+        ]
+        if "error" in details:
+            lines.append(f"  error: {details['error']['error'].get('message', '')}")
+        return "\n".join(lines)
+
+    def restore_snapshot(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write the source snapshot taken at submission into `path` (default: ./<run id>)."""
+        from . import _snapshot
+
+        snapshot_id = self.get_properties().get("snapshotId")
+        if not snapshot_id:
+            raise RunStateError(f"run {self.id!r} has no snapshot (it was not submitted)")
+        target = Path(path) if path is not None else Path.cwd() / self.id
+        _snapshot.extract(str(snapshot_id), self._ws.artifacts, target)
+        return target
 
     def __enter__(self) -> Run:
         return self

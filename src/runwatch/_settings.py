@@ -79,3 +79,21 @@ def environment_cache() -> str:
     """Where managed (virtualenv) environments are built and kept."""
     default = os.path.join(os.path.expanduser("~"), ".cache", "runwatch", "envs")
     return os.environ.get("RUNWATCH_ENV_CACHE") or default
+
+
+#: Set in a submitted script's environment: the workspace's store URL, artifacts URL and name.
+STORE_ENV = "RUNWATCH_STORE"
+ARTIFACTS_ENV = "RUNWATCH_ARTIFACTS"
+WORKSPACE_NAME_ENV = "RUNWATCH_WORKSPACE_NAME"
+
+
+def context_workspace() -> tuple[str, str, str] | None:
+    """(name, store URL, artifacts URL) of a submitted script's workspace, if set."""
+    store = os.environ.get(STORE_ENV)
+    if not store:
+        return None
+    return (
+        os.environ.get(WORKSPACE_NAME_ENV) or "local",
+        store,
+        os.environ.get(ARTIFACTS_ENV) or "",
+    )

@@ -7,6 +7,8 @@ was expected. Nothing already logged is lost when one of these is raised.
 from __future__ import annotations
 
 __all__ = [
+    "ActivityFailedError",
+    "ActivityFailedException",
     "ConfigError",
     "RunNotFoundError",
     "RunStateError",
@@ -38,3 +40,16 @@ class ConfigError(RunwatchError):
 
 class StoreError(RunwatchError):
     """The run store cannot be opened or written."""
+
+
+class ActivityFailedError(RunwatchError):
+    """`wait_for_completion` found the run Failed; `.error` holds its error details."""
+
+    def __init__(self, run_id: str, error: dict[str, object]) -> None:
+        self.run_id = run_id
+        self.error = error
+        super().__init__(f"run {run_id} failed: {error.get('message', 'no details')}")
+
+
+#: The Azure ML SDK's name for the same error.
+ActivityFailedException = ActivityFailedError

@@ -1,0 +1,210 @@
+"""Executing one submitted script run (inside the local agent).
+
+Preparing: extract the snapshot into a fresh working folder and prepare the
+environment. Running: start the script in its own process group with the
+run's identity in its environment, copy its output line by line into
+`logs/driver.log`, stop it on cancel or when it runs over its time limit
+(SIGTERM, then SIGKILL after a grace period). Finalizing: upload `outputs/`.
+Then Completed, Failed (with the exception and the last stderr lines) or
+Canceled, unless the script already ended the run itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import IO, Any
+
+from . import _environment, _settings, _snapshot
+from ._entities import RunStatus
+from ._logs import LogWriter
+from ._workspace import Workspace
+from .errors import RunStateError
+
+_EXCEPTION_LINE = re.compile(
+    r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Warning)\w*)(?::\s*(.*))?$"
+)
+_POLL = 0.1
+_CHECK_CANCEL_EVERY = 0.3
+
+
+class ScriptDriver:
+    def __init__(self, workspace: Workspace, run_id: str) -> None:
+        self.ws = workspace
+        self.store = workspace.store
+        self.run_id = run_id
+        self.thread = threading.Thread(target=self._main, name=f"driver-{run_id}", daemon=True)
+        self._stderr_tail: deque[str] = deque(maxlen=20)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    # ------------------------------------------------------------------------------
+    def _main(self) -> None:
+        log = LogWriter(self.store, self.ws.artifacts, self.run_id)
+        workdir = Path(tempfile.mkdtemp(prefix=f"runwatch-{self.run_id}-"))
+        try:
+            self._execute(log, workdir)
+        except Exception as error:  # anything the agent itself got wrong ends the run clearly
+            log.system(f"runwatch could not run the script: {type(error).__name__}: {error}")
+            self._end(
+                RunStatus.FAILED,
+                {"code": "SystemError", "type": type(error).__name__, "message": str(error)},
+            )
+        finally:
+            log.close()
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _execute(self, log: LogWriter, workdir: Path) -> None:
+        definition = self.store.get_definition(self.run_id)
+        assert definition is not None
+        log.system(f"preparing run {self.run_id} in {workdir}")
+        _snapshot.extract(definition["snapshot"], self.ws.artifacts, workdir)
+        interpreter = _environment.prepare(definition["environment"], log.system)
+        if self.store.get_run(self.run_id).cancel_requested:
+            self._end(RunStatus.CANCELED, None)
+            return
+        argv = self._argv(definition, interpreter)
+        self._set(RunStatus.RUNNING)
+        log.system("$ " + " ".join(argv))
+        process = subprocess.Popen(
+            argv,
+            cwd=workdir,
+            env=self._environment(definition),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, so cancel reaches its children
+        )
+        readers = [
+            threading.Thread(target=self._copy, args=(process.stdout, log, False), daemon=True),
+            threading.Thread(target=self._copy, args=(process.stderr, log, True), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        stop_reason = self._supervise(process, definition.get("max_run_duration_seconds"), log)
+        for reader in readers:
+            reader.join(timeout=10)
+        code = process.returncode
+        log.system(f"the script exited with code {code}")
+        self._set(RunStatus.FINALIZING)
+        self._collect_outputs(workdir, log)
+        if stop_reason is not None:
+            self._end(RunStatus.CANCELED, {"code": "Canceled", "message": stop_reason})
+        elif code == 0:
+            self._end(RunStatus.COMPLETED, None)
+        else:
+            self._end(RunStatus.FAILED, self._error(code))
+
+    def _argv(self, definition: dict[str, Any], interpreter: str) -> list[str]:
+        if definition["script"] is not None:
+            return [interpreter, definition["script"], *definition["arguments"]]
+        command = list(definition["command"])
+        if command[0] in ("python", "python3"):
+            command[0] = interpreter
+        return [*command, *definition["arguments"]]
+
+    def _environment(self, definition: dict[str, Any]) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(definition["environment"].get("variables", {}))
+        env.update(
+            {
+                _settings.RUN_ID_ENV: self.run_id,
+                _settings.STORE_ENV: self.ws.store_url,
+                _settings.ARTIFACTS_ENV: self.ws.artifacts_url,
+                _settings.WORKSPACE_NAME_ENV: self.ws.name,
+                "PYTHONUNBUFFERED": "1",  # lines reach the log as they are printed
+            }
+        )
+        env.pop(_settings.CONFIG_ENV, None)
+        return env
+
+    def _copy(self, stream: IO[bytes] | None, log: LogWriter, stderr: bool) -> None:
+        assert stream is not None
+        for raw in stream:
+            text = raw.decode("utf-8", errors="replace").rstrip("\n")
+            if stderr:
+                self._stderr_tail.append(text)
+            log.line(text, stderr=stderr)
+
+    def _supervise(
+        self, process: subprocess.Popen[bytes], limit: float | None, log: LogWriter
+    ) -> str | None:
+        """Wait for the script; stop it on cancel or overrun. Returns why it was stopped."""
+        started = time.monotonic()
+        next_check = started
+        while process.poll() is None:
+            time.sleep(_POLL)
+            now = time.monotonic()
+            reason = None
+            if limit is not None and now - started > limit:
+                reason = f"the run exceeded max_run_duration_seconds={limit:g}"
+            elif now >= next_check:
+                next_check = now + _CHECK_CANCEL_EVERY
+                if self.store.get_run(self.run_id).cancel_requested:
+                    reason = "canceled on request"
+            if reason is not None:
+                log.system(f"stopping the script: {reason}")
+                terminate_group(process, _settings.cancel_grace())
+                return reason
+        return None
+
+    def _collect_outputs(self, workdir: Path, log: LogWriter) -> None:
+        from ._run import Run
+
+        outputs = workdir / "outputs"
+        if outputs.is_dir():
+            run = Run.get(self.ws, self.run_id)
+            run._outputs = outputs
+            run._collect_outputs()
+            log.system(f"uploaded {sum(1 for p in outputs.rglob('*') if p.is_file())} output files")
+
+    def _error(self, code: int) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": "ScriptError", "exitCode": code}
+        if code < 0:
+            error["message"] = f"the script was killed by signal {signal.Signals(-code).name}"
+        else:
+            error["message"] = f"the script exited with code {code}"
+        for line in reversed(self._stderr_tail):
+            match = _EXCEPTION_LINE.match(line.strip())
+            if match:
+                error["type"] = match.group(1)
+                error["message"] = line.strip()
+                break
+        error["stderr"] = "\n".join(self._stderr_tail)
+        return error
+
+    def _set(self, status: str) -> None:
+        # The script may have ended its run itself; then leave it as it is.
+        with contextlib.suppress(RunStateError):
+            self.store.set_status(self.run_id, status)
+
+    def _end(self, status: str, error: dict[str, Any] | None) -> None:
+        with contextlib.suppress(RunStateError):
+            self.store.set_status(self.run_id, status, error=error)
+
+
+def terminate_group(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM the process group, then SIGKILL it if it is still there after `grace`."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -1,0 +1,282 @@
+"""Running a sweep: the controller (inside the local agent) and `HyperDriveRun`.
+
+The controller keeps up to `max_concurrent_runs` trials queued or running,
+each a child script run given its parameters as arguments (`--name value`)
+and recorded as properties. As trials log their primary metric it applies
+the early termination policy, stopping trials with a recorded reason. As
+trials finish, the parent logs `best_metric` (best so far) and a `trials`
+row per finished trial. When every trial has ended the parent completes;
+canceling the parent cancels its live trials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._entities import RunInfo, RunStatus
+from .._run import Run
+from .._script import SCRIPT, queue_run
+from .._workspace import Workspace
+from ..errors import RunStateError, ValidationError
+from ._config import HyperDriveConfig, PrimaryMetricGoal
+from ._policy import evaluate, policy_from_json
+from ._sampling import trials
+
+if TYPE_CHECKING:
+    from .._experiment import Experiment
+
+SWEEP = "hyperdrive"
+EARLY_TERMINATION = "earlyTerminationReason"
+_LOOP = 0.3
+
+
+def submit_sweep(
+    experiment: Experiment, config: HyperDriveConfig, tags: Mapping[str, Any] | None = None
+) -> HyperDriveRun:
+    from .. import _agent, _snapshot
+
+    trial = config.run_config.to_definition()
+    trial["snapshot"] = _snapshot.take(
+        __import__("pathlib").Path(trial["source_directory"]), experiment.workspace.artifacts
+    )
+    definition = {**config.to_definition(), "trial": trial}
+    run = queue_run(
+        experiment,
+        definition,
+        run_type=SWEEP,
+        tags=tags,
+        properties={
+            "primary_metric_name": config.primary_metric_name,
+            "primary_metric_goal": config.primary_metric_goal,
+            "max_total_runs": config.max_total_runs,
+            "max_concurrent_runs": config.max_concurrent_runs,
+            "snapshotId": trial["snapshot"],
+        },
+    )
+    _agent.ensure_running(experiment.workspace)
+    return HyperDriveRun(run.experiment, run.id)
+
+
+def _arguments(parameters: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    for name, value in parameters.items():
+        out += [name if name.startswith("-") else f"--{name}", str(value)]
+    return out
+
+
+def _clean(name: str) -> str:
+    return name.lstrip("-")
+
+
+class SweepController:
+    def __init__(self, workspace: Workspace, run_id: str) -> None:
+        self.ws = workspace
+        self.store = workspace.store
+        self.run_id = run_id
+        self.thread = threading.Thread(target=self._main, name=f"sweep-{run_id}", daemon=True)
+        self._recorded: set[str] = set()
+        self._best: float | None = None
+        self._stopped: dict[str, str] = {}  # trial id -> why the policy stopped it
+
+    def start(self) -> None:
+        self.thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def _main(self) -> None:
+        try:
+            self._sweep()
+        except Exception as error:  # the sweep ends visibly rather than hanging
+            with contextlib.suppress(RunStateError):
+                self.store.set_status(
+                    self.run_id,
+                    RunStatus.FAILED,
+                    error={
+                        "code": "SystemError",
+                        "type": type(error).__name__,
+                        "message": str(error),
+                    },
+                )
+
+    def _sweep(self) -> None:
+        definition = self.store.get_definition(self.run_id)
+        assert definition is not None
+        parent = Run.get(self.ws, self.run_id)
+        self.store.set_status(self.run_id, RunStatus.RUNNING)
+        parent._refresh()
+        planned = trials(definition["sampling"], definition["max_total_runs"])
+        metric = definition["primary_metric_name"]
+        maximize = definition["primary_metric_goal"] == PrimaryMetricGoal.MAXIMIZE
+        policy = policy_from_json(definition["policy"])
+        created = 0
+        while True:
+            info = self.store.get_run(self.run_id)
+            children = self.store.get_children(self.run_id)
+            live = [c for c in children if not c.is_final]
+            if info.cancel_requested:
+                for child in live:
+                    self.store.request_cancel(child.id)
+                if not live:
+                    self.store.set_status(self.run_id, RunStatus.CANCELED)
+                    return
+            else:
+                while created < len(planned) and len(live) < definition["max_concurrent_runs"]:
+                    self._queue_trial(parent, definition, created, planned[created])
+                    created += 1
+                    live.append(self.store.get_children(self.run_id)[-1])
+            series = self._series(children, metric)
+            if policy is not None:
+                running = {c.id for c in children if c.status == RunStatus.RUNNING}
+                stops = evaluate(
+                    policy,
+                    series,
+                    maximize,
+                    uses_average=type(policy).__name__ == "MedianStoppingPolicy",
+                )
+                for trial_id, reason in stops.items():
+                    if trial_id in running and trial_id not in self._stopped:
+                        self._stop(parent, trial_id, reason)
+            self._record_finished(parent, children, series, maximize)
+            if created >= len(planned) and not live:
+                break
+            time.sleep(_LOOP)
+        self._finish(parent, self.store.get_children(self.run_id), metric)
+
+    def _queue_trial(
+        self, parent: Run, definition: dict[str, Any], index: int, parameters: dict[str, Any]
+    ) -> None:
+        trial = dict(definition["trial"])
+        trial["arguments"] = [*trial["arguments"], *_arguments(parameters)]
+        queue_run(
+            parent.experiment,
+            trial,
+            run_type=SCRIPT,
+            parent_id=self.run_id,
+            properties={
+                "hyperparameters": json.dumps({_clean(k): v for k, v in parameters.items()}),
+                **{f"param.{_clean(k)}": v for k, v in parameters.items()},
+                "trial": index,
+            },
+        )
+
+    def _series(self, children: list[RunInfo], metric: str) -> dict[str, list[float]]:
+        series: dict[str, list[float]] = {}
+        for child in children:
+            stored = self.store.read_metrics(child.id, [metric], with_steps=False)
+            values = stored[metric][1].values if metric in stored else []
+            series[child.id] = [float(v) for v in values if isinstance(v, (int, float))]
+        return series
+
+    def _stop(self, parent: Run, trial_id: str, reason: str) -> None:
+        """Ask the agent to stop a trial; the reason is recorded if it ends Canceled."""
+        self._stopped[trial_id] = reason
+        self.store.request_cancel(trial_id)
+
+    def _record_finished(
+        self, parent: Run, children: list[RunInfo], series: dict[str, list[float]], maximize: bool
+    ) -> None:
+        logged = False
+        for child in children:
+            if not child.is_final or child.id in self._recorded:
+                continue
+            self._recorded.add(child.id)
+            reason = self._stopped.get(child.id)
+            if reason is not None and child.status == RunStatus.CANCELED:
+                with contextlib.suppress(ValidationError):
+                    self.store.add_properties(child.id, {EARLY_TERMINATION: reason})
+                parent.log_row("early_terminations", run_id=child.id, reason=reason)
+            values = series.get(child.id, [])
+            best_of_child = (max(values) if maximize else min(values)) if values else None
+            if best_of_child is not None and (
+                self._best is None
+                or (best_of_child > self._best if maximize else best_of_child < self._best)
+            ):
+                self._best = best_of_child
+            if self._best is not None:
+                parent.log("best_metric", self._best)
+            parent.log_row(
+                "trials",
+                run_id=child.id,
+                number=child.number,
+                status=child.status,
+                primary_metric=best_of_child,
+            )
+            logged = True
+        if logged:
+            parent.flush()
+
+    def _finish(self, parent: Run, children: list[RunInfo], metric: str) -> None:
+        if self._best is None:
+            parent.tag("note", f"no trial reported the primary metric {metric!r}; nothing to rank")
+        statuses = [c.status for c in children]
+        parent.tag("trials", ", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))))
+        with contextlib.suppress(RunStateError):
+            self.store.set_status(self.run_id, RunStatus.COMPLETED)
+
+
+class HyperDriveRun(Run):
+    """The parent run of a sweep, with its trials ranked by the primary metric."""
+
+    def _primary(self) -> tuple[str, bool]:
+        props = self.get_properties()
+        return str(props["primary_metric_name"]), props[
+            "primary_metric_goal"
+        ] == PrimaryMetricGoal.MAXIMIZE
+
+    def get_children_sorted_by_primary_metric(
+        self, top: int = 0, reverse: bool = False, discard_no_metric: bool = False
+    ) -> list[dict[str, Any]]:
+        """Trials best first: `{run_id, hyperparameters, best_primary_metric, status}`."""
+        metric, maximize = self._primary()
+        rows = []
+        for child in self.get_children():
+            stored = self._ws.store.read_metrics(child.id, [metric], with_steps=False)
+            values = [
+                v
+                for v in (stored[metric][1].values if metric in stored else [])
+                if isinstance(v, (int, float))
+            ]
+            best = (max(values) if maximize else min(values)) if values else None
+            if best is None and discard_no_metric:
+                continue
+            rows.append(
+                {
+                    "run_id": child.id,
+                    "hyperparameters": child.info.properties.get("hyperparameters"),
+                    "best_primary_metric": best,
+                    "status": child.info.status,
+                }
+            )
+        with_metric = sorted(
+            (r for r in rows if r["best_primary_metric"] is not None),
+            key=lambda r: float(r["best_primary_metric"] or 0.0),
+            reverse=maximize != reverse,
+        )
+        ordered = with_metric + [r for r in rows if r["best_primary_metric"] is None]
+        return ordered[:top] if top else ordered
+
+    def get_best_run_by_primary_metric(
+        self, include_failed: bool = True, include_canceled: bool = True
+    ) -> Run | None:
+        """The trial with the best value of the primary metric, or None if none logged it."""
+        for row in self.get_children_sorted_by_primary_metric(discard_no_metric=True):
+            if not include_failed and row["status"] == RunStatus.FAILED:
+                continue
+            if not include_canceled and row["status"] == RunStatus.CANCELED:
+                continue
+            return Run(self.experiment, row["run_id"])
+        return None
+
+    def get_metrics(self, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        """As in Azure ML: `{trial run id: its metrics}`; the sweep's own with `own=True`."""
+        if kwargs.pop("own", False):
+            return super().get_metrics(name, *args, **kwargs)
+        return {child.id: child.get_metrics(name) for child in self.get_children()}
