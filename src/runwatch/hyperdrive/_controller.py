@@ -12,7 +12,6 @@ canceling the parent cancels its live trials.
 from __future__ import annotations
 
 import contextlib
-import contextlib
 import json
 import threading
 import time
