@@ -40,11 +40,11 @@ def test_quickstart(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.name for n in NOTEBOOKS])
 def test_notebook_runs_without_error(notebook: Path, tmp_path: Path) -> None:
-    work = tmp_path / notebook.name
-    shutil.copy(notebook, work)
-    nb = nbformat.read(work, as_version=4)
+    folder = tmp_path / "notebooks"
+    shutil.copytree(notebook.parent, folder)  # with scripts/ beside the notebooks
+    nb = nbformat.read(folder / notebook.name, as_version=4)
     NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
     ).execute()
     errors = [
         output

@@ -1,0 +1,35 @@
+"""One sweep trial: Ridge with --alpha, trained on growing slices of the data.
+
+Each "epoch" fits on a larger share of the training rows and logs the test
+MSE, so an early termination policy has intervals to compare.
+"""
+
+import argparse
+import os
+
+import joblib
+from sklearn.datasets import load_diabetes
+from sklearn.linear_model import Ridge
+from sklearn.metrics import mean_squared_error
+from sklearn.model_selection import train_test_split
+
+from runwatch import Run
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--alpha", type=float, required=True)
+parser.add_argument("--epochs", type=int, default=5)
+args = parser.parse_args()
+
+run = Run.get_context()
+X, y = load_diabetes(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
+
+for epoch in range(1, args.epochs + 1):
+    rows = len(X_train) * epoch // args.epochs
+    model = Ridge(alpha=args.alpha).fit(X_train[:rows], y_train[:rows])
+    mse = mean_squared_error(y_test, model.predict(X_test))
+    run.log("mse", mse)
+    print(f"epoch {epoch}: {rows} rows, mse {mse:.1f}")
+
+os.makedirs("outputs", exist_ok=True)
+joblib.dump(model, "outputs/model.pkl")

@@ -1,0 +1,68 @@
+"""`runwatch` on the command line: look at the workspace from a terminal.
+
+runwatch runs [EXPERIMENT] [--limit N]   recent runs, active ones first
+runwatch show RUN_ID                     one run's details and metrics
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from ._html import duration, timestamp
+from ._workspace import Workspace
+from .errors import RunwatchError
+
+
+def _runs(ws: Workspace, experiment: str | None, limit: int) -> None:
+    names = [experiment] if experiment else [e.name for e in ws.store.list_experiments()]
+    now = time.time()
+    rows = [info for name in names for info in ws.store.list_runs(name)]
+    rows.sort(key=lambda info: (info.is_final, -(info.start_time or info.created_time)))
+    print(f"{'experiment':<24} {'#':>5} {'status':<14} {'started':<24} {'duration':>9}  id")
+    for info in rows[:limit]:
+        print(
+            f"{info.experiment[:24]:<24} {info.number:>5} {info.status:<14} "
+            f"{timestamp(info.start_time):<24} {duration(info.duration(now)):>9}  {info.id}"
+        )
+
+
+def _show(ws: Workspace, run_id: str) -> None:
+    from ._run import Run
+
+    run = Run.get(ws, run_id)
+    details = run.get_details()
+    metrics = run.get_metrics(own=True) if details["type"] == "hyperdrive" else run.get_metrics()
+    details["metrics"] = {
+        name: value if not isinstance(value, list) or len(value) <= 10 else f"{len(value)} values"
+        for name, value in metrics.items()
+    }
+    print(json.dumps(details, indent=2, default=str))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="runwatch", description=__doc__.splitlines()[0])
+    parser.add_argument("--workspace", help="a config file or folder (default: search from here)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    runs = commands.add_parser("runs", help="list recent runs")
+    runs.add_argument("experiment", nargs="?")
+    runs.add_argument("--limit", type=int, default=30)
+    show = commands.add_parser("show", help="show one run")
+    show.add_argument("run_id")
+    args = parser.parse_args(argv)
+    try:
+        ws = Workspace.from_config(args.workspace)
+        if args.command == "runs":
+            _runs(ws, args.experiment, args.limit)
+        else:
+            _show(ws, args.run_id)
+    except RunwatchError as error:
+        print(f"runwatch: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""The `runwatch` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runwatch import Experiment, Workspace
+from runwatch.__main__ import main
+
+
+def test_runs_and_show(ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ws.write_config(tmp_path)
+    exp = Experiment(ws, "cli")
+    with exp.start_logging() as done:
+        done.log("loss", 0.5)
+    live = exp.start_logging()
+    assert main(["--workspace", str(tmp_path), "runs"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "status" in lines[0]
+    assert live.id in lines[1] and "Running" in lines[1]  # active runs first
+    assert done.id in lines[2] and "Completed" in lines[2]
+    assert main(["--workspace", str(tmp_path), "show", done.id]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["runId"] == done.id and shown["metrics"] == {"loss": 0.5}
+    live.complete()
+
+
+def test_unknown_run(ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ws.write_config(tmp_path)
+    assert main(["--workspace", str(tmp_path), "show", "nope"]) == 1
+    assert "no run with id 'nope'" in capsys.readouterr().err
