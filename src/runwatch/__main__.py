@@ -34,7 +34,7 @@ def _show(ws: Workspace, run_id: str) -> None:
 
     run = Run.get(ws, run_id)
     details = run.get_details()
-    metrics = run.get_metrics(own=True) if details["type"] == "hyperdrive" else run.get_metrics()
+    metrics = Run.get_metrics(run)  # the run's own metrics, a sweep's too
     details["metrics"] = {
         name: value if not isinstance(value, list) or len(value) <= 10 else f"{len(value)} values"
         for name, value in metrics.items()
