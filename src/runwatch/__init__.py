@@ -33,6 +33,16 @@ from .errors import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # RunDetails pulls in ipywidgets, anywidget and bqplot: load them on first use only.
+    if name == "RunDetails":
+        from .widgets import RunDetails
+
+        return RunDetails
+    raise AttributeError(f"module 'runwatch' has no attribute {name!r}")
+
+
 __all__ = [
     "ActivityFailedError",
     "ActivityFailedException",
@@ -42,6 +52,7 @@ __all__ = [
     "ImageRef",
     "LocalCompute",
     "Run",
+    "RunDetails",
     "RunNotFoundError",
     "RunStateError",
     "RunStatus",

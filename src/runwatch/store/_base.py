@@ -146,6 +146,10 @@ class RunStore(ABC):
     ) -> list[RunSummary]:
         """Runs newest first with the latest value of `metrics` (all metrics if None)."""
 
+    @abstractmethod
+    def list_child_summaries(self, parent_id: str, since: int = 0) -> list[RunSummary]:
+        """Direct children changed after cursor `since`, with the latest value of every metric."""
+
     # files -------------------------------------------------------------------
     @abstractmethod
     def add_file(self, run_id: str, name: str, size: int, *, overwrite: bool = False) -> FileInfo:

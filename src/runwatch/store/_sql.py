@@ -674,19 +674,29 @@ class SqlStore(RunStore):
         include_children: bool = False,
     ) -> list[RunSummary]:
         where = "e.name = ?" + ("" if include_children else " AND r.parent_id IS NULL")
-        params: list[Any] = [experiment]
+        return self._summaries(where, [experiment], metrics, "r.number DESC")
+
+    def list_child_summaries(self, parent_id: str, since: int = 0) -> list[RunSummary]:
+        return self._summaries(
+            "r.parent_id = ? AND r.seq > ?", [parent_id, since], None, "r.number"
+        )
+
+    def _summaries(
+        self, where: str, where_params: list[Any], metrics: Sequence[str] | None, order: str
+    ) -> list[RunSummary]:
+        params: list[Any] = list(where_params)
         metric_filter = ""
         if metrics is not None:
             if not metrics:
                 metric_filter = " AND 1 = 0"
             else:
                 metric_filter = f" AND m.name IN ({', '.join('?' * len(metrics))})"
-                params = [*metrics, experiment]
+                params = [*metrics, *where_params]
         with self._read() as db:
             rows = db.execute(
                 f"SELECT {_RUN_COLUMNS}, m.name, m.last_value FROM {_RUN_FROM} "
                 f"LEFT JOIN metrics m ON m.run_id = r.id{metric_filter} "
-                f"WHERE {where} ORDER BY r.number DESC",
+                f"WHERE {where} ORDER BY {order}",
                 params,
             ).fetchall()
         summaries: list[RunSummary] = []

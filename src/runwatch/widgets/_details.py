@@ -1,0 +1,262 @@
+"""RunDetails: the live run view, kernel side.
+
+Layout (one ipywidgets VBox): the header part (anywidget: status, ids,
+times, error, properties/tags/metrics table), the charts (bqplot figures in
+a grid) and the body part (anywidget: tables, images, log tail, child runs).
+A shared background thread (`_poller`) refreshes it every
+`refresh_interval` seconds, reading only what changed since the last poll,
+until the run and its children are final (after one last refresh) or the
+widget is closed. Clicking a child opens it in place; "back" returns.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import ipywidgets
+import traitlets
+
+from .._html import duration, timestamp
+from .._run import Run
+from .._values import short_repr
+from ..errors import ValidationError
+from . import _view
+from ._charts import Chart
+from ._poller import POLLER
+from ._tracker import RunTracker
+
+STATIC = Path(__file__).parent / "static"
+MIN_INTERVAL = 0.2
+
+
+def _asset(name: str) -> Path:
+    path = STATIC / name
+    if not path.exists():
+        raise FileNotFoundError(
+            f"the RunDetails frontend {path} is not built; run `npm install && npm run build` "
+            "in the runwatch source folder, or reinstall runwatch"
+        )
+    return path
+
+
+class _Part(anywidget.AnyWidget):
+    _esm = _asset("widget.js")
+    _css = _asset("widget.css")
+
+
+class RunHeader(_Part):
+    _part = traitlets.Unicode("header").tag(sync=True)
+    run: traitlets.Any = traitlets.Any({}).tag(sync=True)
+    now = traitlets.Float(0.0).tag(sync=True)
+    properties: traitlets.Any = traitlets.Any({}).tag(sync=True)
+    tags: traitlets.Any = traitlets.Any({}).tag(sync=True)
+    scalars: traitlets.Any = traitlets.Any([]).tag(sync=True)
+    breadcrumb: traitlets.Any = traitlets.Any([]).tag(sync=True)
+    polling = traitlets.Bool(False).tag(sync=True)
+    interval = traitlets.Float(10.0).tag(sync=True)
+
+
+class RunBody(_Part):
+    _part = traitlets.Unicode("body").tag(sync=True)
+    # JSON values whose shapes are the TypedDicts of _wire.py.
+    tables: traitlets.Any = traitlets.Any([]).tag(sync=True)
+    images: traitlets.Any = traitlets.Any([]).tag(sync=True)
+    log: traitlets.Any = traitlets.Any(None).tag(sync=True)
+    children: traitlets.Any = traitlets.Any(None).tag(sync=True)
+
+
+class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
+    """The live view of a run: `RunDetails(run).show()`.
+
+    `refresh_interval` is in seconds (10 by default). Works with runs logged
+    in this kernel, by a submitted script, or by any other process.
+    """
+
+    def __init__(self, run_instance: Run, refresh_interval: float = 10.0) -> None:
+        if not isinstance(run_instance, Run):
+            raise ValidationError(
+                f"RunDetails expects a runwatch.Run, got {short_repr(run_instance)} of type "
+                f"{type(run_instance).__name__}"
+            )
+        if not isinstance(refresh_interval, (int, float)) or refresh_interval < MIN_INTERVAL:
+            raise ValidationError(
+                f"refresh_interval {short_repr(refresh_interval)} must be a number of seconds "
+                f">= {MIN_INTERVAL}"
+            )
+        self.run = run_instance
+        self.refresh_interval = float(refresh_interval)
+        self.header = RunHeader(interval=self.refresh_interval)
+        self.body = RunBody()
+        self.charts_box = ipywidgets.GridBox(
+            layout=ipywidgets.Layout(
+                grid_template_columns="repeat(auto-fill, minmax(380px, 1fr))", width="100%"
+            )
+        )
+        super().__init__([self.header, self.charts_box, self.body])
+        self.add_class("rw-run-details")
+        self._lock = threading.RLock()
+        self._stack: list[RunTracker] = []
+        self._charts: dict[str, Chart] = {}
+        self._images: dict[str, str] = {}
+        self._page = (0, "number", False)
+        self._final_refresh_done = False
+        self._closed = False
+        self.next_due = 0.0
+        self.header.on_msg(self._on_message)
+        self.body.on_msg(self._on_message)
+        self._open(RunTracker(run_instance.workspace, run_instance.id))
+        POLLER.add(self)
+
+    # --- what the poller asks ------------------------------------------------------
+    @property
+    def tracker(self) -> RunTracker:
+        return self._stack[-1]
+
+    @property
+    def done(self) -> bool:
+        return self._closed or self._final_refresh_done or getattr(self, "comm", None) is None
+
+    def refresh(self) -> None:
+        """Poll the store once and push what changed to the browser."""
+        with self._lock:
+            tracker = self.tracker
+            was_finished = tracker.finished
+            changes = tracker.poll()
+            self._apply(changes.header, changes.metrics, changes.log, changes.children)
+            self.next_due = time.monotonic() + self.refresh_interval
+            if was_finished and tracker.finished:
+                self._final_refresh_done = True  # the last refresh after the end is this one
+            self.header.polling = not self._final_refresh_done
+
+    # --- building the view ------------------------------------------------------------
+    def _open(self, tracker: RunTracker) -> None:
+        with self._lock:
+            self._stack.append(tracker)
+            self._charts.clear()
+            self._images.clear()
+            self.charts_box.children = ()
+            self._page = (0, "number", False)
+            self._final_refresh_done = False
+            tracker.poll()
+            self._apply(True, set(tracker.metrics), True, True)
+            self.header.breadcrumb = (
+                [{"id": t.run_id, "label": f"Run {t.info.number}"} for t in self._stack]
+                if len(self._stack) > 1
+                else []
+            )
+            self.header.polling = not tracker.finished
+            self.next_due = time.monotonic() + self.refresh_interval
+        if not self._closed:
+            POLLER.add(self)
+
+    def _apply(self, header: bool, metrics: set[str], log: bool, children: bool) -> None:
+        tracker = self.tracker
+        now = time.time()
+        with self.header.hold_sync():
+            self.header.now = now
+            if header:
+                self.header.run = _view.run_state(tracker.info)
+                self.header.properties = {k: _cell(v) for k, v in tracker.info.properties.items()}
+                self.header.tags = dict(tracker.info.tags)
+            if metrics:
+                self.header.scalars = _view.scalars(tracker)
+        if metrics:
+            self._update_charts(metrics)
+        with self.body.hold_sync():
+            if metrics:
+                self.body.tables = _view.tables(tracker)
+                self.body.images = _view.images(tracker, self._images)
+            if log:
+                self.body.log = _view.log(tracker)
+            if children or (header and tracker.children):
+                self.body.children = _view.children(tracker, *self._page, now)
+
+    def _update_charts(self, names: set[str]) -> None:
+        datas = _view.charts(self.tracker, names)
+        sweep = _view.sweep_chart(self.tracker)
+        if sweep is not None and (
+            names & set(_view.SWEEP_METRICS) or sweep.name not in self._charts
+        ):
+            datas.insert(0, sweep)
+        added = False
+        for data in datas:
+            chart = self._charts.get(data.name)
+            if chart is None:
+                self._charts[data.name] = Chart(data)
+                added = True
+            else:
+                chart.update(data)
+        if added:
+            self.charts_box.children = tuple(c.figure for c in self._charts.values())
+
+    # --- messages from the browser ---------------------------------------------------------
+    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "children_page":
+            with self._lock:
+                self._page = (
+                    int(content.get("page", 0)),
+                    str(content.get("sort_key", "number")),
+                    bool(content.get("descending", False)),
+                )
+                self.body.children = _view.children(self.tracker, *self._page, time.time())
+        elif kind == "open_child":
+            child_id = str(content.get("id", ""))
+            if child_id in self.tracker.children:
+                self._open(RunTracker(self.run.workspace, child_id))
+        elif kind == "back" and len(self._stack) > 1:
+            with self._lock:
+                self._stack.pop()
+                previous = self._stack.pop()
+            self._open(RunTracker(self.run.workspace, previous.run_id))
+
+    # --- display ---------------------------------------------------------------------------
+    def show(self) -> None:
+        """Display the widget in the notebook."""
+        from IPython.display import display
+
+        display(self)  # type: ignore[no-untyped-call]
+
+    def close(self) -> None:
+        self._closed = True
+        POLLER.remove(self)
+        for chart in self._charts.values():
+            chart.figure.close()
+        self.header.close()
+        self.body.close()
+        super().close()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
+        bundle["text/html"] = self.summary_html()
+        return bundle
+
+    def summary_html(self) -> str:
+        """A static HTML summary for viewers that cannot run widgets."""
+        info = self.tracker.info
+        rows: list[tuple[str, Any]] = [
+            ("Run", f"{info.number} ({info.id})"),
+            ("Experiment", info.experiment),
+            ("Status", info.status),
+            ("Started", timestamp(info.start_time)),
+            ("Duration", duration(info.duration(time.time()))),
+        ]
+        rows += [(f"metric {s['name']}", s["value"]) for s in _view.scalars(self.tracker)]
+        rows += [(f"chart {name}", "") for name in self._charts]
+        if info.error:
+            rows.append(("Error", info.error.get("message", "")))
+        body = "".join(
+            f"<tr><th style='text-align:left;padding-right:8px'>{html.escape(str(k))}</th>"
+            f"<td>{html.escape(str(v))}</td></tr>"
+            for k, v in rows
+        )
+        return f"<table class='rw-summary'>{body}</table>"
+
+
+def _cell(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)

@@ -1,0 +1,97 @@
+"""The widget's wire shapes: the JSON each synced trait holds.
+
+Declared once here and mirrored field for field by the TypeScript interfaces
+in js/wire.ts; tests/unit/widgets/test_wire.py checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+Cell = str | float | int | bool | None
+
+
+class ErrorState(TypedDict, total=False):
+    message: str
+    type: str
+    traceback: str
+    stderr: str
+    code: str
+
+
+class RunState(TypedDict):
+    id: str
+    number: int
+    experiment: str
+    display_name: str | None
+    type: str
+    status: str
+    created_time: float
+    start_time: float | None
+    end_time: float | None
+    error: ErrorState | None
+    parent_id: str | None
+    is_sweep: bool
+
+
+class ScalarRow(TypedDict):
+    name: str
+    value: Cell
+    description: str
+
+
+class Crumb(TypedDict):
+    id: str
+    label: str
+
+
+class TableState(TypedDict):
+    name: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    total_rows: int
+
+
+class ImageItem(TypedDict):
+    step: int
+    src: str
+
+
+class ImageGroup(TypedDict):
+    name: str
+    items: list[ImageItem]
+
+
+class LogState(TypedDict):
+    name: str
+    lines: list[str]
+    truncated: bool
+
+
+class ChildRow(TypedDict):
+    id: str
+    number: int
+    status: str
+    metric: float | str | None
+    start_time: float | None
+    duration: float | None
+    params: dict[str, Cell]
+    early_termination: str | None
+
+
+class ChildrenState(TypedDict):
+    total: int
+    counts: dict[str, int]
+    columns: list[str]
+    metric: str | None
+    goal: Literal["MINIMIZE", "MAXIMIZE"] | None
+    page: int
+    page_size: int
+    sort_key: str
+    descending: bool
+    rows: list[ChildRow]
+
+
+#: Traits of each anywidget part, by part name (the TS side reads the same names).
+HEADER_TRAITS = ("run", "now", "properties", "tags", "scalars", "breadcrumb", "polling", "interval")
+BODY_TRAITS = ("tables", "images", "log", "children")
