@@ -39,5 +39,5 @@ def test_every_local_extreme_of_a_spiky_series_is_kept() -> None:
 def test_nan_gaps_do_not_count_as_extremes() -> None:
     y = np.full(10_000, np.nan)
     y[5000] = 1.0
-    x, out = minmax(np.arange(10_000), y, budget=100)
+    x, _ = minmax(np.arange(10_000), y, budget=100)
     assert 5000 in x.astype(int).tolist()
