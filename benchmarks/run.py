@@ -26,9 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 BENCH = Path(__file__).resolve().parent
 WORKLOADS_DIR = BENCH / "workloads"
@@ -47,7 +47,7 @@ TARGET_RATIO = 3.0
 # (missing = 1 = full size).  Scaled results are extrapolated linearly by the
 # workload and marked with "*" in the table.
 SCALES = {
-    "full": {"mlflow": {"W1": 10, "W2": 10, "W4": 20}},
+    "full": {"mlflow": {"W1": 20, "W2": 20, "W4": 50}},
     "quick": {"mlflow": {"W1": 100, "W2": 100, "W3": 100, "W4": 100, "W6": 10}},
 }
 TIMEOUTS = {"full": 900, "quick": 300}  # seconds, per subprocess
@@ -61,6 +61,19 @@ QUIET_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "PYTHONUNBUFFERED": "1",
 }
+# runwatch's bytecode goes here (git-ignored) instead of next to its sources.
+PYCACHE = BENCH / ".pycache"
+
+
+def workload_env(tool: str) -> dict[str, str]:
+    """Environment of a workload process.  Bytecode caching is forced on (a
+    session may set PYTHONDONTWRITEBYTECODE, which would make every process
+    recompile whatever changed since the last .pyc and skew cold imports)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(QUIET_ENV)
+    if tool == "runwatch":
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    return env
 
 
 # --------------------------------------------------------------------------
@@ -71,20 +84,34 @@ QUIET_ENV = {
 class Row:
     workload: str
     label: str
-    field: str               # key in the workload's JSON result
-    unit: str                # "s" or "ms" for display
-    target: float | None     # seconds; None = informational row
-    points_field: str | None = None   # result key with the count read back
+    field: str  # key in the workload's JSON result
+    unit: str  # "s" or "ms" for display
+    target: float | None  # seconds; None = informational row
+    points_field: str | None = None  # result key with the count read back
     expected_points: int | None = None
 
 
 ROWS = [
     Row("W1", "W1 20k log calls, until durable", "seconds", "s", 0.05),
     Row("W2", "W2 1M points (100 x 10k), until durable", "seconds", "s", 0.9),
-    Row("W3", "W3a cold read of one 100k series", "series_seconds", "ms", 0.020,
-        "series_points", bl.W3_SERIES),
-    Row("W3", "W3b cold read of all 1M points", "all_seconds", "ms", 0.100,
-        "all_points", bl.W2_METRICS * bl.W2_STEPS),
+    Row(
+        "W3",
+        "W3a cold read of one 100k series",
+        "series_seconds",
+        "ms",
+        0.020,
+        "series_points",
+        bl.W3_SERIES,
+    ),
+    Row(
+        "W3",
+        "W3b cold read of all 1M points",
+        "all_seconds",
+        "ms",
+        0.100,
+        "all_points",
+        bl.W2_METRICS * bl.W2_STEPS,
+    ),
     Row("W3", "W3 (import of the tool, not in W3a/b)", "import_seconds", "s", None),
     Row("W4", "W4 8 processes x 10k points, wall", "seconds", "s", 1.0),
     Row("W4", "W4 errors / points lost", "errors_lost", "", None),
@@ -125,9 +152,12 @@ def peer_python(venv: Path) -> Path:
     if venv.exists():
         shutil.rmtree(venv)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    proc = subprocess.Popen([str(py), "-m", "pip", "install", "--disable-pip-version-check",
-                             *PEER_PACKAGES], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(py), "-m", "pip", "install", "--disable-pip-version-check", *PEER_PACKAGES],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     t0 = time.monotonic()
     for line in proc.stdout:
         if line.startswith(("Collecting", "Installing", "Successfully", "ERROR")):
@@ -143,20 +173,27 @@ def interpreter(tool: str, venv: Path) -> str:
 
 
 def versions(py: str, packages: list[str]) -> dict[str, str]:
-    code = ("import json, importlib.metadata as m\n"
-            "out = {}\n"
-            f"for p in {packages!r}:\n"
-            "    try: out[p] = m.version(p)\n"
-            "    except Exception: out[p] = 'not installed'\n"
-            "print(json.dumps(out))")
+    code = (
+        "import json, importlib.metadata as m\n"
+        "out = {}\n"
+        f"for p in {packages!r}:\n"
+        "    try: out[p] = m.version(p)\n"
+        "    except Exception: out[p] = 'not installed'\n"
+        "print(json.dumps(out))"
+    )
     p = subprocess.run([py, "-c", code], capture_output=True, text=True)
     return json.loads(p.stdout) if p.returncode == 0 else {k: "?" for k in packages}
 
 
-def importable(py: str, module: str) -> str | None:
-    """None if ``module`` imports with ``py``, else the last line of the error."""
-    p = subprocess.run([py, "-c", f"import {module}"], capture_output=True, text=True,
-                       env={**os.environ, **QUIET_ENV}, cwd=tempfile.gettempdir())
+def importable(tool: str, py: str) -> str | None:
+    """None if the tool imports with ``py``, else the last line of the error."""
+    p = subprocess.run(
+        [py, "-c", f"import {IMPORT_NAMES[tool]}"],
+        capture_output=True,
+        text=True,
+        env=workload_env(tool),
+        cwd=tempfile.gettempdir(),
+    )
     if p.returncode == 0:
         return None
     return (p.stderr.strip().splitlines() or ["import failed"])[-1]
@@ -166,31 +203,41 @@ def machine_facts() -> list[str]:
     cpu = platform.processor() or "?"
     mem = "?"
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 2**20:.0f} GiB"
-                break
-    except OSError:
+        cpus = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next(ln.split(":", 1)[1].strip() for ln in cpus if ln.startswith("model name"))
+        kib = next(
+            ln.split()[1]
+            for ln in Path("/proc/meminfo").read_text().splitlines()
+            if ln.startswith("MemTotal")
+        )
+        mem = f"{int(kib) / 2**20:.0f} GiB"
+    except (OSError, StopIteration):
         pass
-    return [f"cores: {os.cpu_count()} ({cpu}), memory: {mem}",
-            f"OS: {platform.platform()}",
-            f"python: {platform.python_version()} ({sys.executable})"]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [
+        f"cores: {os.cpu_count()} ({cpu}), memory: {mem}, load average at start: {load}",
+        f"OS: {platform.platform()}",
+        f"python: {platform.python_version()} ({sys.executable})",
+    ]
 
 
 # --------------------------------------------------------------------------
 # running workloads
 
 
-def run_process(cmd: list[str], cwd: str, timeout: float) -> dict:
+def run_process(cmd: list[str], cwd: str, timeout: float, env: dict[str, str]) -> dict:
     """Run one workload process; return its JSON result or {"error": ...}.
     The process gets its own session so a timeout can end it and any children
     it started (W4) together."""
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, env={**os.environ, **QUIET_ENV}, start_new_session=True)
+    p = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -206,25 +253,49 @@ def run_process(cmd: list[str], cwd: str, timeout: float) -> dict:
     return res
 
 
-def run_w5(py: str, module: str, cwd: str, timeout: float) -> dict:
+def run_w5(tool: str, py: str, cwd: str, timeout: float) -> dict:
     """Median in-process import time over W5_PROCESSES fresh interpreters."""
-    code = ("import time, json\n"
-            "t0 = time.perf_counter()\n"
-            f"import {module}\n"
-            "print(%r + json.dumps({'seconds': time.perf_counter() - t0}))" % bl.RESULT_MARK)
+    code = (
+        "import time, json\n"
+        "t0 = time.perf_counter()\n"
+        f"import {IMPORT_NAMES[tool]}\n"
+        "print(%r + json.dumps({'seconds': time.perf_counter() - t0}))" % bl.RESULT_MARK
+    )
     times = []
     for _ in range(W5_PROCESSES):
-        res = run_process([py, "-c", code], cwd, timeout)
+        res = run_process([py, "-c", code], cwd, timeout, workload_env(tool))
         if "error" in res:
             return res
         times.append(res["seconds"])
     return {"seconds": statistics.median(times), "samples": times, "scale": 1}
 
 
+def run_workload(tool: str, py: str, action: str, d: str, scale: int, timeout: float) -> dict:
+    script = str(WORKLOADS_DIR / f"{tool}_w.py")
+    cmd = [py, script, action, "--dir", d, "--scale", str(scale)]
+    return run_process(cmd, d, timeout, workload_env(tool))
+
+
+def warm_up(tool: str, py: str) -> str | None:
+    """One untimed, tiny pass over the tool's code paths (import, store
+    creation, writes, reads, listing) so bytecode caches exist and files are
+    in the OS cache before anything is measured.  Returns an error or None."""
+    w3, w6 = (tempfile.mkdtemp(prefix=f"bench-{tool}-warmup-") for _ in range(2))
+    try:
+        for action, d in (("W3setup", w3), ("W3read", w3), ("W6", w6)):
+            res = run_workload(tool, py, action, d, 100, 300)
+            if "error" in res:
+                return f"{action}: {res['error']}"
+        return None
+    finally:
+        shutil.rmtree(w3, ignore_errors=True)
+        shutil.rmtree(w6, ignore_errors=True)
+
+
 @dataclass
 class Task:
     tool: str
-    action: str       # W1..W6, W3setup, W3read
+    action: str  # W1..W6, W3setup, W3read
     rep: int
 
 
@@ -252,51 +323,69 @@ def brief(res: dict) -> str:
             parts.append(f"{key.replace('_seconds', '')}={fmt_seconds(res[key], 's')}")
     if "lost" in res:
         parts.append(f"errors={res['errors']} lost={res['lost']}")
+    if res.get("child_phases"):
+        parts.append("child " + _phases(res["child_phases"]))
     if res.get("scale", 1) > 1:
         parts.append(f"(1/{res['scale']} of the work, extrapolated)")
     return " ".join(parts) or "ok"
 
 
+def run_task(
+    task: Task,
+    args,
+    scale: int,
+    timeout: float,
+    w3_dirs: dict[str, str],
+    results: dict[str, dict[str, list[dict]]],
+) -> dict:
+    """Run one task in its fresh subprocess(es) and return its result."""
+    tool, action = task.tool, task.action
+    if args.unavailable.get(tool):
+        return {"error": f"not importable: {args.unavailable[tool]}"}
+    py = interpreter(tool, args.venv)
+    if action.startswith("W3"):  # setup and reads share one directory
+        if action == "W3setup":
+            w3_dirs[tool] = tempfile.mkdtemp(prefix=f"bench-{tool}-W3-")
+        setup = results[tool].get("W3setup", [{}])[-1]
+        if action == "W3read" and "error" in setup:
+            return {"error": "W3 setup failed: " + setup["error"]}
+        d = w3_dirs[tool]
+    else:
+        d = tempfile.mkdtemp(prefix=f"bench-{tool}-{action}-")
+    try:
+        if action == "W5":
+            return run_w5(tool, py, d, timeout)
+        return run_workload(tool, py, action, d, scale, timeout)
+    finally:
+        if not action.startswith("W3"):
+            shutil.rmtree(d, ignore_errors=True)
+
+
 def run_all(args, tools: list[str], workloads: list[str]) -> dict[str, dict[str, list[dict]]]:
+    """Run every task, printing progress; results[tool][workload] = [per repeat]."""
     mode = "quick" if args.quick else "full"
-    timeout = TIMEOUTS[mode]
     tasks = plan(tools, workloads, args.repeat)
     results: dict[str, dict[str, list[dict]]] = {t: {} for t in tools}
     w3_dirs: dict[str, str] = {}
     t_start = time.monotonic()
     try:
         for i, task in enumerate(tasks, 1):
-            tool = task.tool
-            w = task.action[:2]
-            scale = SCALES[mode].get(tool, {}).get(w, 1)
-            print(f"[{i}/{len(tasks)}] {tool} {task.action} (rep {task.rep}/{args.repeat}) ...",
-                  end=" ", flush=True)
+            scale = SCALES[mode].get(task.tool, {}).get(task.action[:2], 1)
+            print(
+                f"[{i}/{len(tasks)}] {task.tool} {task.action} (rep {task.rep}/{args.repeat}) ...",
+                end=" ",
+                flush=True,
+            )
             t0 = time.monotonic()
-            if args.unavailable.get(tool):
-                res = {"error": f"not importable: {args.unavailable[tool]}"}
-            else:
-                py = interpreter(tool, args.venv)
-                script = str(WORKLOADS_DIR / f"{tool}_w.py")
-                if task.action == "W3setup":
-                    w3_dirs[tool] = tempfile.mkdtemp(prefix=f"bench-{tool}-W3-")
-                if task.action.startswith("W3"):
-                    d = w3_dirs[tool]
-                else:
-                    d = tempfile.mkdtemp(prefix=f"bench-{tool}-{w}-")
-                cmd = [py, script, task.action, "--dir", d, "--scale", str(scale)]
-                if task.action == "W3read" and "error" in results[tool].get("W3setup", [{}])[-1]:
-                    res = {"error": "W3 setup failed: " + results[tool]["W3setup"][-1]["error"]}
-                elif w == "W5":
-                    res = run_w5(py, IMPORT_NAMES[tool], d, timeout)
-                else:
-                    res = run_process(cmd, d, timeout)
-                if not task.action.startswith("W3"):
-                    shutil.rmtree(d, ignore_errors=True)
-            key = "W3" if task.action == "W3read" else task.action
-            results[tool].setdefault(key, []).append(res)
-            print(f"{brief(res) if task.action != 'W3setup' else 'done' if 'error' not in res else brief(res)}"
-                  f"  [{time.monotonic() - t0:.1f}s, total {time.monotonic() - t_start:.0f}s]",
-                  flush=True)
+            res = run_task(task, args, scale, TIMEOUTS[mode], w3_dirs, results)
+            results[task.tool].setdefault(
+                "W3" if task.action == "W3read" else task.action, []
+            ).append(res)
+            done = "done" if task.action == "W3setup" and "error" not in res else brief(res)
+            print(
+                f"{done}  [{time.monotonic() - t0:.1f}s, total {time.monotonic() - t_start:.0f}s]",
+                flush=True,
+            )
     finally:
         for d in w3_dirs.values():
             shutil.rmtree(d, ignore_errors=True)
@@ -322,9 +411,9 @@ def fmt_seconds(v: float, unit: str) -> str:
 
 @dataclass
 class Cell:
-    value: float | None = None   # seconds (median); None if no figure
+    value: float | None = None  # seconds (median); None if no figure
     text: str = "—"
-    ok: bool = True              # W4: no errors and no loss
+    ok: bool = True  # W4: no errors and no loss
 
 
 def cell_for(row: Row, runs: list[dict] | None, footnote: Callable[[str], str]) -> Cell:
@@ -339,8 +428,10 @@ def cell_for(row: Row, runs: list[dict] | None, footnote: Callable[[str], str]) 
         lost = max(r["lost"] for r in good)
         text = f"{errs} / {lost:,}"
         if errs:
-            text += footnote("W4 child error: " + "; ".join(
-                m for r in good for m in r.get("error_messages", []))[:300])
+            text += footnote(
+                "W4 child error: "
+                + "; ".join(m for r in good for m in r.get("error_messages", []))[:300]
+            )
         return Cell(None, text, errs == 0 and lost == 0)
     value = statistics.median(r[row.field] for r in good)
     text = fmt_seconds(value, row.unit)
@@ -366,7 +457,7 @@ def build_report(results, tools, workloads, args, facts) -> str:
         return f" [{notes.index(text) + 1}]"
 
     peers = [t for t in tools if t in PEERS]
-    header = ["workload"] + list(tools)
+    header = ["workload", *tools]
     if "runwatch" in tools and peers:
         header += ["fastest peer / runwatch"]
     if "runwatch" in tools:
@@ -389,7 +480,10 @@ def build_report(results, tools, workloads, args, facts) -> str:
                 line.append("—")
         if "runwatch" in tools:
             if row.field == "errors_lost":
-                line += ["0 lost, 0 errors", ("yes" if rw.ok else "**no**") if rw.text != "—" else "—"]
+                line += [
+                    "0 lost, 0 errors",
+                    ("yes" if rw.ok else "**no**") if rw.text != "—" else "—",
+                ]
             elif row.target is None:
                 line += ["—", "—"]
             else:
@@ -409,39 +503,80 @@ def build_report(results, tools, workloads, args, facts) -> str:
         lines.append("| " + " | ".join(line) + " |")
 
     mode = "quick (scaled-down smoke run)" if args.quick else "full"
-    out = ["# runwatch benchmarks", "",
-           f"Run {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, mode: {mode}, "
-           f"median of {args.repeat} repeat(s) (W5: median of {W5_PROCESSES} processes per repeat).",
-           ""]
+    out = [
+        "# runwatch benchmarks",
+        "",
+        f"Run {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, mode: {mode}, "
+        f"median of {args.repeat} repeat(s) (W5: median of {W5_PROCESSES} processes per repeat).",
+        "",
+    ]
     out += [f"- {f}" for f in facts]
     out += ["", *lines, ""]
-    out.append("Lower is better.  The ratio is the fastest peer's figure divided by runwatch's "
-               "(above 1x = runwatch faster).  `—` = not measured.")
-    scaled_cells = [(t, w, k) for t in tools for w, k in SCALES["quick" if args.quick else "full"]
-                    .get(t, {}).items() if w in workloads]
+    out.append("Lower is better.  `—` = not measured.")
+    if "runwatch" in tools and peers:
+        out[-1] += (
+            "  The ratio is the fastest peer's figure divided by runwatch's"
+            " (above 1x = runwatch faster)."
+        )
+    scaled_cells = [
+        (t, w, k)
+        for t in tools
+        for w, k in SCALES["quick" if args.quick else "full"].get(t, {}).items()
+        if w in workloads
+    ]
     if scaled_cells:
         out += ["", "`*` scaled down and extrapolated linearly to full size:"]
         for t, w, k in scaled_cells:
             meas = _measured(results[t].get(w, []))
-            out.append(f"- {t} {w}: ran 1/{k} of the work{meas}, x{k} "
-                       + {"W3": "(only the part after opening the store is scaled)",
-                          "W4": "(only the logging time is scaled; imports and start-up are not)"}
-                       .get(w, "(all of it)") + ".")
+            out.append(
+                f"- {t} {w}: ran 1/{k} of the work{meas}, x{k} "
+                + {
+                    "W3": "(only the part after opening the store is scaled)",
+                    "W4": "(only the logging time is scaled; imports and start-up are not)",
+                }.get(w, "(all of it)")
+                + "."
+            )
+    if "W4" in workloads:
+        out += [
+            "",
+            "W4 per child (median of the 8 children, from the median repeat): "
+            "start = interpreter start-up after spawn, import = import of the tool, "
+            "open = open the store + create the run, log = log the points + finish:",
+        ]
+        for t in tools:
+            good = sorted(
+                (r for r in results[t].get("W4", []) if r.get("child_phases")),
+                key=lambda r: r["seconds"],
+            )
+            if good:
+                out.append(f"- {t}: {_phases(good[len(good) // 2]['child_phases'])}")
     for t in tools:
-        out += [""] + NOTES.get(t, [])
+        if NOTES.get(t):
+            out += [""] + NOTES[t]
     if notes:
         out += ["", "Notes:"] + [f"[{i}] {n}" for i, n in enumerate(notes, 1)]
     return "\n".join(out) + "\n"
 
 
+def _phases(ph: dict) -> str:
+    return ", ".join(f"{k} {v:.2f}s" for k, v in ph.items())
+
+
 def _measured(runs: list[dict]) -> str:
     """ " (measured 10.5 s)" for the footnote of a scaled cell."""
     good = [r for r in runs if "error" not in r]
-    labels = {"measured_seconds": "", "measured_series_seconds": "W3a ",
-              "measured_all_seconds": "W3b ", "measured_create_seconds": "create ",
-              "measured_list_seconds": "list "}
-    parts = [label + fmt_seconds(statistics.median(r[k] for r in good), "s")
-             for k, label in labels.items() if good and k in good[0]]
+    labels = {
+        "measured_seconds": "",
+        "measured_series_seconds": "W3a ",
+        "measured_all_seconds": "W3b ",
+        "measured_create_seconds": "create ",
+        "measured_list_seconds": "list ",
+    }
+    parts = [
+        label + fmt_seconds(statistics.median(r[k] for r in good), "s")
+        for k, label in labels.items()
+        if good and k in good[0]
+    ]
     return f" (measured {', '.join(parts)})" if parts else ""
 
 
@@ -449,17 +584,33 @@ def _measured(runs: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true",
-                   help="scaled-down smoke run (slow peers scaled further, 1 repeat by default)")
-    p.add_argument("--repeat", type=int, default=None, help="repeats, median reported (default 3; 1 with --quick)")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="scaled-down smoke run (slow peers scaled further, 1 repeat by default)",
+    )
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="repeats, median reported (default 3; 1 with --quick)",
+    )
     p.add_argument("--tools", default=",".join(TOOLS), help="comma list of " + ",".join(TOOLS))
     p.add_argument("--workloads", default=",".join(WORKLOADS), help="comma list of W1..W6")
-    p.add_argument("--out", default=None,
-                   help="Markdown output (default benchmarks/results/latest.md, "
-                        "latest-quick.md with --quick); raw JSON goes next to it")
-    p.add_argument("--venv", default=str(BENCH / ".venv-peers"),
-                   help="virtualenv for the peers (created once, then reused)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="Markdown output (default benchmarks/results/latest.md, "
+        "latest-quick.md with --quick); raw JSON goes next to it",
+    )
+    p.add_argument(
+        "--venv",
+        default=str(BENCH / ".venv-peers"),
+        help="virtualenv for the peers (created once, then reused)",
+    )
     args = p.parse_args(argv)
     args.repeat = args.repeat or (1 if args.quick else 3)
     args.venv = Path(args.venv).resolve()
@@ -468,14 +619,17 @@ def main(argv=None) -> int:
     bad = [t for t in tools if t not in TOOLS] + [w for w in workloads if w not in WORKLOADS]
     if bad:
         p.error(f"unknown tool/workload: {', '.join(bad)}")
-    out = Path(args.out) if args.out else BENCH / "results" / (
-        "latest-quick.md" if args.quick else "latest.md")
+    out = (
+        Path(args.out)
+        if args.out
+        else BENCH / "results" / ("latest-quick.md" if args.quick else "latest.md")
+    )
 
     facts = machine_facts()
     args.unavailable = {}
     vers: dict[str, str] = {}
     if "runwatch" in tools:
-        err = importable(sys.executable, "runwatch")
+        err = importable("runwatch", sys.executable)
         if err:
             args.unavailable["runwatch"] = err
             print(f"[setup] runwatch is not importable here: {err}", flush=True)
@@ -484,24 +638,51 @@ def main(argv=None) -> int:
     if peers:
         py = str(peer_python(args.venv))
         vers.update(versions(py, peers))
-        pyver = subprocess.run([py, "-c", "import platform; print(platform.python_version())"],
-                               capture_output=True, text=True).stdout.strip()
+        pyver = subprocess.run(
+            [py, "-c", "import platform; print(platform.python_version())"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         facts.append(f"peers' venv: {args.venv} (python {pyver})")
     facts.append("versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()))
 
+    for tool in tools:
+        if not args.unavailable.get(tool):
+            print(f"[setup] warm-up of {tool} (untimed) ...", end=" ", flush=True)
+            err = warm_up(tool, interpreter(tool, args.venv))
+            print(f"failed: {err}" if err else "done", flush=True)
+
     t0 = time.monotonic()
     results = run_all(args, tools, workloads)
-    facts.append(f"suite wall time: {time.monotonic() - t0:.0f} s")
+    facts.append(
+        f"suite wall time: {time.monotonic() - t0:.0f} s, load average at end: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
 
     report = build_report(results, tools, workloads, args, facts)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report)
-    out.with_suffix(".json").write_text(json.dumps(
-        {"facts": facts, "mode": "quick" if args.quick else "full", "repeat": args.repeat,
-         "results": results}, indent=1))
+    out.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                "facts": facts,
+                "mode": "quick" if args.quick else "full",
+                "repeat": args.repeat,
+                "results": results,
+            },
+            indent=1,
+        )
+    )
     print()
     print(report)
     print(f"written to {out} (+ {out.with_suffix('.json').name})")
+    # A smoke run fails when a runwatch workload failed (not on missed targets).
+    failed = [
+        w for w, runs in results.get("runwatch", {}).items() if any("error" in r for r in runs)
+    ]
+    if failed:
+        print(f"runwatch workloads failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -18,13 +18,15 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 RESULT_MARK = "BENCH_RESULT "
+PROCESS_T0 = time.time()  # ~ when this interpreter got to run our code
 
 # Full-size workload parameters (shared by all tools so they do the same work).
 W1_CALLS = 20_000
@@ -77,7 +79,7 @@ def parse_result(stdout: str) -> dict | None:
     """The last BENCH_RESULT line of a workload's stdout, or None."""
     for line in reversed(stdout.splitlines()):
         if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK):])
+            return json.loads(line[len(RESULT_MARK) :])
     return None
 
 
@@ -106,8 +108,9 @@ def main(actions: dict[str, Callable[[argparse.Namespace], dict]]) -> None:
     os._exit(0)
 
 
-def run_w4(script: str, args: argparse.Namespace,
-           count: Callable[[], int], timeout: float = 900) -> dict:
+def run_w4(
+    script: str, args: argparse.Namespace, count: Callable[[], int], timeout: float = 900
+) -> dict:
     """W4 driver: start W4_PROCS children at once, each logging n points into
     its own run of one shared store, wait for all, then count the points back.
 
@@ -120,10 +123,13 @@ def run_w4(script: str, args: argparse.Namespace,
     """
     n = scaled(W4_POINTS, args.scale)
     cmd = [sys.executable, script, "W4child", "--dir", args.dir, "--n", str(n)]
-    t0 = now()
-    procs = [subprocess.Popen(cmd + ["--idx", str(i)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-             for i in range(W4_PROCS)]
+    t0, t0_wall = now(), time.time()
+    procs = [
+        subprocess.Popen(
+            [*cmd, "--idx", str(i)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for i in range(W4_PROCS)
+    ]
     outs = []
     deadline = time.monotonic() + timeout
     for p in procs:
@@ -134,7 +140,7 @@ def run_w4(script: str, args: argparse.Namespace,
             out, err = p.communicate()
         outs.append((p.returncode, out, err))
     wall = now() - t0
-    errors, spans, messages = 0, [], []
+    errors, spans, messages, phases = 0, [], [], []
     for rc, out, err in outs:
         res = parse_result(out) or {}
         if rc != 0 or "error" in res:
@@ -142,6 +148,14 @@ def run_w4(script: str, args: argparse.Namespace,
             messages.append(res.get("error") or (err.strip().splitlines() or ["?"])[-1])
         if "t_log_start" in res:
             spans.append((res["t_log_start"], res["t_log_end"]))
+            phases.append(
+                {
+                    "start": res["t_process"] - t0_wall,
+                    "import": res["t_imported"] - res["t_process"],
+                    "open": res["t_log_start"] - res["t_imported"],
+                    "log": res["t_log_end"] - res["t_log_start"],
+                }
+            )
     expected = W4_PROCS * n
     counted = count()
     logging = _union_length(spans)
@@ -154,6 +168,13 @@ def run_w4(script: str, args: argparse.Namespace,
         "counted_points": counted,
         "lost": expected - counted,
         "error_messages": messages[:3],
+        # median over the children of each phase: interpreter start-up,
+        # import of the tool, open store + create run, log + finish
+        "child_phases": {
+            k: statistics.median(p[k] for p in phases) for k in ("start", "import", "open", "log")
+        }
+        if phases
+        else {},
     }
 
 
@@ -166,17 +187,25 @@ def _union_length(intervals: list[tuple[float, float]]) -> float:
     return total
 
 
-def w4_child(open_run: Callable[[int], object],
-             log_points: Callable[[object, list[float]], None],
-             args: argparse.Namespace) -> dict:
-    """Body of one W4 child (the tool is already imported).
+def w4_child(
+    open_run: Callable[[int], object],
+    log_points: Callable[[object, list[float]], None],
+    args: argparse.Namespace,
+) -> dict:
+    """Body of one W4 child; call it after importing the tool.
 
     ``open_run(idx)`` opens the shared store and creates this child's run;
     ``log_points(run, values)`` logs every value with the tool's per-call API
     and finishes the run durably.  Wall-clock stamps (time.time(), comparable
     across processes) around log_points let the driver measure logging time."""
     vals = values(args.n, seed=args.idx)
+    t_imported = time.time()
     run = open_run(args.idx)
     t_start = time.time()
     log_points(run, vals)
-    return {"t_log_start": t_start, "t_log_end": time.time()}
+    return {
+        "t_process": PROCESS_T0,
+        "t_imported": t_imported,
+        "t_log_start": t_start,
+        "t_log_end": time.time(),
+    }

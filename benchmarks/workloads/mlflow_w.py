@@ -44,7 +44,7 @@ def _metric_batches(series: dict[str, list[float]]) -> list[list]:
     for s in range(steps):
         for key, vals in series.items():
             flat.append(Metric(key, vals[s], ts, s))
-    return [flat[i:i + BATCH] for i in range(0, len(flat), BATCH)]
+    return [flat[i : i + BATCH] for i in range(0, len(flat), BATCH)]
 
 
 def _log_batches(client, exp_id: str, batches: list[list]) -> str:
@@ -81,8 +81,7 @@ def w2(args):
     t0 = now()
     _log_batches(client, exp_id, batches)
     dt = now() - t0
-    return {"seconds": dt * args.scale, "measured_seconds": dt,
-            "points": steps * bl.W2_METRICS}
+    return {"seconds": dt * args.scale, "measured_seconds": dt, "points": steps * bl.W2_METRICS}
 
 
 def w3_setup(args):
@@ -90,8 +89,9 @@ def w3_setup(args):
     series = bl.values(scaled(bl.W3_SERIES, args.scale))
     ids = {"series": _log_batches(client, exp_id, _metric_batches({"series": series}))}
     data = bl.w2_data(scaled(bl.W2_STEPS, args.scale))
-    ids["w2"] = _log_batches(client, exp_id, _metric_batches(
-        {f"m{i}": vals for i, vals in enumerate(data)}))
+    ids["w2"] = _log_batches(
+        client, exp_id, _metric_batches({f"m{i}": vals for i, vals in enumerate(data)})
+    )
     bl.save_json(os.path.join(args.dir, "ids.json"), ids)
     return {}
 
@@ -104,6 +104,7 @@ def w3_read(args):
     is the "open" part.  When scaled, only the part after it is extrapolated."""
     t0 = now()
     from mlflow import MlflowClient
+
     t_import = now() - t0
     ids = bl.load_json(os.path.join(args.dir, "ids.json"))
 
@@ -121,11 +122,15 @@ def w3_read(args):
     everything = {k: client.get_metric_history(ids["w2"], k) for k in keys}
     t_all = now() - t0
     k = args.scale
-    return {"series_seconds": t_open_a + k * (t_series - t_open_a),
-            "all_seconds": t_open_b + k * (t_all - t_open_b),
-            "measured_series_seconds": t_series, "measured_all_seconds": t_all,
-            "import_seconds": t_import, "series_points": len(series),
-            "all_points": sum(len(v) for v in everything.values())}
+    return {
+        "series_seconds": t_open_a + k * (t_series - t_open_a),
+        "all_seconds": t_open_b + k * (t_all - t_open_b),
+        "measured_series_seconds": t_series,
+        "measured_all_seconds": t_all,
+        "import_seconds": t_import,
+        "series_points": len(series),
+        "all_points": sum(len(v) for v in everything.values()),
+    }
 
 
 def w4(args):
@@ -167,8 +172,9 @@ def w6(args):
     for i in range(n):
         run_id = client.create_run(exp_id, tags=bl.W6_TAGS).info.run_id
         ts = int(time.time() * 1000)
-        client.log_batch(run_id, metrics=[Metric("loss", loss[i], ts, 0),
-                                          Metric("acc", acc[i], ts, 0)])
+        client.log_batch(
+            run_id, metrics=[Metric("loss", loss[i], ts, 0), Metric("acc", acc[i], ts, 0)]
+        )
         client.set_terminated(run_id)
     t_create = now() - t0
 
@@ -182,13 +188,25 @@ def w6(args):
             break
     listing = [(r.info.run_id, r.info.status, r.data.metrics.get("loss")) for r in runs]
     t_list = now() - t0
-    return {"create_seconds": t_create * args.scale, "list_seconds": t_list * args.scale,
-            "measured_create_seconds": t_create, "measured_list_seconds": t_list,
-            "runs": n, "listed": sum(1 for _, _, v in listing if v is not None)}
+    return {
+        "create_seconds": t_create * args.scale,
+        "list_seconds": t_list * args.scale,
+        "measured_create_seconds": t_create,
+        "measured_list_seconds": t_list,
+        "runs": n,
+        "listed": sum(1 for _, _, v in listing if v is not None),
+    }
 
 
-ACTIONS = {"W1": w1, "W2": w2, "W3setup": w3_setup, "W3read": w3_read,
-           "W4": w4, "W4child": w4_child, "W6": w6}
+ACTIONS = {
+    "W1": w1,
+    "W2": w2,
+    "W3setup": w3_setup,
+    "W3read": w3_read,
+    "W4": w4,
+    "W4child": w4_child,
+    "W6": w6,
+}
 
 if __name__ == "__main__":
     bl.main(ACTIONS)

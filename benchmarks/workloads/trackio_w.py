@@ -47,7 +47,7 @@ def w1(args):
 def _step_dicts(data: list[list[float]]) -> list[dict]:
     """W2 payload reshaped for trackio: one {m0..m99} dict per step."""
     keys = [f"m{i}" for i in range(len(data))]
-    return [dict(zip(keys, row)) for row in zip(*data)]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*data, strict=True)]
 
 
 def _log_steps(trackio, name: str, rows: list[dict]) -> None:
@@ -65,14 +65,14 @@ def w2(args):
     t0 = now()
     _log_steps(trackio, "w2", rows)
     dt = now() - t0
-    return {"seconds": dt * args.scale, "measured_seconds": dt,
-            "points": steps * bl.W2_METRICS}
+    return {"seconds": dt * args.scale, "measured_seconds": dt, "points": steps * bl.W2_METRICS}
 
 
 def w3_setup(args):
     trackio = _trackio(args)
-    _log_steps(trackio, "series",
-               [{"series": v} for v in bl.values(scaled(bl.W3_SERIES, args.scale))])
+    _log_steps(
+        trackio, "series", [{"series": v} for v in bl.values(scaled(bl.W3_SERIES, args.scale))]
+    )
     _log_steps(trackio, "w2", _step_dicts(bl.w2_data(scaled(bl.W2_STEPS, args.scale))))
     return {}
 
@@ -83,6 +83,7 @@ def w3_read(args):
     t0 = now()
     _trackio(args)
     from trackio.sqlite_storage import SQLiteStorage
+
     t_import = now() - t0
 
     t0 = now()
@@ -93,9 +94,13 @@ def w3_read(args):
     logs = SQLiteStorage.get_logs(bl.PROJECT, "w2")
     t_all = now() - t0
     points = sum(len(row) - len({"timestamp", "step"} & row.keys()) for row in logs)
-    return {"series_seconds": t_series * args.scale, "all_seconds": t_all * args.scale,
-            "import_seconds": t_import, "series_points": len(series),
-            "all_points": points}
+    return {
+        "series_seconds": t_series * args.scale,
+        "all_seconds": t_all * args.scale,
+        "import_seconds": t_import,
+        "series_points": len(series),
+        "all_points": points,
+    }
 
 
 def _runs_with_loss(trackio) -> list[tuple[str, object]]:
@@ -105,7 +110,8 @@ def _runs_with_loss(trackio) -> list[tuple[str, object]]:
 
     runs = list(trackio.Api().runs(bl.PROJECT))
     batch = SQLiteStorage.get_logs_batch(
-        bl.PROJECT, [{"run": r.name, "run_id": r.id} for r in runs])
+        bl.PROJECT, [{"run": r.name, "run_id": r.id} for r in runs]
+    )
     out = []
     for entry in batch:
         losses = [row["loss"] for row in entry["logs"] if "loss" in row]
@@ -153,13 +159,25 @@ def w6(args):
     t0 = now()
     listing = _runs_with_loss(trackio)
     t_list = now() - t0
-    return {"create_seconds": t_create * args.scale, "list_seconds": t_list * args.scale,
-            "measured_create_seconds": t_create, "measured_list_seconds": t_list,
-            "runs": n, "listed": sum(1 for _, v, _ in listing if v is not None)}
+    return {
+        "create_seconds": t_create * args.scale,
+        "list_seconds": t_list * args.scale,
+        "measured_create_seconds": t_create,
+        "measured_list_seconds": t_list,
+        "runs": n,
+        "listed": sum(1 for _, v, _ in listing if v is not None),
+    }
 
 
-ACTIONS = {"W1": w1, "W2": w2, "W3setup": w3_setup, "W3read": w3_read,
-           "W4": w4, "W4child": w4_child, "W6": w6}
+ACTIONS = {
+    "W1": w1,
+    "W2": w2,
+    "W3setup": w3_setup,
+    "W3read": w3_read,
+    "W4": w4,
+    "W4child": w4_child,
+    "W6": w6,
+}
 
 if __name__ == "__main__":
     bl.main(ACTIONS)

@@ -125,12 +125,12 @@ class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
         """Poll the store once and push what changed to the browser."""
         with self._lock:
             tracker = self.tracker
-            was_finished = tracker.finished
             changes = tracker.poll()
             self._apply(changes.header, changes.metrics, changes.log, changes.children)
             self.next_due = time.monotonic() + self.refresh_interval
-            if was_finished and tracker.finished:
-                self._final_refresh_done = True  # the last refresh after the end is this one
+            # A run is flushed before it is marked final, so the poll that sees every
+            # run final has read everything: it is the last refresh.
+            self._final_refresh_done = tracker.finished
             self.header.polling = not self._final_refresh_done
 
     # --- building the view ------------------------------------------------------------

@@ -93,7 +93,8 @@ def classify(cache: MetricCache) -> str:
         )
         return CHART if numeric else TABLE
     columns = _rows_as_columns(cache)
-    return CHART if len(values) > 1 and len(_numeric_columns(columns)) >= 2 else TABLE
+    rows = len(next(iter(columns.values()), []))
+    return CHART if rows > 1 and len(_numeric_columns(columns)) >= 2 else TABLE
 
 
 def _shown(tracker: RunTracker) -> Iterable[tuple[str, MetricCache]]:

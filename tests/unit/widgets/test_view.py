@@ -27,7 +27,9 @@ def test_four_chart_examples_have_the_right_x_axis(run: Run) -> None:
         run.log_row("Cosine Wave", angle=i * 0.5, cos=math.cos(i * 0.5))
     run.log_table("Sine Wave", {"angle": [0.0, 0.5, 1.0], "sine": [0.0, 0.48, 0.84]})
     charts = {c.name: c for c in _view.charts(tracked(run))}
-    assert set(charts) == {"Fibonacci", "Sigmoid", "Cosine Wave"}  # a one-call table is a table
+    assert set(charts) == {"Fibonacci", "Sigmoid", "Cosine Wave", "Sine Wave"}
+    assert charts["Sine Wave"].x_label == "angle"
+    assert charts["Sine Wave"].lines["sine"] == ([0.0, 0.5, 1.0], [0.0, 0.48, 0.84])
     assert charts["Fibonacci"].x_label == "step"
     assert charts["Fibonacci"].lines["Fibonacci"][0] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     assert charts["Sigmoid"].lines["Sigmoid"][0] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
@@ -55,6 +57,7 @@ def test_scalars_and_tables(run: Run) -> None:
     run.log("phase", "train")
     run.log_row("mixed", name="a", score=1.0)
     run.log_row("mixed", name="b", score=2.0)
+    run.log_row("one row", x=1.0, y=2.0)
     run.log("bad", math.nan)
     tracker = tracked(run)
     scalars = {s["name"]: s for s in _view.scalars(tracker)}
@@ -67,6 +70,7 @@ def test_scalars_and_tables(run: Run) -> None:
     tables = {t["name"]: t for t in _view.tables(tracker)}
     assert tables["phase"]["columns"] == ["step", "value"]
     assert tables["phase"]["rows"] == [[0, "warmup"], [1, "train"]]
+    assert tables["one row"]["rows"] == [[1.0, 2.0]]
     assert tables["mixed"] == {
         "name": "mixed",
         "columns": ["name", "score"],

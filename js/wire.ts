@@ -1,0 +1,123 @@
+/**
+ * The widget's wire shapes: the JSON each synced trait holds.
+ *
+ * Mirrors src/runwatch/widgets/_wire.py field for field (same names, same
+ * optionality); tests/unit/widgets/test_wire.py checks that the two agree.
+ */
+
+export type Cell = string | number | boolean | null;
+
+export interface ErrorState {
+  message?: string;
+  type?: string;
+  traceback?: string;
+  stderr?: string;
+  code?: string;
+}
+
+export interface RunState {
+  id: string;
+  number: number;
+  experiment: string;
+  display_name: string | null;
+  type: string;
+  status: string;
+  created_time: number;
+  start_time: number | null;
+  end_time: number | null;
+  error: ErrorState | null;
+  parent_id: string | null;
+  is_sweep: boolean;
+}
+
+export interface ScalarRow {
+  name: string;
+  value: Cell;
+  description: string;
+}
+
+export interface Crumb {
+  id: string;
+  label: string;
+}
+
+export interface TableState {
+  name: string;
+  columns: string[];
+  rows: Cell[][];
+  total_rows: number;
+}
+
+export interface ImageItem {
+  step: number;
+  src: string;
+}
+
+export interface ImageGroup {
+  name: string;
+  items: ImageItem[];
+}
+
+export interface LogState {
+  name: string;
+  lines: string[];
+  truncated: boolean;
+}
+
+export interface ChildRow {
+  id: string;
+  number: number;
+  status: string;
+  metric: number | string | null;
+  start_time: number | null;
+  duration: number | null;
+  params: Record<string, Cell>;
+  early_termination: string | null;
+}
+
+export interface ChildrenState {
+  total: number;
+  counts: Record<string, number>;
+  columns: string[];
+  metric: string | null;
+  goal: "MINIMIZE" | "MAXIMIZE" | null;
+  page: number;
+  page_size: number;
+  sort_key: string;
+  descending: boolean;
+  rows: ChildRow[];
+}
+
+/** Traits of the model whose `_part` is "header" (HEADER_TRAITS in Python). */
+export interface HeaderTraits {
+  _part: "header";
+  run: RunState;
+  now: number;
+  properties: Record<string, Cell>;
+  tags: Record<string, string>;
+  scalars: ScalarRow[];
+  breadcrumb: Crumb[];
+  polling: boolean;
+  interval: number;
+}
+
+/** Traits of the model whose `_part` is "body" (BODY_TRAITS in Python). */
+export interface BodyTraits {
+  _part: "body";
+  tables: TableState[];
+  images: ImageGroup[];
+  log: LogState | null;
+  children: ChildrenState | null;
+}
+
+/** What the frontend sends with `model.send` (handled by the Python side). */
+export interface ChildrenQuery {
+  page: number;
+  sort_key: string;
+  descending: boolean;
+}
+
+export type OutgoingMessage =
+  | { type: "back" }
+  | ({ type: "children_page" } & ChildrenQuery)
+  | { type: "open_child"; id: string };

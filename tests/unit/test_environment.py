@@ -1,0 +1,367 @@
+"""Environments: user-managed interpreters, refused conda/docker, pip requirements,
+failed builds, and (slow) a real managed virtualenv built and reused by submitted scripts."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import runwatch
+from runwatch import (
+    ConfigError,
+    Environment,
+    Run,
+    RunStatus,
+    ScriptRunConfig,
+    ValidationError,
+    _environment,
+    _liveness,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore:GitWildMatchPattern:DeprecationWarning")
+
+
+@pytest.fixture
+def ws(ws: runwatch.Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[runwatch.Workspace]:
+    """The shared workspace, with an agent that exits soon after the test."""
+    monkeypatch.setenv("RUNWATCH_AGENT_IDLE", "2")
+    monkeypatch.setenv("RUNWATCH_CANCEL_GRACE", "1")
+    yield ws
+    _end_leftovers(ws)
+
+
+def _end_leftovers(ws: runwatch.Workspace) -> None:
+    for info in ws.store.list_active():
+        ws.store.request_cancel(info.id)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if all(_liveness.check(ws.store, i).is_final for i in ws.store.list_active()):
+            return
+        time.sleep(0.1)
+
+
+def _source(folder: Path, body: str, name: str = "train.py") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(textwrap.dedent(body))
+    return folder
+
+
+def _wait(run: Run, timeout: float = 60.0) -> list[str]:
+    """Poll the run's status until it is final; return the statuses seen, in order."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        status = run.get_status()
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if RunStatus.is_final(status):
+            return seen
+        assert time.monotonic() < deadline, f"run {run.id} is still {status} after {timeout} s"
+        time.sleep(0.02)
+
+
+def _log(run: Run) -> str:
+    return str(run.get_details_with_logs()["logFiles"]["logs/driver.log"])
+
+
+# --- user-managed ------------------------------------------------------------------------
+
+
+def test_a_new_environment_is_managed_with_no_packages() -> None:
+    env = Environment("fresh")
+    assert env.python.user_managed_dependencies is False
+    assert env.python.pip_packages == []
+    assert env.to_definition() == {
+        "name": "fresh",
+        "user_managed": False,
+        "interpreter": sys.executable,
+        "pip_packages": [],
+        "variables": {},
+    }
+    assert repr(env) == "Environment(name='fresh')"
+
+
+@pytest.mark.parametrize("name", ["", None, 3])
+def test_environment_name_must_be_a_non_empty_str(name: object) -> None:
+    with pytest.raises(ValidationError, match="environment name"):
+        Environment(name)  # type: ignore[arg-type]
+
+
+def test_user_managed_uses_the_current_interpreter() -> None:
+    env = Environment("mine")
+    env.python.user_managed_dependencies = True
+    definition = env.to_definition()
+    assert definition["user_managed"] is True
+    assert definition["interpreter"] == sys.executable
+    assert _environment.prepare(definition, pytest.fail) == sys.executable  # builds nothing
+    assert _environment.default_definition()["interpreter"] == sys.executable
+
+
+def test_interpreter_path_must_exist(tmp_path: Path) -> None:
+    env = Environment("elsewhere")
+    env.python.user_managed_dependencies = True
+    env.python.interpreter_path = str(tmp_path / "bin" / "python9")
+    with pytest.raises(ValidationError) as caught:
+        env.to_definition()
+    assert "'elsewhere'" in str(caught.value)
+    assert "python9' does not exist" in str(caught.value)
+
+
+def test_pip_packages_must_be_a_list_of_str() -> None:
+    env = Environment("bad")
+    env.python.pip_packages = "six"  # type: ignore[assignment]
+    with pytest.raises(ValidationError, match="pip_packages 'six' must be a list"):
+        env.to_definition()
+    env.python.pip_packages = ["six", 1]  # type: ignore[list-item]
+    with pytest.raises(ValidationError, match="pip_packages"):
+        env.to_definition()
+
+
+def test_user_managed_interpreter_path_and_variables_reach_the_script(
+    exp: runwatch.Experiment, tmp_path: Path
+) -> None:
+    # A link to this interpreter is another interpreter path that works.
+    link = tmp_path / "bin" / "mypython"
+    link.parent.mkdir()
+    link.symlink_to(sys.executable)
+    env = Environment("linked")
+    env.python.user_managed_dependencies = True
+    env.python.interpreter_path = str(link)
+    env.environment_variables = {"GREETING": "hello", "COUNT": 3}  # type: ignore[dict-item]
+    src = _source(
+        tmp_path / "src",
+        """
+        import os, sys
+        print("exe", sys.executable)
+        print("env", os.environ["GREETING"], os.environ["COUNT"])
+        """,
+    )
+    run = exp.submit(ScriptRunConfig(src, "train.py", environment=env))
+    assert _wait(run)[-1] == RunStatus.COMPLETED
+    log = _log(run)
+    assert f"exe {link}" in log
+    assert "env hello 3" in log
+    assert f"$ {link} train.py" in log
+
+
+# --- conda and docker are refused with advice --------------------------------------------
+
+
+def test_conda_specification_is_refused_with_advice(tmp_path: Path) -> None:
+    (tmp_path / "env.yml").write_text("dependencies: [python=3.11]\n")
+    with pytest.raises(ConfigError) as caught:
+        Environment.from_conda_specification("c", str(tmp_path / "env.yml"))
+    message = str(caught.value)
+    assert "conda environments are not supported" in message
+    assert "python.pip_packages" in message
+    assert "user_managed_dependencies = True" in message
+
+
+def test_conda_dependencies_are_refused_at_definition() -> None:
+    env = Environment("c")
+    env.python.conda_dependencies = object()
+    with pytest.raises(ConfigError, match=r"conda environments are not supported.*pip_packages"):
+        env.to_definition()
+
+
+@pytest.mark.parametrize("how", ["enabled", "base_image"])
+def test_docker_is_refused_with_advice(how: str) -> None:
+    env = Environment("d")
+    if how == "enabled":
+        env.docker.enabled = True
+    else:
+        env.docker.base_image = "mcr.microsoft.com/azureml/base:latest"
+    with pytest.raises(ConfigError) as caught:
+        env.to_definition()
+    message = str(caught.value)
+    assert "'d' asks for Docker" in message
+    assert "managed environment" in message
+    assert "user-managed interpreter" in message
+
+
+def test_submitting_a_docker_environment_queues_nothing(
+    exp: runwatch.Experiment, tmp_path: Path
+) -> None:
+    env = Environment("d")
+    env.docker.enabled = True
+    src = _source(tmp_path / "src", "print(1)\n")
+    with pytest.raises(ConfigError, match="Docker"):
+        exp.submit(ScriptRunConfig(src, "train.py", environment=env))
+    assert list(exp.get_runs()) == []
+
+
+# --- pip requirements ----------------------------------------------------------------------
+
+
+def test_from_pip_requirements_reads_packages(tmp_path: Path) -> None:
+    path = tmp_path / "requirements.txt"
+    path.write_text(
+        "# the model\n\nscikit-learn>=1.3\n   six==1.17.0   \n\t\n#numpy\n"
+        "requests[socks] ; python_version >= '3.8'\n"
+    )
+    env = Environment.from_pip_requirements("req", path)
+    assert env.name == "req"
+    assert env.python.user_managed_dependencies is False
+    assert env.python.pip_packages == [
+        "scikit-learn>=1.3",
+        "six==1.17.0",
+        "requests[socks] ; python_version >= '3.8'",
+    ]
+    assert Environment.from_pip_requirements("s", str(path)).python.pip_packages[1] == "six==1.17.0"
+
+
+def test_from_pip_requirements_drops_inline_comments(tmp_path: Path) -> None:
+    # pip's own format: " #" starts a comment anywhere on a line; pip would
+    # refuse "six==1.17.0  # compat" as a requirement.
+    path = tmp_path / "requirements.txt"
+    path.write_text("six==1.17.0  # compat\n")
+    env = Environment.from_pip_requirements("req", path)
+    assert env.python.pip_packages == ["six==1.17.0"]
+
+
+def test_from_pip_requirements_of_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "requirements.txt"
+    path.write_text("# nothing\n")
+    assert Environment.from_pip_requirements("e", path).python.pip_packages == []
+
+
+def test_from_pip_requirements_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match=r"requirements file .*nope\.txt' does not exist"):
+        Environment.from_pip_requirements("e", tmp_path / "nope.txt")
+
+
+# --- managed environments: the cache ------------------------------------------------------
+
+
+def test_prepare_keys_the_cache_and_uses_a_complete_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNWATCH_ENV_CACHE", str(tmp_path / "envs"))
+    env = Environment("cached")
+    env.python.pip_packages = ["six", "fsspec"]
+    # An interpreter that does not exist makes prepare() stop right after saying where it builds.
+    definition = dict(env.to_definition(), interpreter=str(tmp_path / "no-python"))
+
+    def root_of(definition: dict[str, object]) -> Path:
+        lines: list[str] = []
+        with pytest.raises(FileNotFoundError):
+            _environment.prepare(definition, lines.append)
+        prefix = f"building environment {definition['name']!r} in "
+        assert lines[0].startswith(prefix)
+        return Path(lines[0][len(prefix) :])
+
+    root = root_of(definition)
+    assert root.parent == tmp_path / "envs"
+    assert not (root / ".complete").exists()  # an unfinished build is not reused
+    assert root_of(dict(definition, pip_packages=["fsspec", "six"])) == root  # order is no matter
+    assert root_of(dict(definition, name="renamed")) == root  # the name is no part of the key
+    assert root_of(dict(definition, pip_packages=["six"])) != root
+    assert root_of(dict(definition, interpreter=str(tmp_path / "other"))) != root
+
+    root.mkdir(parents=True)
+    (root / ".complete").write_text("{}")
+    lines: list[str] = []
+    assert _environment.prepare(definition, lines.append) == str(root / "bin" / "python")
+    assert lines == [f"using the cached environment {root}"]
+
+
+def test_environment_cache_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNWATCH_ENV_CACHE", str(tmp_path / "x"))
+    from runwatch import _settings
+
+    assert _settings.environment_cache() == str(tmp_path / "x")
+    monkeypatch.delenv("RUNWATCH_ENV_CACHE")
+    assert _settings.environment_cache() == os.path.join(
+        os.path.expanduser("~"), ".cache", "runwatch", "envs"
+    )
+
+
+# --- a real managed environment (slow) ------------------------------------------------------
+
+_USES_SIX = """
+import sys
+import six
+from runwatch import Run
+
+run = Run.get_context()
+run.log("six_version", six.__version__)
+print("python", sys.executable)
+print("six from", six.__file__)
+"""
+
+
+@pytest.mark.slow
+def test_managed_environment_is_built_once_and_reused(
+    exp: runwatch.Experiment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "envs"
+    monkeypatch.setenv("RUNWATCH_ENV_CACHE", str(cache))
+    src = _source(tmp_path / "src", _USES_SIX)
+    env = Environment("with-six")
+    env.python.pip_packages = ["six"]
+    config = ScriptRunConfig(src, "train.py", environment=env)
+
+    first = exp.submit(config)
+    seen = _wait(first, timeout=180)
+    assert seen[-1] == RunStatus.COMPLETED, _log(first)
+    assert [s for s in seen if s != RunStatus.FINALIZING][-3:] == [
+        RunStatus.PREPARING,
+        RunStatus.RUNNING,
+        RunStatus.COMPLETED,
+    ], seen
+    log = _log(first)
+    assert "building environment 'with-six'" in log
+    assert "environment ready" in log
+    assert f"python {cache}" in log  # the script ran in the managed virtualenv...
+    assert f"six from {cache}" in log  # ...and imported six installed there
+    assert first.get_metrics("six_version") == {"six_version": "1.17.0"}
+    assert len(list(cache.glob("*/.complete"))) == 1
+
+    second = exp.submit(config)
+    assert _wait(second, timeout=60)[-1] == RunStatus.COMPLETED, _log(second)
+    log2 = _log(second)
+    assert "using the cached environment" in log2
+    assert "building environment" not in log2
+    assert f"six from {cache}" in log2
+
+    def preparing(run: Run) -> float:
+        info = run.info
+        assert info.start_time is not None
+        return info.start_time - info.created_time
+
+    assert preparing(second) < preparing(first) / 2, (preparing(first), preparing(second))
+    assert len(list(cache.iterdir())) == 1  # reused, not rebuilt
+
+
+def test_a_failed_build_fails_the_run_and_is_not_cached(
+    exp: runwatch.Experiment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "envs"
+    monkeypatch.setenv("RUNWATCH_ENV_CACHE", str(cache))
+    # A base interpreter that cannot make a virtualenv: the build's first step fails.
+    broken = tmp_path / "bin" / "python-broken"
+    broken.parent.mkdir()
+    broken.write_text("#!/bin/sh\necho 'no venv here' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    src = _source(tmp_path / "src", "print('never')\n")
+    env = Environment("broken")
+    env.python.interpreter_path = str(broken)
+    env.python.pip_packages = ["six"]
+    run = exp.submit(ScriptRunConfig(src, "train.py", environment=env))
+    assert _wait(run)[-1] == RunStatus.FAILED
+    error = run.get_details()["error"]["error"]
+    assert error["code"] == "SystemError"
+    assert error["type"] == "ConfigError"
+    assert "building the environment failed" in error["message"]
+    assert "exited with 3" in error["message"]
+    log = _log(run)
+    assert "no venv here" in log  # the build's output is in the run's log
+    assert "runwatch could not run the script" in log
+    assert "never" not in log
+    assert not list(cache.glob("*/.complete"))
