@@ -16,6 +16,7 @@ import argparse
 import fcntl
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -59,15 +60,19 @@ def _try_lock(path: Path) -> int | None:
     return fd
 
 
+_started: list[subprocess.Popen[bytes]] = []
+
+
 def ensure_running(workspace: Workspace) -> None:
     """Start the workspace's agent unless it is running."""
+    _started[:] = [p for p in _started if p.poll() is None]  # reap agents that exited
     path = lock_path(workspace)
     fd = _try_lock(path)
     if fd is None:
         return  # an agent holds the lock and will pick up the queued run
     os.close(fd)  # closing releases the lock for the agent we start now
     log = open(path.with_suffix(".log"), "ab")  # noqa: SIM115 - handed to the child
-    subprocess.Popen(
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -86,6 +91,7 @@ def ensure_running(workspace: Workspace) -> None:
         start_new_session=True,
         close_fds=True,
     )
+    _started.append(process)
     log.close()
 
 
@@ -159,6 +165,16 @@ class Agent:
         self.driven[run_id] = driven
         driven.start()
 
+    def stop_all(self, reason: str) -> None:
+        """Stop every script this agent runs (their runs end Failed with `reason`)."""
+        for driven in self.driven.values():
+            stop = getattr(driven, "abort", None)
+            if stop is not None:
+                stop(reason)
+        deadline = time.monotonic() + _settings.cancel_grace() + 5
+        while any(d.alive for d in self.driven.values()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
     def _heartbeat(self) -> None:
         now = time.monotonic()
         if self.driven and now - self._last_beat >= _settings.heartbeat_interval():
@@ -179,7 +195,16 @@ def main(argv: list[str] | None = None) -> None:
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
     print(f"runwatch agent {os.getpid()} serving {workspace.store_url}", flush=True)
-    Agent(workspace).serve(fd)
+    agent = Agent(workspace)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        agent.serve(fd)
+    finally:
+        agent.stop_all(f"the runwatch agent {os.getpid()} was stopped")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -42,6 +43,7 @@ def _submitted_run() -> Run | None:
     run_id = _settings.context_run_id()
     if run_id is None:
         return None
+    _flush_on_sigterm()
     urls = _settings.context_workspace()
     if urls is not None:
         name, store, artifacts = urls
@@ -53,6 +55,22 @@ def _submitted_run() -> Run | None:
             f"{_settings.CONFIG_ENV} says which workspace it is in"
         )
     return Run.get(Workspace.from_config(config), run_id)
+
+
+def _flush_on_sigterm() -> None:
+    """Turn SIGTERM (a cancel) into SystemExit, so exit handlers flush what was logged.
+
+    Python's default SIGTERM action ends the process at once, skipping them.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return  # the script handles SIGTERM itself
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _offline_run(allow_offline: bool) -> Run:

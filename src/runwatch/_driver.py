@@ -30,9 +30,8 @@ from ._logs import LogWriter
 from ._workspace import Workspace
 from .errors import RunStateError
 
-_EXCEPTION_LINE = re.compile(
-    r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Warning)\w*)(?::\s*(.*))?$"
-)
+# The last line of a Python traceback: "module.ExceptionName: message" (or just the name).
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s*(.*))?$")
 _POLL = 0.1
 _CHECK_CANCEL_EVERY = 0.3
 
@@ -44,6 +43,11 @@ class ScriptDriver:
         self.run_id = run_id
         self.thread = threading.Thread(target=self._main, name=f"driver-{run_id}", daemon=True)
         self._stderr_tail: deque[str] = deque(maxlen=20)
+        self._abort: str | None = None
+
+    def abort(self, reason: str) -> None:
+        """Stop the script soon; its run ends Failed with `reason`."""
+        self._abort = reason
 
     def start(self) -> None:
         self.thread.start()
@@ -67,11 +71,12 @@ class ScriptDriver:
         finally:
             log.close()
             shutil.rmtree(workdir, ignore_errors=True)
+            self.store.set_owner(self.run_id, None)  # done: wait_for_completion may return
 
     def _execute(self, log: LogWriter, workdir: Path) -> None:
         definition = self.store.get_definition(self.run_id)
         assert definition is not None
-        log.system(f"preparing run {self.run_id} in {workdir}")
+        log.system(f"preparing run {self.run_id} in {workdir} (runwatch agent {os.getpid()})")
         _snapshot.extract(definition["snapshot"], self.ws.artifacts, workdir)
         interpreter = _environment.prepare(definition["environment"], log.system)
         if self.store.get_run(self.run_id).cancel_requested:
@@ -102,7 +107,9 @@ class ScriptDriver:
         log.system(f"the script exited with code {code}")
         self._set(RunStatus.FINALIZING)
         self._collect_outputs(workdir, log)
-        if stop_reason is not None:
+        if self._abort is not None:
+            self._end(RunStatus.FAILED, {"code": "AgentStopped", "message": self._abort})
+        elif stop_reason is not None:
             self._end(RunStatus.CANCELED, {"code": "Canceled", "message": stop_reason})
         elif code == 0:
             self._end(RunStatus.COMPLETED, None)
@@ -150,7 +157,9 @@ class ScriptDriver:
             time.sleep(_POLL)
             now = time.monotonic()
             reason = None
-            if limit is not None and now - started > limit:
+            if self._abort is not None:
+                reason = self._abort
+            elif limit is not None and now - started > limit:
                 reason = f"the run exceeded max_run_duration_seconds={limit:g}"
             elif now >= next_check:
                 next_check = now + _CHECK_CANCEL_EVERY
@@ -178,12 +187,9 @@ class ScriptDriver:
             error["message"] = f"the script was killed by signal {signal.Signals(-code).name}"
         else:
             error["message"] = f"the script exited with code {code}"
-        for line in reversed(self._stderr_tail):
-            match = _EXCEPTION_LINE.match(line.strip())
-            if match:
-                error["type"] = match.group(1)
-                error["message"] = line.strip()
-                break
+        final = _exception_line(list(self._stderr_tail))
+        if final is not None:
+            error["type"], error["message"] = final
         error["stderr"] = "\n".join(self._stderr_tail)
         return error
 
@@ -195,6 +201,22 @@ class ScriptDriver:
     def _end(self, status: str, error: dict[str, Any] | None) -> None:
         with contextlib.suppress(RunStateError):
             self.store.set_status(self.run_id, status, error=error)
+
+
+def _exception_line(lines: list[str]) -> tuple[str, str] | None:
+    """(type, line) of the exception that ended a Python traceback in `lines`, if any."""
+    start = max(
+        (i for i, line in enumerate(lines) if line.startswith("Traceback (most recent")),
+        default=None,
+    )
+    candidates = lines[start + 1 :] if start is not None else lines[-1:]
+    for line in reversed(candidates):
+        if line and not line.startswith(" "):
+            match = _EXCEPTION_LINE.match(line.strip())
+            if match and (start is not None or match.group(2) is not None):
+                return match.group(1), line.strip()
+            return None
+    return None
 
 
 def terminate_group(process: subprocess.Popen[bytes], grace: float) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -67,11 +68,11 @@ class Environment:
         if not path.is_file():
             raise ValidationError(f"requirements file {str(file_path)!r} does not exist")
         env = cls(name)
-        env.python.pip_packages = [
-            line.strip()
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.strip().startswith("#")
-        ]
+        # pip's own rules: a comment starts at '#' after whitespace (or at line start).
+        lines = (
+            re.sub(r"(^|\s)#.*$", "", line).strip() for line in path.read_text("utf-8").splitlines()
+        )
+        env.python.pip_packages = [line for line in lines if line]
         return env
 
     @classmethod

@@ -36,13 +36,19 @@ def this_process() -> tuple[int, str]:
 
 
 def process_exists(pid: int) -> bool:
+    """True if `pid` is a live process (an exited one not yet reaped counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+        return state not in (b"Z", b"X")
+    except (OSError, IndexError):  # no /proc here: trust kill()
+        return True
 
 
 def check(store: RunStore, info: RunInfo, now: float | None = None) -> RunInfo:

@@ -115,8 +115,8 @@ class MetricsMixin:
         start = series.count
         self._append(series, range(start, start + len(values)), values, time.time())
 
-    def log_row(self, name: str, /, description: str | None = None, **columns: Any) -> None:
-        """Log one row of a table; repeated calls add rows (a column may be called `name`)."""
+    def log_row(self, name: str, description: str | None = None, **columns: Any) -> None:
+        """Log one row of a table; repeated calls add rows."""
         series = self._series(name, MetricKind.ROW, description)
         row = _values.row(columns, f"run.log_row({name!r}, ...)")
         self._append(series, [series.count], [row], time.time())

@@ -305,10 +305,14 @@ class Run(MetricsMixin, FilesMixin):
 
         offset = 0
         while True:
-            status = self.get_status()
+            info = self._refresh()
+            status = info.status
             if show_output:
                 offset = self._print_log_since(DRIVER_LOG, offset)
-            if RunStatus.is_final(status):
+            # A submitted run is done when the agent lets go of it (outputs uploaded),
+            # even if the script marked it final earlier.
+            driver_done = info.owner_pid is None or not _liveness.process_exists(info.owner_pid)
+            if RunStatus.is_final(status) and (driver_done or info.run_type == "interactive"):
                 break
             time.sleep(poll_interval)
         details = self.get_details()

@@ -9,6 +9,7 @@ on after the submitting kernel exits.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -95,7 +96,12 @@ class ScriptRunConfig:
             if not command:
                 raise ValidationError("ScriptRunConfig: command=[] is empty")
         limit = self.max_run_duration_seconds
-        if limit is not None and (not isinstance(limit, (int, float)) or limit <= 0):
+        if limit is not None and (
+            isinstance(limit, bool)
+            or not isinstance(limit, (int, float))
+            or not math.isfinite(limit)
+            or limit <= 0
+        ):
             raise ValidationError(
                 f"max_run_duration_seconds {short_repr(limit)} must be a number > 0"
             )

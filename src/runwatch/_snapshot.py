@@ -35,7 +35,7 @@ def files_to_include(source: Path) -> list[Path]:
         if ignore.is_file():
             patterns += ignore.read_text(encoding="utf-8").splitlines()
             break
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
     files = []
     for root, dirs, names in os.walk(source):
         relative_root = Path(root).relative_to(source)
@@ -72,7 +72,8 @@ def take(source: Path, artifacts: ArtifactStore) -> str:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 data = file.read_bytes()
                 zf.writestr(info, data)
-                digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+                mode = f"{file.stat().st_mode & 0o777:o}".encode()
+                digest.update(name.encode() + b"\0" + mode + b"\0" + hashlib.sha256(data).digest())
         snapshot_id = digest.hexdigest()[:32]
         if not artifacts.exists(SNAPSHOTS, f"{snapshot_id}.zip"):
             artifacts.put_shared(SNAPSHOTS, f"{snapshot_id}.zip", archive)

@@ -71,8 +71,11 @@ def start_logger(root: Path, seconds: float, points: int) -> tuple[subprocess.Po
 def loss_points(page: Any) -> int:
     return int(
         page.evaluate(
-            """() => { const paths = [...document.querySelectorAll('.bqplot path.line')];
-                return Math.max(0, ...paths.map(p => (p.getAttribute('d') || '').split('L').length)); }"""
+            """() => {
+                const paths = [...document.querySelectorAll('.bqplot path.line')];
+                const points = paths.map(p => (p.getAttribute('d') || '').split('L').length);
+                return Math.max(0, ...points);
+            }"""
         )
     )
 
@@ -165,7 +168,8 @@ def test_sweep_children_and_best_so_far(lab: Server, page: Any) -> None:
     code = SETUP + textwrap.dedent(
         """
         from runwatch import ScriptRunConfig
-        from runwatch.hyperdrive import GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, choice
+        from runwatch.hyperdrive import (
+            GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, choice)
         config = HyperDriveConfig(
             ScriptRunConfig("sweep-scripts", "trial.py"),
             GridParameterSampling({"--alpha": choice([i / 20 for i in range(20)])}),
@@ -184,7 +188,8 @@ def test_sweep_children_and_best_so_far(lab: Server, page: Any) -> None:
     )
     assert any(t.startswith("mse per trial") for t in chart_titles(page))
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.bqplot')].some(f => f.textContent.includes('best so far'))",
+        "() => [...document.querySelectorAll('.bqplot')]"
+        ".some(f => f.textContent.includes('best so far'))",
         timeout=15_000,
     )
     assert "20 Completed" in page.locator(".rw-summary").first.inner_text().replace("\n", " ")

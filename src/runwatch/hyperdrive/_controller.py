@@ -24,7 +24,7 @@ from .._script import SCRIPT, queue_run
 from .._workspace import Workspace
 from ..errors import RunStateError, ValidationError
 from ._config import HyperDriveConfig, PrimaryMetricGoal
-from ._policy import evaluate, policy_from_json
+from ._policy import MedianStoppingPolicy, evaluate, policy_from_json
 from ._sampling import trials
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ class SweepController:
         self._recorded: set[str] = set()
         self._best: float | None = None
         self._stopped: dict[str, str] = {}  # trial id -> why the policy stopped it
+        self._evaluated: dict[str, int] = {}  # trial id -> last interval the policy checked
 
     def start(self) -> None:
         self.thread.start()
@@ -138,7 +139,8 @@ class SweepController:
                     policy,
                     series,
                     maximize,
-                    uses_average=type(policy).__name__ == "MedianStoppingPolicy",
+                    uses_average=isinstance(policy, MedianStoppingPolicy),
+                    evaluated=self._evaluated,
                 )
                 for trial_id, reason in stops.items():
                     if trial_id in running and trial_id not in self._stopped:

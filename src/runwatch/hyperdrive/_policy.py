@@ -109,26 +109,39 @@ def policy_from_json(data: Mapping[str, Any] | None) -> _Policy | None:
 
 
 def evaluate(
-    policy: _Policy, series: Mapping[str, Sequence[float]], maximize: bool, uses_average: bool
+    policy: _Policy,
+    series: Mapping[str, Sequence[float]],
+    maximize: bool,
+    uses_average: bool,
+    evaluated: dict[str, int] | None = None,
 ) -> dict[str, str]:
-    """{trial id: reason} for the running trials in `series` that the policy stops now.
+    """{trial id: reason} for the trials in `series` that the policy stops now.
 
-    `series` maps every trial (running or not) to its primary metric values so far.
+    `series` maps every trial to its primary metric values so far. Every due
+    interval after `evaluated[trial]` (the last interval already looked at,
+    updated here) is checked, so a trial that logged several points between
+    two evaluations skips none of them.
     """
     stops: dict[str, str] = {}
+    done = evaluated if evaluated is not None else {}
     for trial, values in series.items():
-        interval = len(values)
-        if interval == 0 or not policy.due(interval):
-            continue
-        peers = []
-        for other, other_values in series.items():
-            if len(other_values) >= interval and (other != trial or not uses_average):
-                peers.append(_at(other_values, interval, uses_average))
-        if not peers:
-            continue
-        reason = policy.reason(_at(values, interval, uses_average), peers, maximize)
-        if reason is not None:
-            stops[trial] = f"{reason} (interval {interval})"
+        for interval in range(done.get(trial, 0) + 1, len(values) + 1):
+            if not policy.due(interval):
+                continue
+            peers = [
+                _at(other_values, interval, uses_average)
+                for other, other_values in series.items()
+                if len(other_values) >= interval and (other != trial or not uses_average)
+            ]
+            reason = (
+                policy.reason(_at(values, interval, uses_average), peers, maximize)
+                if peers
+                else None
+            )
+            if reason is not None:
+                stops[trial] = f"{reason} (interval {interval})"
+                break
+        done[trial] = len(values)
     return stops
 
 

@@ -82,7 +82,10 @@ def uniform(min_value: float, max_value: float) -> Expression:
 
 
 def quniform(min_value: float, max_value: float, q: float) -> Expression:
-    return Expression("quniform", (*uniform(min_value, max_value).args, _number(q, "q")))
+    step = _number(q, "quniform q")
+    if not step > 0:
+        raise ValidationError(f"quniform q {q!r} must be a number > 0")
+    return Expression("quniform", (*uniform(min_value, max_value).args, step))
 
 
 def loguniform(min_value: float, max_value: float) -> Expression:

@@ -152,7 +152,9 @@ def test_evaluate_median_uses_running_averages_of_the_others() -> None:
         "d": [3.0],  # at interval 1 only: its peers are the others' first values
     }
     stops = evaluate(policy, series, maximize=False, uses_average=True)
-    assert set(stops) == {"c", "d"}
+    # Every interval is checked: b's 2.0 at interval 1 is worse than the median 1 of the others.
+    assert set(stops) == {"b", "c", "d"}
+    assert "running average 2 is worse than the median 1 (interval 1)" in stops["b"]
     assert "running average 4.5 is worse than the median 1.5 (interval 2)" in stops["c"]
     # d at interval 1 is judged against the first values of a, b and c.
     assert "running average 3 is worse than the median 1 (interval 1)" in stops["d"]

@@ -55,8 +55,8 @@ def test_scalars_and_tables(run: Run) -> None:
     run.log("accuracy", 0.9, description="on the test set")
     run.log("phase", "warmup")
     run.log("phase", "train")
-    run.log_row("mixed", name="a", score=1.0)
-    run.log_row("mixed", name="b", score=2.0)
+    run.log_row("mixed", label="a", score=1.0)
+    run.log_row("mixed", label="b", score=2.0)
     run.log_row("one row", x=1.0, y=2.0)
     run.log("bad", math.nan)
     tracker = tracked(run)
@@ -73,7 +73,7 @@ def test_scalars_and_tables(run: Run) -> None:
     assert tables["one row"]["rows"] == [[1.0, 2.0]]
     assert tables["mixed"] == {
         "name": "mixed",
-        "columns": ["name", "score"],
+        "columns": ["label", "score"],
         "rows": [["a", 1.0], ["b", 2.0]],
         "total_rows": 2,
     }
