@@ -86,3 +86,19 @@ def dump_json(value: Any) -> str:
 
 def load_json(text: str | bytes | None) -> Any:
     return None if text is None else json.loads(text)
+
+
+def load_value(text: str | None) -> Any:
+    """`load_json` for one metric value: numbers (the common case) parsed directly."""
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    if text[:1] not in ('"', "{", "[", "t", "f", "n"):  # NaN, Infinity, 0.5, 1e-3
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    return json.loads(text)

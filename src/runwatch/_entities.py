@@ -7,7 +7,9 @@ the `Run`/`Experiment` objects and the views read them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 
@@ -83,13 +85,32 @@ class RunInfo:
     start_time: float | None
     end_time: float | None
     heartbeat_time: float | None
-    error: Mapping[str, Any] | None
-    tags: Mapping[str, str]
-    properties: Mapping[str, Any]
     seq: int
     cancel_requested: bool = False
     owner_pid: int | None = None
     owner_host: str | None = None
+    # The JSON columns are decoded on first access: listings of thousands of runs
+    # mostly read ids, statuses and times.
+    error_json: str | None = field(default=None, repr=False)
+    tags_json: str = field(default="{}", repr=False)
+    properties_json: str = field(default="{}", repr=False)
+
+    @cached_property
+    def error(self) -> Mapping[str, Any] | None:
+        error: Mapping[str, Any] | None = (
+            json.loads(self.error_json) if self.error_json is not None else None
+        )
+        return error
+
+    @cached_property
+    def tags(self) -> Mapping[str, str]:
+        tags: Mapping[str, str] = json.loads(self.tags_json)
+        return tags
+
+    @cached_property
+    def properties(self) -> Mapping[str, Any]:
+        properties: Mapping[str, Any] = json.loads(self.properties_json)
+        return properties
 
     @property
     def is_final(self) -> bool:

@@ -68,28 +68,22 @@ class Connection(Protocol):
     def execute(self, sql: str, parameters: Sequence[Any] = ...) -> Cursor: ...
 
 
+# RunInfo fields in the order of _RUN_COLUMNS.
+_RUN_FIELDS = (
+    "id", "experiment", "number", "parent_id", "root_id", "run_type", "display_name", "status",
+    "created_time", "start_time", "end_time", "heartbeat_time", "error_json", "tags_json",
+    "properties_json", "seq", "cancel_requested", "owner_pid", "owner_host",
+)  # fmt: skip
+
+
 def _run_info(row: Sequence[Any]) -> RunInfo:
-    return RunInfo(
-        id=row[0],
-        experiment=row[1],
-        number=row[2],
-        parent_id=row[3],
-        root_id=row[4],
-        run_type=row[5],
-        display_name=row[6],
-        status=row[7],
-        created_time=row[8],
-        start_time=row[9],
-        end_time=row[10],
-        heartbeat_time=row[11],
-        error=_codec.load_json(row[12]),
-        tags=_codec.load_json(row[13]),
-        properties=_codec.load_json(row[14]),
-        seq=row[15],
-        cancel_requested=bool(row[16]),
-        owner_pid=row[17],
-        owner_host=row[18],
-    )
+    # Filled directly: a frozen dataclass's __init__ sets each of its 19 fields through
+    # object.__setattr__, which dominated listing thousands of runs.
+    info = object.__new__(RunInfo)
+    values = info.__dict__
+    values.update(zip(_RUN_FIELDS, row))
+    values["cancel_requested"] = bool(row[16])
+    return info
 
 
 def _metric_info(row: Sequence[Any]) -> MetricInfo:
@@ -708,7 +702,7 @@ class SqlStore(RunStore):
                     summaries.append(RunSummary(current, values))
                 current, values = _run_info(row), {}
             if row[_N_RUN_COLUMNS] is not None:
-                values[row[_N_RUN_COLUMNS]] = _codec.load_json(row[_N_RUN_COLUMNS + 1])
+                values[row[_N_RUN_COLUMNS]] = _codec.load_value(row[_N_RUN_COLUMNS + 1])
         if current is not None:
             summaries.append(RunSummary(current, values))
         return summaries
