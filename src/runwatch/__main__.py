@@ -1,5 +1,6 @@
 """`runwatch` on the command line: look at the workspace from a terminal.
 
+runwatch demo [--dir DIR] [--no-lab]     a demo workspace with a live sweep, in JupyterLab
 runwatch runs [EXPERIMENT] [--limit N]   recent runs, active ones first
 runwatch show RUN_ID                     one run's details and metrics
 """
@@ -51,7 +52,19 @@ def main(argv: list[str] | None = None) -> int:
     runs.add_argument("--limit", type=int, default=30)
     show = commands.add_parser("show", help="show one run")
     show.add_argument("run_id")
+    demo = commands.add_parser("demo", help="open JupyterLab on a demo with live runs")
+    demo.add_argument("--dir", default="runwatch-demo", help="the demo folder (%(default)s)")
+    demo.add_argument("--no-lab", action="store_true", help="prepare it, do not start JupyterLab")
+    demo.add_argument("--port", type=int, default=None)
+    demo.add_argument("lab_args", nargs=argparse.REMAINDER, help="after --: options for JupyterLab")
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        from pathlib import Path
+
+        from ._demo_cli import main as demo_main
+
+        lab_args = [a for a in args.lab_args if a != "--"]
+        return demo_main(Path(args.dir), not args.no_lab, args.port, lab_args)
     try:
         ws = Workspace.from_config(args.workspace)
         if args.command == "runs":

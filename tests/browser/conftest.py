@@ -80,6 +80,15 @@ class Server:
         return json.loads(data) if data else None
 
 
+def news_off(settings_dir: Path) -> None:
+    """Turn off JupyterLab's news prompt, which would cover the screenshots."""
+    folder = settings_dir / "@jupyterlab" / "apputils-extension"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+
+
 def _start(app: str, root: Path, home: Path) -> Server:
     port, token = free_port(), secrets.token_hex(16)
     env = {
@@ -91,11 +100,7 @@ def _start(app: str, root: Path, home: Path) -> Server:
         "RUNWATCH_QUIET": "1",
         "RUNWATCH_AGENT_IDLE": "5",
     }
-    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True, exist_ok=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
+    news_off(home / "settings")
     command = [
         sys.executable,
         "-m",

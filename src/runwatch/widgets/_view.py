@@ -202,6 +202,7 @@ def sweep_chart(tracker: RunTracker) -> ChartData | None:
             [float(i + 1) for i in range(len(best.values))],
             [float(v) for v in best.values],
         )
+        chart.styles["best so far"] = "steps"
     return chart
 
 

@@ -132,3 +132,20 @@ def test_run_state(run: Run, status: str) -> None:
     state = _view.run_state(tracked(run).info)
     assert state["status"] == status and state["id"] == run.id
     assert (state["error"] or {}).get("message") == ("it broke" if status == "Failed" else None)
+
+
+def test_sweep_chart_draws_trials_as_points_and_best_so_far_as_steps(exp: Experiment) -> None:
+    sweep = Run._start(exp, run_type="hyperdrive")  # a sweep parent, logged by hand here
+    sweep.add_properties({"primary_metric_name": "mse", "primary_metric_goal": "MINIMIZE"})
+    best = None
+    for number, mse in enumerate([3.0, 2.0, 2.5, 1.0], start=1):
+        best = mse if best is None else min(best, mse)
+        sweep.log_row("trials", run_id=f"t{number}", number=number, primary_metric=mse)
+        sweep.log("best_metric", best)
+    tracker = tracked(sweep)
+    chart = _view.sweep_chart(tracker)
+    assert chart is not None and chart.name == "mse per trial"
+    assert chart.lines["trial"][1] == [3.0, 2.0, 2.5, 1.0]
+    assert chart.lines["best so far"][1] == [3.0, 2.0, 2.0, 1.0]
+    assert chart.styles == {"trial": "points", "best so far": "steps"}
+    sweep.complete()

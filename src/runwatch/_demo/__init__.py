@@ -1,0 +1,1 @@
+"""Files of the `runwatch demo` workspace (a notebook and a training script)."""
