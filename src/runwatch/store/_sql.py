@@ -81,7 +81,7 @@ def _run_info(row: Sequence[Any]) -> RunInfo:
     # object.__setattr__, which dominated listing thousands of runs.
     info = object.__new__(RunInfo)
     values = info.__dict__
-    values.update(zip(_RUN_FIELDS, row, strict=True))
+    values.update(zip(_RUN_FIELDS, row[: len(_RUN_FIELDS)], strict=True))
     values["cancel_requested"] = bool(row[16])
     return info
 
