@@ -217,11 +217,14 @@ def machine_facts() -> list[str]:
     except (OSError, StopIteration):
         pass
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return [
+    facts = [
         f"cores: {os.cpu_count()} ({cpu}), memory: {mem}, load average at start: {load}",
         f"OS: {platform.platform()}",
         f"python: {platform.python_version()} ({sys.executable})",
     ]
+    if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
+        facts.append("**warning: the machine was busy when the run started; figures are noisy**")
+    return facts
 
 
 # --------------------------------------------------------------------------

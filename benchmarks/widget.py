@@ -42,7 +42,11 @@ os.environ.setdefault("RUNWATCH_QUIET", "1")
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path[:0] = [str(REPO), str(BENCH), str(BENCH / "workloads")]
+SRC = REPO / "src"
+# Measure this checkout's runwatch, here and in the lab's kernels (PYTHONPATH is
+# inherited by the Jupyter server), whatever another editable install points to.
+sys.path[:0] = [str(SRC), str(REPO), str(BENCH), str(BENCH / "workloads")]
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
 
 import benchlib as bl  # noqa: E402  (the same fake loss curves as W2)
 import comm  # noqa: E402
@@ -58,6 +62,7 @@ from tests.browser.conftest import (  # noqa: E402
     workspace_in,
 )
 
+import runwatch  # noqa: E402
 from runwatch import Experiment, Run  # noqa: E402
 from runwatch._entities import MetricBatch, MetricKind, RunStatus  # noqa: E402
 from runwatch._values import NUMBER  # noqa: E402
@@ -173,6 +178,7 @@ def complete_children(store: RunStore, children: list[Run]) -> None:
         batch = MetricBatch("loss", MetricKind.SCALAR, NUMBER, "", [0], [loss], [time.time()])
         store.append_metrics(child.id, [batch])
         store.set_status(child.id, RunStatus.COMPLETED)
+        child.get_status()  # so the Run knows it ended, and is not ended again at exit
 
 
 # --- 2. kernel side, in-process -----------------------------------------------------------
@@ -723,6 +729,7 @@ def main() -> int:
     out = args.out or BENCH / "results" / ("widget-quick.md" if args.quick else "widget.md")
 
     facts = harness.machine_facts()
+    facts.append(f"runwatch: {Path(runwatch.__file__).parent}")
     tmp = Path(tempfile.mkdtemp(prefix="rw-widget-bench-"))
     # Registered before any run exists, so it runs after runwatch's own exit handler
     # (which ends the runs this process owns and needs the store still there).

@@ -17,26 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
-sync_api = pytest.importorskip("playwright.sync_api")
+from .conftest import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILT = ROOT / "src" / "runwatch" / "widgets" / "static" / "widget.js"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 XSS = "<img src=x onerror=alert(1)>"
 
 pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium at /usr/bin/chromium"
 )
 
 
@@ -71,16 +62,8 @@ def base_url(built: Path) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-# `browser` and `page` deliberately override the conftest fixtures of the same
-# names: these tests need no Jupyter server, only the harness over http.server.
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
+# `page` overrides the conftest fixture: these tests need no Jupyter server, only the
+# harness over http.server, in the session's one chromium (`browser` from conftest).
 
 
 def open_harness(browser: Any, base_url: str, query: str = "") -> tuple[Any, list[str]]:
@@ -295,9 +278,9 @@ def test_pager_asks_for_other_pages(page: Any) -> None:
         "descending": False,
     }
     range_ = page.locator(".rw-pager-range")
-    sync_api.expect(range_).to_have_text("51–100 of 120 · page 2 of 3")
+    expect(range_).to_have_text("51–100 of 120 · page 2 of 3")
     page.locator(".rw-pager button[title='Last page']").click()
-    sync_api.expect(range_).to_have_text("101–120 of 120 · page 3 of 3")
+    expect(range_).to_have_text("101–120 of 120 · page 3 of 3")
     assert page.locator(".rw-pager button[title='Next page']").is_disabled()
     assert page.locator(".rw-child-row").count() == 20
 

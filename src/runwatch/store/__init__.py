@@ -13,12 +13,14 @@ from .. import _settings
 from ..errors import ConfigError
 from ._base import RunStore
 
+# The default store is imported with the package (a few ms of `import sqlite3`) so that
+# the first read of a fresh process does not pay for it; other backends load on use.
+from ._sqlite import SqliteStore
+
 __all__ = ["RunStore", "open_store", "register_scheme", "schemes"]
 
 
 def _sqlite(url: str) -> RunStore:
-    from ._sqlite import SqliteStore
-
     return SqliteStore(url, busy_timeout=_settings.busy_timeout())
 
 
