@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """RunDetails performance: kernel-side costs in-process, first render in chromium.
 
-    python benchmarks/widget.py            # full size (1M points, 1,000 children), ~3 min
-    python benchmarks/widget.py --quick    # 10x smaller smoke run, ~1 min
+    python benchmarks/widget.py            # full size (1M points, 1,000 children), ~1-2 min
+    python benchmarks/widget.py --quick    # 10x smaller smoke run, ~30 s
 
 One workspace (in a temp dir) holds one run with METRICS x STEPS points and
 CHILDREN completed child runs. Then:

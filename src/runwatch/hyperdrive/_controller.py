@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 SWEEP = "hyperdrive"
 EARLY_TERMINATION = "earlyTerminationReason"
-_LOOP = 0.3
+_LOOP = 0.1
 
 
 def submit_sweep(
@@ -82,7 +82,10 @@ class SweepController:
         self._recorded: set[str] = set()
         self._best: float | None = None
         self._stopped: dict[str, str] = {}  # trial id -> why the policy stopped it
-        self._evaluated: dict[str, int] = {}  # trial id -> last interval the policy checked
+        self._evaluated: dict[str, int] = {}
+        self._final_series: dict[
+            str, list[float]
+        ] = {}  # trial id -> last interval the policy checked
 
     def start(self) -> None:
         self.thread.start()
@@ -171,9 +174,14 @@ class SweepController:
     def _series(self, children: list[RunInfo], metric: str) -> dict[str, list[float]]:
         series: dict[str, list[float]] = {}
         for child in children:
+            if child.id in self._final_series:  # a finished trial logs nothing more
+                series[child.id] = self._final_series[child.id]
+                continue
             stored = self.store.read_metrics(child.id, [metric], with_steps=False)
             values = stored[metric][1].values if metric in stored else []
             series[child.id] = [float(v) for v in values if isinstance(v, (int, float))]
+            if child.is_final:
+                self._final_series[child.id] = series[child.id]
         return series
 
     def _stop(self, parent: Run, trial_id: str, reason: str) -> None:
