@@ -77,7 +77,9 @@ class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
     in this kernel, by a submitted script, or by any other process.
     """
 
-    def __init__(self, run_instance: Run, refresh_interval: float = 10.0) -> None:
+    def __init__(
+        self, run_instance: Run, refresh_interval: float = 10.0, max_charts: int = 12
+    ) -> None:
         if not isinstance(run_instance, Run):
             raise ValidationError(
                 f"RunDetails expects a runwatch.Run, got {short_repr(run_instance)} of type "
@@ -97,7 +99,17 @@ class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
                 grid_template_columns="repeat(auto-fill, minmax(380px, 1fr))", width="100%"
             )
         )
-        super().__init__([self.header, self.charts_box, self.body])
+        # With many chartable metrics, the first `max_charts` are drawn and this picks others.
+        self.max_charts = max_charts
+        self._chosen: set[str] | None = None
+        self._syncing = False
+        self.chooser = ipywidgets.SelectMultiple(
+            rows=6,
+            layout=ipywidgets.Layout(display="none", width="420px"),
+            style={"description_width": "110px"},
+        )
+        self.chooser.observe(self._on_choose, names="value")
+        super().__init__([self.header, self.chooser, self.charts_box, self.body])
         self.add_class("rw-run-details")
         self._lock = threading.RLock()
         self._stack: list[RunTracker] = []
@@ -140,6 +152,7 @@ class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
             self._charts.clear()
             self._images.clear()
             self.charts_box.children = ()
+            self._chosen = None
             self._page = (0, "number", False)
             self._final_refresh_done = False
             tracker.poll()
@@ -177,22 +190,54 @@ class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
                 self.body.children = _view.children(tracker, *self._page, now)
 
     def _update_charts(self, names: set[str]) -> None:
-        datas = _view.charts(self.tracker, names)
+        """Draw the changed metrics among the charts on show (hidden ones cost nothing)."""
+        chartable = _view.chartable(self.tracker)
+        if self._chosen is None:
+            shown = chartable[: self.max_charts]
+        else:
+            shown = [name for name in chartable if name in self._chosen]
+        self._sync_chooser(chartable, shown)
+        wanted = {n for n in shown if n in names or n not in self._charts}
+        datas = _view.charts(self.tracker, wanted)
         sweep = _view.sweep_chart(self.tracker)
         if sweep is not None and (
             names & set(_view.SWEEP_METRICS) or sweep.name not in self._charts
         ):
             datas.insert(0, sweep)
-        added = False
         for data in datas:
             chart = self._charts.get(data.name)
             if chart is None:
                 self._charts[data.name] = Chart(data)
-                added = True
             else:
                 chart.update(data)
-        if added:
-            self.charts_box.children = tuple(c.figure for c in self._charts.values())
+        for name in [n for n in self._charts if n in chartable and n not in shown]:
+            self._charts.pop(name).figure.close()  # deselected in the picker
+        figures = tuple(c.figure for c in self._charts.values())
+        if figures != self.charts_box.children:
+            self.charts_box.children = figures
+
+    def _sync_chooser(self, chartable: list[str], shown: list[str]) -> None:
+        """Offer a picker when there are more charts than `max_charts`."""
+        if len(chartable) <= self.max_charts:
+            self.chooser.layout.display = "none"
+            return
+        self._syncing = True  # these changes come from here, not from the user
+        try:
+            if tuple(self.chooser.options) != tuple(chartable):
+                self.chooser.options = chartable
+            if tuple(self.chooser.value) != tuple(shown):
+                self.chooser.value = tuple(shown)
+        finally:
+            self._syncing = False
+        self.chooser.description = f"{len(shown)}/{len(chartable)} charts"
+        self.chooser.layout.display = None
+
+    def _on_choose(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        with self._lock:
+            self._chosen = set(change["new"])
+            self._update_charts(set())
 
     # --- messages from the browser ---------------------------------------------------------
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:

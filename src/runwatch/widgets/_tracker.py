@@ -31,6 +31,10 @@ class MetricCache:
     info: MetricInfo
     steps: list[int] = field(default_factory=list)
     values: list[Any] = field(default_factory=list)
+    # Counted as points arrive, so classifying a metric never rescans its values.
+    numbers: int = 0  # ints and floats (not bools)
+    others: int = 0  # values that are neither numbers, bools nor None
+    shown_as: tuple[int, str] | None = None  # (points when decided, how it is shown)
 
     def add(self, chunk: MetricPoints) -> bool:
         """Append the part of `chunk` not seen yet (chunks can be re-sent merged)."""
@@ -38,8 +42,14 @@ class MetricCache:
         if skip >= len(chunk.values):
             return False
         start = max(skip, 0)
+        new = chunk.values[start:]
         self.steps += chunk.steps[start:]
-        self.values += chunk.values[start:]
+        self.values += new
+        for value in new:
+            if type(value) is float or type(value) is int:
+                self.numbers += 1
+            elif value is not None and type(value) is not bool:
+                self.others += 1
         return True
 
 

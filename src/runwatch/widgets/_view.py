@@ -82,19 +82,22 @@ def _rows_as_columns(cache: MetricCache) -> dict[str, list[Any]]:
 
 
 def classify(cache: MetricCache) -> str:
+    """How a metric is shown; decided once per number of points."""
+    if cache.shown_as is not None and cache.shown_as[0] == len(cache.values):
+        return cache.shown_as[1]
     kind, values = cache.info.kind, cache.values
     if kind == MetricKind.IMAGE:
-        return IMAGE
-    if kind == MetricKind.SCALAR and len(values) == 1:
-        return SCALAR
-    if kind in (MetricKind.SCALAR, MetricKind.LIST):
-        numeric = any(_number(v) for v in values) and all(
-            v is None or _number(v) or isinstance(v, bool) for v in values
-        )
-        return CHART if numeric else TABLE
-    columns = _rows_as_columns(cache)
-    rows = len(next(iter(columns.values()), []))
-    return CHART if rows > 1 and len(_numeric_columns(columns)) >= 2 else TABLE
+        shown = IMAGE
+    elif kind == MetricKind.SCALAR and len(values) == 1:
+        shown = SCALAR
+    elif kind in (MetricKind.SCALAR, MetricKind.LIST):
+        shown = CHART if cache.numbers and not cache.others else TABLE
+    else:
+        columns = _rows_as_columns(cache)
+        rows = len(next(iter(columns.values()), []))
+        shown = CHART if rows > 1 and len(_numeric_columns(columns)) >= 2 else TABLE
+    cache.shown_as = (len(values), shown)
+    return shown
 
 
 def _shown(tracker: RunTracker) -> Iterable[tuple[str, MetricCache]]:
@@ -154,6 +157,11 @@ def tables(tracker: RunTracker) -> list[TableState]:
             {"name": name, "columns": columns, "rows": rows[-TABLE_ROWS:], "total_rows": len(rows)}
         )
     return out
+
+
+def chartable(tracker: RunTracker) -> list[str]:
+    """Names of the metrics drawn as charts, in logging order."""
+    return [name for name, cache in _shown(tracker) if classify(cache) == CHART]
 
 
 def charts(tracker: RunTracker, names: Iterable[str] | None = None) -> list[ChartData]:

@@ -1,0 +1,112 @@
+"""The RunDetails widget, kernel side, without a browser (ipywidgets' comms are
+dummies outside a kernel; the browser tests cover the frontend)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from runwatch import Experiment, Run, ValidationError
+from runwatch.widgets import RunDetails
+from runwatch.widgets._poller import POLLER
+
+
+def wait_until(condition: object, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_state_of_a_finished_run_and_no_polling(run: Run) -> None:
+    run.log("accuracy", 0.9)
+    for i in range(5):
+        run.log("loss", 1 / (i + 1))
+    run.complete()
+    widget = RunDetails(run)
+    assert widget.header.run["status"] == "Completed"
+    assert [s["name"] for s in widget.header.scalars] == ["accuracy"]
+    assert [c.name for c in widget._charts.values()] == ["loss"]
+    widget.refresh()
+    assert widget.done and not widget.header.polling
+    assert "accuracy" in widget._repr_mimebundle_()["text/html"]
+    widget.close()
+
+
+def test_live_updates_then_stops(run: Run) -> None:
+    run.log("loss", 1.0)
+    run.flush()
+    widget = RunDetails(run, refresh_interval=0.2)
+    assert widget.header.polling and POLLER.thread is not None
+    run.log("loss", 0.5)
+    run.flush()
+    assert wait_until(lambda: "loss" in widget._charts)  # a second point makes it a series
+    assert len(widget._charts["loss"].marks["loss"].y) == 2
+    run.complete()
+    assert wait_until(lambda: widget.done)
+    assert widget.header.run["status"] == "Completed" and not widget.header.polling
+    assert wait_until(lambda: POLLER.count() == 0 and POLLER.thread is None)  # no thread left
+    widget.close()
+
+
+def test_closing_stops_polling(run: Run) -> None:
+    widget = RunDetails(run, refresh_interval=0.2)
+    assert POLLER.count() >= 1
+    widget.close()
+    assert widget.done
+    assert wait_until(lambda: widget not in POLLER._widgets)
+
+
+def test_several_widgets_share_one_thread(exp: Experiment) -> None:
+    runs = [exp.start_logging() for _ in range(3)]
+    widgets = [RunDetails(r, refresh_interval=0.2) for r in runs]
+    threads = [t for t in __import__("threading").enumerate() if t.name == "runwatch-poller"]
+    assert len(threads) == 1
+    for w, r in zip(widgets, runs, strict=True):
+        w.close()
+        r.complete()
+
+
+def test_many_metrics_draw_max_charts_and_a_picker(run: Run) -> None:
+    for i in range(20):
+        run.log_list(f"m{i:02d}", [float(j) for j in range(10)])
+    run.flush()
+    widget = RunDetails(run, max_charts=12)
+    assert list(widget._charts) == [f"m{i:02d}" for i in range(12)]
+    assert widget.chooser.layout.display is None and len(widget.chooser.options) == 20
+    widget.chooser.value = ("m19", "m00")
+    assert sorted(widget._charts) == ["m00", "m19"]
+    run.log_list("m05", [1.0])  # hidden: nothing drawn for it
+    run.flush()
+    widget.refresh()
+    assert "m05" not in widget._charts
+    widget.close()
+
+
+def test_open_child_and_back(run: Run) -> None:
+    child = run.child_run()
+    child.log("x", 1.0)
+    child.complete()
+    widget = RunDetails(run)
+    widget._on_message(None, {"type": "open_child", "id": child.id}, [])
+    assert widget.header.run["id"] == child.id
+    assert [c["id"] for c in widget.header.breadcrumb] == [run.id, child.id]
+    widget._on_message(None, {"type": "back"}, [])
+    assert widget.header.run["id"] == run.id and widget.header.breadcrumb == []
+    widget._on_message(None, {"type": "children_page", "page": 0, "sort_key": "status"}, [])
+    assert widget.body.children["sort_key"] == "status"
+    widget.close()
+
+
+@pytest.mark.parametrize("bad", [0, -1, "10"])
+def test_bad_refresh_interval(run: Run, bad: object) -> None:
+    with pytest.raises(ValidationError, match="refresh_interval"):
+        RunDetails(run, refresh_interval=bad)  # type: ignore[arg-type]
+
+
+def test_not_a_run() -> None:
+    with pytest.raises(ValidationError, match="expects a runwatch.Run"):
+        RunDetails("run-id")  # type: ignore[arg-type]
