@@ -108,5 +108,5 @@ def test_bad_refresh_interval(run: Run, bad: object) -> None:
 
 
 def test_not_a_run() -> None:
-    with pytest.raises(ValidationError, match="expects a runwatch.Run"):
+    with pytest.raises(ValidationError, match=r"expects a runwatch\.Run"):
         RunDetails("run-id")  # type: ignore[arg-type]
