@@ -21,20 +21,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from . import _liveness, _settings
 from ._entities import RunStatus
+from ._jobs import RunJob
 from ._workspace import Workspace
 
 _LOOP = 0.1
-
-
-class Driven(Protocol):
-    def start(self) -> None: ...
-
-    @property
-    def alive(self) -> bool: ...
 
 
 def lock_path(workspace: Workspace) -> Path:
@@ -100,7 +94,7 @@ class Agent:
         self.ws = workspace
         self.store = workspace.store
         self.owner = _liveness.this_process()
-        self.driven: dict[str, Driven] = {}
+        self.driven: dict[str, RunJob] = {}
         self._last_beat = 0.0
 
     def serve(self, lock_fd: int) -> None:
@@ -153,7 +147,7 @@ class Agent:
 
     def _start(self, run_id: str) -> None:
         kind = self._definition(run_id).get("kind")
-        driven: Driven
+        driven: RunJob
         if kind == "sweep":
             from .hyperdrive._controller import SweepController
 
@@ -168,9 +162,7 @@ class Agent:
     def stop_all(self, reason: str) -> None:
         """Stop every script this agent runs (their runs end Failed with `reason`)."""
         for driven in self.driven.values():
-            stop = getattr(driven, "abort", None)
-            if stop is not None:
-                stop(reason)
+            driven.abort(reason)
         deadline = time.monotonic() + _settings.cancel_grace() + 5
         while any(d.alive for d in self.driven.values()) and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from . import _environment, _settings, _snapshot
 from ._entities import RunStatus
+from ._jobs import RunJob
 from ._logs import LogWriter
 from ._workspace import Workspace
 from .errors import RunStateError
@@ -36,25 +37,17 @@ _POLL = 0.1
 _CHECK_CANCEL_EVERY = 0.3
 
 
-class ScriptDriver:
+class ScriptDriver(RunJob):
+    kind = "driver"
+
     def __init__(self, workspace: Workspace, run_id: str) -> None:
-        self.ws = workspace
-        self.store = workspace.store
-        self.run_id = run_id
-        self.thread = threading.Thread(target=self._main, name=f"driver-{run_id}", daemon=True)
+        super().__init__(workspace, run_id)
         self._stderr_tail: deque[str] = deque(maxlen=20)
         self._abort: str | None = None
 
     def abort(self, reason: str) -> None:
         """Stop the script soon; its run ends Failed with `reason`."""
         self._abort = reason
-
-    def start(self) -> None:
-        self.thread.start()
-
-    @property
-    def alive(self) -> bool:
-        return self.thread.is_alive()
 
     # ------------------------------------------------------------------------------
     def _main(self) -> None:

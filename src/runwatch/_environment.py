@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -168,7 +167,3 @@ def _run(command: list[str], log: Callable[[str], None]) -> None:
         raise ConfigError(
             f"building the environment failed: {' '.join(command)} exited with {process.returncode}"
         )
-
-
-def site_packages() -> str:
-    return sysconfig.get_paths()["purelib"]

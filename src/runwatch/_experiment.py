@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._entities import RunInfo, RunStatus, RunSummary
+from ._entities import RunSummary
 from ._values import short_repr
 from ._workspace import Workspace
 from .errors import ValidationError
@@ -193,8 +193,3 @@ def _matches(values: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
         if value is not None and values[key] != value and str(values[key]) != str(value):
             return False
     return True
-
-
-def active_first(runs: list[RunInfo]) -> list[RunInfo]:
-    """Runs that are not final first (for listings), keeping their order otherwise."""
-    return sorted(runs, key=lambda info: RunStatus.is_final(info.status))

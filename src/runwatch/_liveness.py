@@ -53,8 +53,8 @@ def process_exists(pid: int) -> bool:
 
 def check(store: RunStore, info: RunInfo, now: float | None = None) -> RunInfo:
     """`info`, or the run after marking it NotResponding or Failed as it deserves."""
-    if info.status not in _ACTIVE or info.owner_pid is None:
-        return info
+    if info.status not in _ACTIVE or info.owner_pid is None or info.owner_pid == os.getpid():
+        return info  # nothing to judge, or owned by this very process (alive by definition)
     now = time.time() if now is None else now
     interval = _settings.heartbeat_interval()
     last = info.heartbeat_time or info.start_time or info.created_time

@@ -76,29 +76,9 @@ class Run(MetricsMixin, FilesMixin):
         return cls(experiment, info.id, _info=info)
 
     @classmethod
-    def _start(
-        cls,
-        experiment: Experiment,
-        *,
-        run_type: str,
-        parent: Run | None = None,
-        display_name: str | None = None,
-        outputs: str | os.PathLike[str] | None = None,
-        properties: Mapping[str, Any] | None = None,
-        count: int = 1,
-        status: str = RunStatus.RUNNING,
-    ) -> Run:
-        """Create runs that this process owns (and ends at exit if left open)."""
-        return cls._create(
-            experiment,
-            run_type=run_type,
-            parent=parent,
-            display_name=display_name,
-            outputs=outputs,
-            properties=properties,
-            count=count,
-            status=status,
-        )[0]
+    def _start(cls, experiment: Experiment, **options: Any) -> Run:
+        """One new run that this process owns (see `_create`)."""
+        return cls._create(experiment, **options)[0]
 
     @classmethod
     def _create(
@@ -113,6 +93,8 @@ class Run(MetricsMixin, FilesMixin):
         count: int = 1,
         status: str = RunStatus.RUNNING,
     ) -> list[Run]:
+        """Create runs that this process owns: it beats their heartbeat and ends them
+        at exit if they are left open."""
         if display_name is not None and not isinstance(display_name, str):
             raise ValidationError(f"display name {short_repr(display_name)} must be a str")
         infos = experiment.workspace.store.create_runs(

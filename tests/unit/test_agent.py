@@ -23,33 +23,9 @@ import pytest
 import runwatch
 from runwatch import Experiment, LocalCompute, Run, RunStatus, ScriptRunConfig, _agent, _liveness
 
-pytestmark = pytest.mark.filterwarnings("ignore:GitWildMatchPattern:DeprecationWarning")
-
-
 @pytest.fixture
-def ws(ws: runwatch.Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[runwatch.Workspace]:
-    """The shared workspace, with an agent that exits soon after the test."""
-    monkeypatch.setenv("RUNWATCH_AGENT_IDLE", "2")
-    monkeypatch.setenv("RUNWATCH_CANCEL_GRACE", "1")
-    yield ws
-    _end_leftovers(ws)
-
-
-def _end_leftovers(ws: runwatch.Workspace) -> None:
-    for info in ws.store.list_active():
-        ws.store.request_cancel(info.id)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if all(_liveness.check(ws.store, i).is_final for i in ws.store.list_active()):
-            return
-        time.sleep(0.1)
-
-
-@pytest.fixture
-def src(tmp_path: Path) -> Path:
-    folder = tmp_path / "src"
-    folder.mkdir()
-    return folder
+def ws(agent_ws: runwatch.Workspace) -> runwatch.Workspace:
+    return agent_ws
 
 
 def _config(src: Path, body: str, name: str = "train.py", **config: Any) -> ScriptRunConfig:

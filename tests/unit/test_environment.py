@@ -7,7 +7,6 @@ import os
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,29 +20,11 @@ from runwatch import (
     ScriptRunConfig,
     ValidationError,
     _environment,
-    _liveness,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore:GitWildMatchPattern:DeprecationWarning")
-
-
 @pytest.fixture
-def ws(ws: runwatch.Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[runwatch.Workspace]:
-    """The shared workspace, with an agent that exits soon after the test."""
-    monkeypatch.setenv("RUNWATCH_AGENT_IDLE", "2")
-    monkeypatch.setenv("RUNWATCH_CANCEL_GRACE", "1")
-    yield ws
-    _end_leftovers(ws)
-
-
-def _end_leftovers(ws: runwatch.Workspace) -> None:
-    for info in ws.store.list_active():
-        ws.store.request_cancel(info.id)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if all(_liveness.check(ws.store, i).is_final for i in ws.store.list_active()):
-            return
-        time.sleep(0.1)
+def ws(agent_ws: runwatch.Workspace) -> runwatch.Workspace:
+    return agent_ws
 
 
 def _source(folder: Path, body: str, name: str = "train.py") -> Path:

@@ -6,7 +6,6 @@ import stat
 import textwrap
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,25 +17,13 @@ from runwatch import (
     RunStatus,
     ScriptRunConfig,
     ValidationError,
-    _liveness,
     _snapshot,
 )
 from runwatch._artifacts import ArtifactStore
 
-pytestmark = pytest.mark.filterwarnings("ignore:GitWildMatchPattern:DeprecationWarning")
-
-
 @pytest.fixture
-def ws(ws: runwatch.Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[runwatch.Workspace]:
-    monkeypatch.setenv("RUNWATCH_AGENT_IDLE", "2")
-    yield ws
-    for info in ws.store.list_active():
-        ws.store.request_cancel(info.id)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not all(
-        _liveness.check(ws.store, i).is_final for i in ws.store.list_active()
-    ):
-        time.sleep(0.1)
+def ws(agent_ws: runwatch.Workspace) -> runwatch.Workspace:
+    return agent_ws
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._entities import RunInfo, RunStatus
+from .._jobs import RunJob
 from .._run import Run
 from .._script import SCRIPT, queue_run
 from .._workspace import Workspace
@@ -73,26 +73,16 @@ def _clean(name: str) -> str:
     return name.lstrip("-")
 
 
-class SweepController:
+class SweepController(RunJob):
+    kind = "sweep"
+
     def __init__(self, workspace: Workspace, run_id: str) -> None:
-        self.ws = workspace
-        self.store = workspace.store
-        self.run_id = run_id
-        self.thread = threading.Thread(target=self._main, name=f"sweep-{run_id}", daemon=True)
-        self._recorded: set[str] = set()
+        super().__init__(workspace, run_id)
+        self._recorded: set[str] = set()  # trials already logged on the parent
         self._best: float | None = None
         self._stopped: dict[str, str] = {}  # trial id -> why the policy stopped it
-        self._evaluated: dict[str, int] = {}
-        self._final_series: dict[
-            str, list[float]
-        ] = {}  # trial id -> last interval the policy checked
-
-    def start(self) -> None:
-        self.thread.start()
-
-    @property
-    def alive(self) -> bool:
-        return self.thread.is_alive()
+        self._evaluated: dict[str, int] = {}  # trial id -> last interval the policy checked
+        self._final_series: dict[str, list[float]] = {}  # finished trials' metric values
 
     def _main(self) -> None:
         try:

@@ -86,7 +86,3 @@ class Chart:
             marker_size=16,
             interpolation="step-after" if style == "steps" else "linear",
         )
-
-    @staticmethod
-    def points(figure: Any) -> int:
-        return sum(len(np.asarray(mark.y)) for mark in figure.marks)

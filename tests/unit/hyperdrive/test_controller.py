@@ -6,7 +6,6 @@ import json
 import math
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from runwatch import (
     RunStatus,
     ScriptRunConfig,
     ValidationError,
-    _liveness,
 )
 from runwatch.hyperdrive import (
     BanditPolicy,
@@ -34,29 +32,9 @@ from runwatch.hyperdrive import (
 )
 from runwatch.hyperdrive._sampling import trials
 
-pytestmark = pytest.mark.filterwarnings("ignore:GitWildMatchPattern:DeprecationWarning")
-
-
 @pytest.fixture
-def ws(ws: runwatch.Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[runwatch.Workspace]:
-    """The shared workspace, with an agent that exits soon after the test."""
-    monkeypatch.setenv("RUNWATCH_AGENT_IDLE", "2")
-    monkeypatch.setenv("RUNWATCH_CANCEL_GRACE", "1")
-    yield ws
-    for info in ws.store.list_active():
-        ws.store.request_cancel(info.id)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not all(
-        _liveness.check(ws.store, i).is_final for i in ws.store.list_active()
-    ):
-        time.sleep(0.1)
-
-
-@pytest.fixture
-def src(tmp_path: Path) -> Path:
-    folder = tmp_path / "src"
-    folder.mkdir()
-    return folder
+def ws(agent_ws: runwatch.Workspace) -> runwatch.Workspace:
+    return agent_ws
 
 
 def _script(src: Path, body: str, **config: object) -> ScriptRunConfig:
