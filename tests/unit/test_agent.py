@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 
 import runwatch
 from runwatch import Experiment, LocalCompute, Run, RunStatus, ScriptRunConfig, _agent, _liveness
+
 
 @pytest.fixture
 def ws(agent_ws: runwatch.Workspace) -> runwatch.Workspace:
@@ -307,8 +309,13 @@ def test_a_silent_owner_makes_the_run_not_responding_until_it_beats_again(
 
 def test_liveness_check_of_stale_and_remote_runs(exp: Experiment) -> None:
     store = exp.workspace.store
+    # Owned by a live process on this machine that is not this one (this one would
+    # know it is alive): the test's parent process.
     here = store.create_runs(
-        "unit", run_type="interactive", status=RunStatus.RUNNING, owner=_liveness.this_process()
+        "unit",
+        run_type="interactive",
+        status=RunStatus.RUNNING,
+        owner=(os.getppid(), socket.gethostname()),
     )[0]
     remote = store.create_runs(
         "unit", run_type="interactive", status=RunStatus.RUNNING, owner=(1, "another-host")
