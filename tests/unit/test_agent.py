@@ -101,8 +101,9 @@ def _log(run: Run) -> str:
 def test_submit_returns_at_once_and_the_agent_beats_for_the_run(
     exp: Experiment, src: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("RUNWATCH_HEARTBEAT_INTERVAL", "0.2")
-    config = _config(src, "import time\nprint('working', flush=True)\ntime.sleep(1.5)\n")
+    # Silence for 3 intervals (1.5 s) would read NotResponding; the script runs 3 s.
+    monkeypatch.setenv("RUNWATCH_HEARTBEAT_INTERVAL", "0.5")
+    config = _config(src, "import time\nprint('working', flush=True)\ntime.sleep(3)\n")
     started = time.monotonic()
     run = exp.submit(config)
     took = time.monotonic() - started
