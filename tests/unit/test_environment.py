@@ -22,6 +22,7 @@ from runwatch import (
     _environment,
 )
 
+
 @pytest.fixture
 def ws(agent_ws: runwatch.Workspace) -> runwatch.Workspace:
     return agent_ws

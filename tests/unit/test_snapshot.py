@@ -21,6 +21,7 @@ from runwatch import (
 )
 from runwatch._artifacts import ArtifactStore
 
+
 @pytest.fixture
 def ws(agent_ws: runwatch.Workspace) -> runwatch.Workspace:
     return agent_ws

@@ -32,6 +32,7 @@ from runwatch.hyperdrive import (
 )
 from runwatch.hyperdrive._sampling import trials
 
+
 @pytest.fixture
 def ws(agent_ws: runwatch.Workspace) -> runwatch.Workspace:
     return agent_ws
