@@ -92,13 +92,8 @@ def load_value(text: str | None) -> Any:
     """`load_json` for one metric value: numbers (the common case) parsed directly."""
     if text is None:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    if text[:1] not in ('"', "{", "[", "t", "f", "n"):  # NaN, Infinity, 0.5, 1e-3
-        try:
-            return float(text)
-        except ValueError:
-            pass
-    return json.loads(text)
+    if text[:1] in ('"', "{", "[", "t", "f", "n"):  # strings, rows, tables, true, false, null
+        return json.loads(text)
+    if "." in text or "e" in text or "E" in text or "N" in text or "I" in text:
+        return float(text)  # 0.5, 1e-3, NaN, Infinity, -Infinity
+    return int(text)

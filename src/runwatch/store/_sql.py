@@ -80,9 +80,9 @@ def _run_info(row: Sequence[Any]) -> RunInfo:
     # Filled directly: a frozen dataclass's __init__ sets each of its 19 fields through
     # object.__setattr__, which dominated listing thousands of runs.
     info = object.__new__(RunInfo)
-    values = info.__dict__
-    values.update(zip(_RUN_FIELDS, row[: len(_RUN_FIELDS)], strict=True))
+    values = dict(zip(_RUN_FIELDS, row[: len(_RUN_FIELDS)], strict=True))
     values["cancel_requested"] = bool(row[16])
+    object.__setattr__(info, "__dict__", values)
     return info
 
 
