@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _waiting import driver_log, wait_final
 
 import runwatch
 from runwatch import Experiment, LocalCompute, Run, RunStatus, ScriptRunConfig, _agent, _liveness
@@ -36,16 +37,7 @@ def _config(src: Path, body: str, name: str = "train.py", **config: Any) -> Scri
 
 
 def _wait(run: Run, timeout: float = 30.0) -> list[str]:
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while True:
-        status = run.get_status()
-        if not seen or seen[-1] != status:
-            seen.append(status)
-        if RunStatus.is_final(status):
-            return seen
-        assert time.monotonic() < deadline, f"run {run.id} is still {status}"
-        time.sleep(0.02)
+    return wait_final(run, timeout)
 
 
 def _wait_status(run: Run, wanted: str, timeout: float = 20.0) -> None:
@@ -89,10 +81,6 @@ def _agent_holds_lock(ws: runwatch.Workspace) -> bool:
         return True
     os.close(fd)
     return False
-
-
-def _log(run: Run) -> str:
-    return str(run.get_details_with_logs()["logFiles"].get("logs/driver.log", ""))
 
 
 # --- submitting -------------------------------------------------------------------------------
@@ -207,7 +195,7 @@ def test_the_queue_survives_the_submitting_process(exp: Experiment, src: Path) -
     run = Run.get(ws, done.stdout.split()[-1])
     assert run.get_status() in (RunStatus.QUEUED, RunStatus.PREPARING, RunStatus.RUNNING)
     assert _wait(run)[-1] == RunStatus.COMPLETED
-    assert "finished" in _log(run)
+    assert "finished" in driver_log(run)
 
 
 # --- cancel of queued runs --------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _waiting import driver_log, wait_final
 
 import runwatch
 from runwatch import Experiment, Run, RunStatus, ScriptRunConfig, ValidationError
@@ -40,29 +41,14 @@ def _submit(exp: Experiment, src: Path, body: str, **config: Any) -> Run:
 
 
 def _wait(run: Run, timeout: float = 30.0) -> list[str]:
-    """Poll the status until it is final; return the statuses seen, in order."""
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while True:
-        status = run.get_status()
-        if not seen or seen[-1] != status:
-            seen.append(status)
-        if RunStatus.is_final(status):
-            return seen
-        assert time.monotonic() < deadline, f"run {run.id} is still {status}:\n{_log(run)}"
-        time.sleep(0.01)
-
-
-def _log(run: Run) -> str:
-    logs = run.get_details_with_logs()["logFiles"]
-    return str(logs.get("logs/driver.log", ""))
+    return wait_final(run, timeout)
 
 
 def _wait_for_line(run: Run, text: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
-    while text not in _log(run):
-        assert time.monotonic() < deadline, f"{text!r} never reached the log:\n{_log(run)}"
-        assert not RunStatus.is_final(run.get_status()), _log(run)
+    while text not in driver_log(run):
+        assert time.monotonic() < deadline, f"{text!r} never reached the log:\n{driver_log(run)}"
+        assert not RunStatus.is_final(run.get_status()), driver_log(run)
         time.sleep(0.02)
 
 
@@ -101,8 +87,8 @@ def test_the_script_runs_as_the_submitted_run(exp: Experiment, src: Path) -> Non
         """,
         arguments=["--alpha", 0.5, "--epochs", 3],
     )
-    assert _wait(run)[-1] == RunStatus.COMPLETED, _log(run)
-    log = _log(run)
+    assert _wait(run)[-1] == RunStatus.COMPLETED, driver_log(run)
+    log = driver_log(run)
     assert f"context {run.id} unit" in log
     assert "argv ['--alpha', '0.5', '--epochs', '3']" in log
     workdir = Path(log.split("cwd ", 1)[1].splitlines()[0])
@@ -130,8 +116,8 @@ def test_the_script_runs_as_the_submitted_run(exp: Experiment, src: Path) -> Non
 def test_a_command_runs_with_the_environment_interpreter(exp: Experiment, src: Path) -> None:
     (src / "tool.py").write_text("import sys\nprint('tool', sys.argv[1:])\n")
     run = exp.submit(ScriptRunConfig(src, command=["python", "tool.py", "--x"], arguments=[1]))
-    assert _wait(run)[-1] == RunStatus.COMPLETED, _log(run)
-    assert "tool ['--x', '1']" in _log(run)
+    assert _wait(run)[-1] == RunStatus.COMPLETED, driver_log(run)
+    assert "tool ['--x', '1']" in driver_log(run)
     assert run.get_properties()["script"] == "python tool.py --x"
 
 
@@ -139,7 +125,7 @@ def test_the_source_may_change_or_go_after_submission(exp: Experiment, src: Path
     run = _submit(exp, src, "print('original')\n")
     (src / "train.py").write_text("print('edited')\n")
     assert _wait(run)[-1] == RunStatus.COMPLETED
-    assert "original" in _log(run) and "edited" not in _log(run)
+    assert "original" in driver_log(run) and "edited" not in driver_log(run)
 
 
 def test_stdout_and_stderr_lines_reach_the_driver_log(exp: Experiment, src: Path) -> None:
@@ -219,7 +205,7 @@ def test_the_lifecycle_statuses_come_in_order(exp: Experiment, src: Path) -> Non
     assert info.start_time is not None and info.end_time is not None
     assert info.created_time <= info.start_time <= info.end_time
     assert info.end_time - info.start_time >= 0.8
-    log = _log(run)
+    log = driver_log(run)
     steps = ["preparing run", "$ ", "the script exited with code 0"]
     assert [log.index(step) for step in steps] == sorted(log.index(step) for step in steps)
 
@@ -324,7 +310,7 @@ def test_a_script_that_never_uses_its_run_completes(exp: Experiment, src: Path) 
     assert _wait(run)[-1] == RunStatus.COMPLETED
     assert run.get_metrics() == {}
     assert "error" not in run.get_details()
-    assert "45" in _log(run)
+    assert "45" in driver_log(run)
 
 
 _COMPLETES_ITSELF = """
@@ -344,12 +330,12 @@ def test_a_script_that_completes_its_run_itself_stays_completed(exp: Experiment,
     run = _submit(exp, src, _COMPLETES_ITSELF)
     assert _wait(run)[-1] == RunStatus.COMPLETED
     deadline = time.monotonic() + 10
-    while "uploaded 1 output files" not in _log(run):  # the driver goes on after Completed
-        assert time.monotonic() < deadline, _log(run)
+    while "uploaded 1 output files" not in driver_log(run):  # the driver goes on after Completed
+        assert time.monotonic() < deadline, driver_log(run)
         time.sleep(0.05)
     assert run.get_status() == RunStatus.COMPLETED
     assert "error" not in run.get_details()
-    log = _log(run)
+    log = driver_log(run)
     assert "after complete" in log
     assert "the script exited with code 0" in log
     assert "could not run the script" not in log, log
@@ -364,7 +350,7 @@ def test_wait_for_completion_waits_for_the_driver_when_the_script_completes_itse
     # last lines should be there when wait_for_completion returns.
     run = _submit(exp, src, _COMPLETES_ITSELF)
     run.wait_for_completion(poll_interval=0.05)
-    assert "after complete" in _log(run)
+    assert "after complete" in driver_log(run)
     assert "outputs/model.txt" in run.get_file_names()
 
 
@@ -396,7 +382,7 @@ def test_a_killed_script_fails_with_the_signal(exp: Experiment, src: Path) -> No
     error = run.get_details()["error"]["error"]
     assert "SIGKILL" in error["message"]
     assert error["exitCode"] == -signal.SIGKILL
-    assert "the script exited with code -9" in _log(run)
+    assert "the script exited with code -9" in driver_log(run)
 
 
 # --- cancel -----------------------------------------------------------------------------------
@@ -417,7 +403,7 @@ def test_cancel_a_running_script_and_its_children(exp: Experiment, src: Path) ->
         """,
     )
     _wait_for_line(run, "child ")
-    child_pid = int(_log(run).split("child ", 1)[1].split()[0])
+    child_pid = int(driver_log(run).split("child ", 1)[1].split()[0])
     assert run.get_status() == RunStatus.RUNNING
     started = time.monotonic()
     run.cancel()
@@ -425,7 +411,7 @@ def test_cancel_a_running_script_and_its_children(exp: Experiment, src: Path) ->
     assert time.monotonic() - started < 3
     details = run.get_details()
     assert details["error"]["error"] == {"code": "Canceled", "message": "canceled on request"}
-    assert "stopping the script: canceled on request" in _log(run)
+    assert "stopping the script: canceled on request" in driver_log(run)
     deadline = time.monotonic() + 5
     while not _gone(child_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -474,7 +460,7 @@ def test_cancel_kills_a_script_that_ignores_sigterm(
     run.cancel()
     assert _wait(run, timeout=10)[-1] == RunStatus.CANCELED
     assert time.monotonic() - started < 3
-    log = _log(run)
+    log = driver_log(run)
     assert "ignoring SIGTERM" in log
     assert "the script exited with code -9" in log
 
@@ -506,7 +492,7 @@ def test_max_run_duration_cancels_an_overrunning_script(exp: Experiment, src: Pa
     assert 0.8 <= info.end_time - info.start_time < 5
     error = run.get_details()["error"]["error"]
     assert error["message"] == "the run exceeded max_run_duration_seconds=0.8"
-    assert "stopping the script: the run exceeded max_run_duration_seconds=0.8" in _log(run)
+    assert "stopping the script: the run exceeded max_run_duration_seconds=0.8" in driver_log(run)
 
 
 def test_a_script_within_its_time_limit_completes(exp: Experiment, src: Path) -> None:
@@ -526,7 +512,7 @@ def test_the_run_id_environment_reaches_the_script(exp: Experiment, src: Path) -
         """,
     )
     assert _wait(run)[-1] == RunStatus.COMPLETED
-    log = _log(run)
+    log = driver_log(run)
     assert f"RUNWATCH_RUN_ID {run.id}" in log
     assert f"RUNWATCH_STORE {exp.workspace.store_url}" in log
     assert "RUNWATCH_WORKSPACE_NAME test" in log

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
+from _waiting import driver_log, wait_final
 
 import runwatch
 from runwatch import (
@@ -35,21 +35,7 @@ def _source(folder: Path, body: str, name: str = "train.py") -> Path:
 
 
 def _wait(run: Run, timeout: float = 60.0) -> list[str]:
-    """Poll the run's status until it is final; return the statuses seen, in order."""
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while True:
-        status = run.get_status()
-        if not seen or seen[-1] != status:
-            seen.append(status)
-        if RunStatus.is_final(status):
-            return seen
-        assert time.monotonic() < deadline, f"run {run.id} is still {status} after {timeout} s"
-        time.sleep(0.02)
-
-
-def _log(run: Run) -> str:
-    return str(run.get_details_with_logs()["logFiles"]["logs/driver.log"])
+    return wait_final(run, timeout)
 
 
 # --- user-managed ------------------------------------------------------------------------
@@ -126,7 +112,7 @@ def test_user_managed_interpreter_path_and_variables_reach_the_script(
     )
     run = exp.submit(ScriptRunConfig(src, "train.py", environment=env))
     assert _wait(run)[-1] == RunStatus.COMPLETED
-    log = _log(run)
+    log = driver_log(run)
     assert f"exe {link}" in log
     assert "env hello 3" in log
     assert f"$ {link} train.py" in log
@@ -291,13 +277,13 @@ def test_managed_environment_is_built_once_and_reused(
 
     first = exp.submit(config)
     seen = _wait(first, timeout=180)
-    assert seen[-1] == RunStatus.COMPLETED, _log(first)
+    assert seen[-1] == RunStatus.COMPLETED, driver_log(first)
     assert [s for s in seen if s != RunStatus.FINALIZING][-3:] == [
         RunStatus.PREPARING,
         RunStatus.RUNNING,
         RunStatus.COMPLETED,
     ], seen
-    log = _log(first)
+    log = driver_log(first)
     assert "building environment 'with-six'" in log
     assert "environment ready" in log
     assert f"python {cache}" in log  # the script ran in the managed virtualenv...
@@ -306,8 +292,8 @@ def test_managed_environment_is_built_once_and_reused(
     assert len(list(cache.glob("*/.complete"))) == 1
 
     second = exp.submit(config)
-    assert _wait(second, timeout=60)[-1] == RunStatus.COMPLETED, _log(second)
-    log2 = _log(second)
+    assert _wait(second, timeout=60)[-1] == RunStatus.COMPLETED, driver_log(second)
+    log2 = driver_log(second)
     assert "using the cached environment" in log2
     assert "building environment" not in log2
     assert f"six from {cache}" in log2
@@ -342,7 +328,7 @@ def test_a_failed_build_fails_the_run_and_is_not_cached(
     assert error["type"] == "ConfigError"
     assert "building the environment failed" in error["message"]
     assert "exited with 3" in error["message"]
-    log = _log(run)
+    log = driver_log(run)
     assert "no venv here" in log  # the build's output is in the run's log
     assert "runwatch could not run the script" in log
     assert "never" not in log
