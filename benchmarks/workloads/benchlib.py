@@ -70,6 +70,20 @@ def scaled(full: int, scale: int) -> int:
     return max(1, full // scale)
 
 
+def w6_result(
+    args: argparse.Namespace, runs: int, t_create: float, t_list: float, listed: int
+) -> dict:
+    """W6's result: measured times, and times scaled up to the full workload."""
+    return {
+        "create_seconds": t_create * args.scale,
+        "list_seconds": t_list * args.scale,
+        "measured_create_seconds": t_create,
+        "measured_list_seconds": t_list,
+        "runs": runs,
+        "listed": listed,
+    }
+
+
 def emit(result: dict) -> None:
     sys.stdout.write(RESULT_MARK + json.dumps(result) + "\n")
     sys.stdout.flush()

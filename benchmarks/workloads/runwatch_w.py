@@ -165,14 +165,7 @@ def w6(args):
     summaries = exp.get_run_summaries(metrics=["loss"])
     listing = [(s.id, s.status, s.metrics.get("loss")) for s in summaries]
     t_list = now() - t0
-    return {
-        "create_seconds": t_create * args.scale,
-        "list_seconds": t_list * args.scale,
-        "measured_create_seconds": t_create,
-        "measured_list_seconds": t_list,
-        "runs": n,
-        "listed": sum(1 for _, _, v in listing if v is not None),
-    }
+    return bl.w6_result(args, n, t_create, t_list, sum(1 for _, _, v in listing if v is not None))
 
 
 ACTIONS = {

@@ -159,14 +159,7 @@ def w6(args):
     t0 = now()
     listing = _runs_with_loss(trackio)
     t_list = now() - t0
-    return {
-        "create_seconds": t_create * args.scale,
-        "list_seconds": t_list * args.scale,
-        "measured_create_seconds": t_create,
-        "measured_list_seconds": t_list,
-        "runs": n,
-        "listed": sum(1 for _, v, _ in listing if v is not None),
-    }
+    return bl.w6_result(args, n, t_create, t_list, sum(1 for _, v, _ in listing if v is not None))
 
 
 ACTIONS = {
