@@ -103,6 +103,9 @@ def test_submit_returns_at_once_and_the_agent_beats_for_the_run(
     seen = _wait(run)
     assert RunStatus.NOT_RESPONDING not in seen, seen
     assert seen[-1] == RunStatus.COMPLETED
+    # The final status is written before the agent lets go (outputs first), so wait
+    # for the release as users do, through wait_for_completion.
+    run.wait_for_completion(poll_interval=0.05)
     info = exp.workspace.store.get_run(run.id)
     assert info.owner_pid is None  # the agent let go of the finished run
     assert info.heartbeat_time is not None and info.heartbeat_time > info.created_time

@@ -268,12 +268,15 @@ class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
         display(self)  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
+        # Also called from __del__ of an instance whose __init__ refused its arguments,
+        # so nothing here may assume __init__ got far.
         self._closed = True
         POLLER.remove(self)
-        for chart in self._charts.values():
+        for chart in getattr(self, "_charts", {}).values():
             chart.figure.close()
-        self.header.close()
-        self.body.close()
+        for part in (getattr(self, "header", None), getattr(self, "body", None)):
+            if part is not None:
+                part.close()
         super().close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
