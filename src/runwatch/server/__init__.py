@@ -1,0 +1,1 @@
+"""runwatch's jupyter_server extension: a read-only REST API over the run store."""
