@@ -505,6 +505,17 @@ class Run(MetricsMixin, FilesMixin):
         }
         return details
 
+    def get_portal_url(self) -> str:
+        """A URL that opens this run in a JupyterLab running on this machine.
+
+        The server must show this run's workspace (runwatch's server extension
+        says which one it shows); the link carries no token. With no such
+        server running, `RunwatchError` says so.
+        """
+        from . import _portal
+
+        return _portal.portal_url(self.id, self._ws.store_url)
+
     def _file_uri(self, name: str) -> str:
         return f"runwatch://{self.id}/{name}"
 
