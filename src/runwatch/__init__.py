@@ -34,6 +34,11 @@ from .errors import (
 __version__ = "0.1.0"
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """The prebuilt JupyterLab extension (the sidebar), built by npm into labextension/."""
+    return [{"src": "labextension", "dest": "runwatch"}]
+
+
 def __getattr__(name: str) -> object:
     # RunDetails pulls in ipywidgets, anywidget and bqplot: load them on first use only.
     if name == "RunDetails":

@@ -1,0 +1,343 @@
+/**
+ * The details of one run in the main area: header, properties and tags,
+ * metric summaries with sparklines, child runs, files, and the log tail. It
+ * polls while the run is active and the panel is visible, asking only for
+ * what changed (metrics `since` the last cursor, log bytes after the offset).
+ */
+
+import { Widget } from "@lumino/widgets";
+import type { Message } from "@lumino/messaging";
+import { createChildTable } from "../components/childTable";
+import type { ChildTable } from "../components/childTable";
+import { button, el } from "../components/dom";
+import { createKvTable } from "../components/kvTable";
+import { formatCell } from "../components/format";
+import { createLogView } from "../components/logView";
+import { isFinalStatus } from "../components/statusBadge";
+import type { ChildRow, ChildrenQuery } from "../wire";
+import { apiUrl, durationOf, request, requestAPI, segment } from "./api";
+import type { LogBody, MetricsBody, RunDetailsBody, RunPage, RunRow, SeriesBody } from "./api";
+import { createHeader, renderFiles, renderMetrics, section } from "./detailsParts";
+
+const CHILD_PAGE = 20;
+const MAX_LOG_LINES = 5000;
+const LOG_CHUNK = 65536;
+/** Child-table sort keys as the REST API names them. */
+const SORTS: Readonly<Record<string, string>> = { start_time: "created" };
+
+export interface NotebookTarget {
+  /** Why inserting is impossible now, or null when a notebook is active. */
+  blocked(): string | null;
+  insert(code: string): void;
+}
+
+export interface RunPanelOptions {
+  runId: string;
+  interval: () => number;
+  openRun(id: string): void;
+  notebook: NotebookTarget;
+}
+
+export class RunPanel extends Widget {
+  readonly runId: string;
+  private body: RunDetailsBody | undefined;
+  private readonly header;
+  private readonly insertButton: HTMLButtonElement;
+  private readonly kv = createKvTable(["Properties", "Tags"]);
+  private readonly metricRows = el("tbody", "");
+  private readonly series = new Map<string, SeriesBody>();
+  private metricsCursor = 0;
+  private readonly childTable: ChildTable;
+  private childQuery: ChildrenQuery = { page: 0, sort_key: "number", descending: false };
+  private childMetric = "";
+  private readonly fileRows = el("tbody", "");
+  private readonly log = createLogView();
+  private log_ = { name: "", offset: 0, lines: [] as string[], truncated: false };
+  private readonly sections: Record<"metrics" | "children" | "files" | "log", HTMLElement>;
+  private readonly status = el("div", "rw-sb-message");
+  private pollTimer = 0;
+  private tickTimer = 0;
+  private loading: Promise<void> | null = null;
+
+  constructor(private readonly options: RunPanelOptions) {
+    super();
+    this.runId = options.runId;
+    this.id = `runwatch-run-${options.runId}`;
+    this.addClass("rw-root");
+    this.addClass("rw-lab-details");
+    this.node.dataset.lmSuppressShortcuts = "true";
+    this.node.dataset.runId = options.runId;
+    this.title.label = `Run ${options.runId}`;
+    this.title.caption = options.runId;
+    this.title.closable = true;
+
+    this.insertButton = button("rw-button rw-lab-insert", "Insert RunDetails", () => {
+      if (this.body !== undefined) options.notebook.insert(this.body.snippet);
+    });
+    const refresh = button("rw-button", "↻", () => {
+      void this.refresh();
+    });
+    refresh.title = "Refresh now";
+    this.header = createHeader(el("span", "rw-lab-actions", this.insertButton, refresh));
+
+    this.childTable = createChildTable({
+      query: (query) => {
+        this.childQuery = query;
+        this.loadChildren().catch((error: unknown) => {
+          this.showError(error);
+        });
+      },
+      open: (id) => {
+        options.openRun(id);
+      },
+    });
+    const grid = (body: HTMLTableSectionElement, ...heads: string[]): HTMLTableElement =>
+      el(
+        "table",
+        "rw-grid",
+        el("thead", "", el("tr", "", ...heads.map((h) => el("th", "", h)))),
+        body,
+      );
+    this.sections = {
+      metrics: section(
+        "Metrics",
+        grid(this.metricRows, "Name", "Kind", "Count", "Last value", "Chart"),
+      ),
+      children: section("Child runs", this.childTable.el),
+      files: section("Files", grid(this.fileRows, "Name", "Size", "Uploaded")),
+      log: section("Log", this.log.el),
+    };
+    for (const part of Object.values(this.sections)) part.hidden = true;
+    this.node.append(
+      this.header.el,
+      this.status,
+      this.kv.el,
+      this.sections.metrics,
+      this.sections.children,
+      this.sections.files,
+      this.sections.log,
+    );
+    this.status.hidden = true;
+    this.updateInsert();
+  }
+
+  /** Re-check whether a notebook is there to insert into. */
+  updateInsert(): void {
+    const blocked = this.options.notebook.blocked();
+    this.insertButton.disabled = blocked !== null || this.body === undefined;
+    this.insertButton.title =
+      blocked ?? "Insert a cell showing this run's RunDetails below the active cell";
+  }
+
+  /** Load everything that changed; concurrent calls share one load. */
+  refresh(): Promise<void> {
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  protected override onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    void this.refresh().then(() => {
+      this.schedule();
+    });
+  }
+
+  protected override onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.stop();
+  }
+
+  override dispose(): void {
+    this.stop();
+    this.log.dispose();
+    super.dispose();
+  }
+
+  private get active(): boolean {
+    return this.body !== undefined && !isFinalStatus(this.body.run.status);
+  }
+
+  /** Poll while the run is active and the panel visible. */
+  private schedule(): void {
+    this.stop();
+    if (!this.active || !this.isVisible || this.isDisposed) return;
+    this.pollTimer = window.setTimeout(() => {
+      void this.refresh().then(() => {
+        this.schedule();
+      });
+    }, this.options.interval() * 1000);
+    this.tickTimer = window.setInterval(() => {
+      this.header.tick();
+    }, 1000);
+  }
+
+  private stop(): void {
+    window.clearTimeout(this.pollTimer);
+    window.clearInterval(this.tickTimer);
+    this.pollTimer = this.tickTimer = 0;
+  }
+
+  private async load(): Promise<void> {
+    const base = `runs/${segment(this.runId)}`;
+    let body: RunDetailsBody;
+    try {
+      body = await requestAPI<RunDetailsBody>(base);
+    } catch (error) {
+      this.showError(error);
+      return;
+    }
+    this.status.hidden = true;
+    this.body = body;
+    const run = body.run;
+    this.title.label = `${run.display_name ?? `Run ${run.number}`} · ${run.experiment}`;
+    this.title.caption = `${run.experiment} · run ${run.number} · ${run.id} · ${run.status}`;
+    this.header.update(body);
+    this.kv.setSection(
+      "Properties",
+      Object.entries(body.properties).map(([key, value]) => ({
+        key,
+        value: formatCell(value),
+        muted: value === null,
+      })),
+    );
+    this.kv.setSection(
+      "Tags",
+      Object.entries(run.tags).map(([key, value]) => ({ key, value, muted: value === "" })),
+    );
+    renderFiles(
+      this.fileRows,
+      body.files,
+      (name) => apiUrl(`${base}/files/${filePath(name)}`),
+      (name) => {
+        this.download(name).catch((error: unknown) => {
+          this.showError(error);
+        });
+      },
+    );
+    this.sections.files.hidden = body.files.length === 0;
+    this.updateInsert();
+    const parts = await Promise.allSettled([
+      this.loadMetrics(),
+      this.loadLog(),
+      this.loadChildren(),
+    ]);
+    const failed = parts.find((p): p is PromiseRejectedResult => p.status === "rejected");
+    if (failed !== undefined) this.showError(failed.reason);
+  }
+
+  private showError(error: unknown): void {
+    this.status.hidden = false;
+    this.status.textContent = error instanceof Error ? error.message : String(error);
+  }
+
+  private async loadMetrics(): Promise<void> {
+    if (this.body === undefined) return;
+    const body = await requestAPI<MetricsBody>(`runs/${segment(this.runId)}/metrics`, {
+      since: this.metricsCursor,
+      budget: 200,
+    });
+    if (!body.unchanged) {
+      for (const series of body.series) this.series.set(series.name, series);
+      this.metricsCursor = body.cursor;
+    }
+    renderMetrics(this.metricRows, this.body.metrics, this.series);
+    this.sections.metrics.hidden = this.body.metrics.length === 0;
+  }
+
+  private async loadLog(): Promise<void> {
+    const name = this.body?.log_files[0];
+    if (name === undefined) return;
+    const state = this.log_;
+    if (state.name !== name) Object.assign(state, { name, offset: 0, lines: [], truncated: false });
+    const path = `runs/${segment(this.runId)}/log`;
+    let body = await requestAPI<LogBody>(path, {
+      name,
+      offset: state.offset,
+      max_bytes: LOG_CHUNK,
+    });
+    if (state.offset === 0 && body.next_offset < body.size) {
+      // A long log: show its tail, not its head.
+      const from = Math.max(0, body.size - LOG_CHUNK);
+      body = await requestAPI<LogBody>(path, { name, offset: from, max_bytes: LOG_CHUNK });
+      state.truncated = true;
+      body = { ...body, text: body.text.slice(body.text.indexOf("\n") + 1) };
+    }
+    state.offset = body.next_offset;
+    const lines = body.text.split("\n");
+    if (lines[lines.length - 1] === "") lines.pop();
+    state.lines = [...state.lines, ...lines];
+    if (state.lines.length > MAX_LOG_LINES) {
+      state.lines = state.lines.slice(-MAX_LOG_LINES);
+      state.truncated = true;
+    }
+    this.log.update({ name, lines: state.lines, truncated: state.truncated });
+    this.sections.log.hidden = false;
+  }
+
+  private async loadChildren(): Promise<void> {
+    const run = this.body?.run;
+    if (run === undefined || run.child_count === 0) return;
+    const query = this.childQuery;
+    const ask = (metric: string): Promise<RunPage> =>
+      requestAPI<RunPage>(`runs/${segment(this.runId)}/children`, {
+        offset: query.page * CHILD_PAGE,
+        limit: CHILD_PAGE,
+        sort: SORTS[query.sort_key] ?? query.sort_key,
+        order: query.descending ? "desc" : "asc",
+        metric: metric === "" ? undefined : metric,
+      });
+    let page = await ask(this.childMetric);
+    const first = page.metric_names[0];
+    if (this.childMetric === "" && first !== undefined) {
+      this.childMetric = first;
+      page = await ask(first);
+    }
+    this.childTable.update({
+      total: page.total,
+      counts: page.status_counts,
+      columns: [],
+      metric: this.childMetric === "" ? null : this.childMetric,
+      goal: null,
+      page: query.page,
+      page_size: CHILD_PAGE,
+      sort_key: query.sort_key,
+      descending: query.descending,
+      rows: page.runs.map(childRow),
+    });
+    this.sections.children.hidden = false;
+  }
+
+  /** Fetch with the server's auth, then save the bytes under the file's name. */
+  private async download(name: string): Promise<void> {
+    const response = await request(`runs/${segment(this.runId)}/files/${filePath(name)}`);
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", "");
+    link.href = url;
+    link.download = name.split("/").pop() ?? name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    window.setTimeout(() => {
+      URL.revokeObjectURL(url);
+    }, 10_000);
+  }
+}
+
+function filePath(name: string): string {
+  return name.split("/").map(segment).join("/");
+}
+
+function childRow(run: RunRow): ChildRow {
+  return {
+    id: run.id,
+    number: run.number,
+    status: run.status,
+    metric: typeof run.metric === "boolean" ? String(run.metric) : run.metric,
+    start_time: run.start_time,
+    duration: durationOf(run),
+    params: {},
+    early_termination: null,
+  };
+}

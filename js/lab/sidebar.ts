@@ -1,0 +1,456 @@
+/**
+ * The runwatch sidebar: experiments, each expandable into its runs (active and
+ * queued first), a text filter, status chips with counts, the metric shown
+ * per run, and a poll every `interval` seconds while the panel is visible.
+ */
+
+import { Widget } from "@lumino/widgets";
+import type { Message } from "@lumino/messaging";
+import { button, el, setChildren } from "../components/dom";
+import {
+  EMPTY,
+  formatCell,
+  formatDuration,
+  formatShortTimestamp,
+  formatTimestamp,
+} from "../components/format";
+import { STATUS_ORDER, isFinalStatus, statusBadge, statusTone } from "../components/statusBadge";
+import { durationOf, requestAPI } from "./api";
+import type { ExperimentList, ExperimentRow, RunRow } from "./api";
+import { Listing } from "./listing";
+import type { ListingFilter } from "./listing";
+import { VirtualList } from "./virtualList";
+
+export const ROW_HEIGHT = 46;
+
+export interface SidebarOptions {
+  openRun(id: string): void;
+  /** The user picked the metric shown per run (saved as a setting). */
+  metricChosen(name: string): void;
+}
+
+type Item =
+  | { kind: "experiment"; experiment: ExperimentRow; listing: Listing | undefined }
+  | { kind: "run"; listing: Listing; index: number }
+  | { kind: "note"; listing: Listing; text: string };
+
+export class RunwatchSidebar extends Widget {
+  private experiments: ExperimentRow[] = [];
+  private cursor = 0;
+  private readonly listings = new Map<string, Listing>();
+  private readonly list: VirtualList;
+  private readonly search: HTMLInputElement;
+  private readonly metricSelect: HTMLSelectElement;
+  private readonly chips: HTMLElement;
+  private readonly message: HTMLElement;
+  private statuses = new Set<string>();
+  private metricSetting = "";
+  private intervalSeconds = 10;
+  private pollTimer = 0;
+  private tickTimer = 0;
+  private polling: Promise<void> | null = null;
+  private loaded = false;
+
+  constructor(private readonly options: SidebarOptions) {
+    super();
+    this.addClass("rw-root");
+    this.addClass("rw-sidebar");
+    this.node.dataset.lmSuppressShortcuts = "true";
+
+    this.search = el("input", "rw-sb-search jp-mod-styled");
+    this.search.type = "search";
+    this.search.placeholder = "Filter runs: id, name, number, tag";
+    this.search.setAttribute("aria-label", "Filter runs");
+    let typing = 0;
+    this.search.addEventListener("input", () => {
+      window.clearTimeout(typing);
+      typing = window.setTimeout(() => {
+        this.filterChanged();
+      }, 250);
+    });
+
+    this.metricSelect = el("select", "rw-sb-metric-select");
+    this.metricSelect.title = "The metric shown for each run";
+    this.metricSelect.addEventListener("change", () => {
+      this.metricSetting = this.metricSelect.value;
+      this.options.metricChosen(this.metricSetting);
+      this.filterChanged();
+    });
+
+    this.chips = el("div", "rw-sb-chips");
+    this.message = el("div", "rw-sb-message");
+    this.message.hidden = true;
+    const refresh = button("rw-button rw-sb-refresh", "↻", () => {
+      void this.refresh();
+    });
+    refresh.title = "Refresh now";
+    refresh.setAttribute("aria-label", "Refresh now");
+
+    this.list = new VirtualList(ROW_HEIGHT, {
+      count: () => this.items().length,
+      key: (i) => itemKey(this.items()[i]),
+      signature: (i) => this.signature(this.items()[i]),
+      render: (i) => this.renderItem(this.items()[i]),
+      inView: (first, last) => {
+        this.need(first, last);
+      },
+    });
+    this.list.el.addEventListener("click", (event) => {
+      this.rowActivated(event.target as Element);
+    });
+    this.list.el.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        this.rowActivated(event.target as Element);
+      }
+    });
+
+    const head = el(
+      "div",
+      "rw-sb-head",
+      el("span", "rw-sb-title", "Experiments"),
+      el("span", "rw-spacer"),
+      refresh,
+    );
+    const filters = el("div", "rw-sb-filters", this.search, this.metricSelect);
+    this.node.append(head, filters, this.chips, this.message, this.list.el);
+  }
+
+  /** Apply settings; a new metric reloads the listings. */
+  configure(intervalSeconds: number, metric: string): void {
+    this.intervalSeconds = Math.max(1, intervalSeconds);
+    if (metric !== this.metricSetting) {
+      this.metricSetting = metric;
+      this.filterChanged();
+    }
+    if (this.pollTimer !== 0) this.startPolling();
+  }
+
+  /** Poll now (the refresh command and button); concurrent calls share one poll. */
+  refresh(): Promise<void> {
+    this.polling ??= this.poll().finally(() => {
+      this.polling = null;
+    });
+    return this.polling;
+  }
+
+  protected override onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.startPolling();
+    void this.refresh();
+  }
+
+  protected override onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.stopPolling();
+  }
+
+  protected override onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this.list.schedule();
+  }
+
+  override dispose(): void {
+    this.stopPolling();
+    this.list.dispose();
+    super.dispose();
+  }
+
+  private startPolling(): void {
+    this.stopPolling();
+    this.pollTimer = window.setInterval(() => {
+      void this.refresh();
+    }, this.intervalSeconds * 1000);
+    // Durations of active runs tick every second without asking the server.
+    this.tickTimer = window.setInterval(() => {
+      this.list.schedule();
+    }, 1000);
+  }
+
+  private stopPolling(): void {
+    window.clearInterval(this.pollTimer);
+    window.clearInterval(this.tickTimer);
+    this.pollTimer = this.tickTimer = 0;
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const body = await requestAPI<ExperimentList>("experiments", {
+        since: this.cursor > 0 ? this.cursor : undefined,
+      });
+      this.showMessage(null);
+      if (!body.unchanged) {
+        this.cursor = body.cursor;
+        this.setExperiments(body.experiments);
+      }
+    } catch (error) {
+      this.showMessage(
+        `runwatch server: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return;
+    }
+    const [first, last] = this.list.range();
+    const items = this.items();
+    await Promise.all(
+      [...this.listings.values()].map((listing) => {
+        const rows = items
+          .map((item) => (item.kind === "run" && item.listing === listing ? item.index : -1))
+          .slice(first, last + 1)
+          .filter((i) => i >= 0);
+        return listing.refresh(rows[0] ?? 0, rows[rows.length - 1] ?? 0);
+      }),
+    );
+    this.updateControls();
+  }
+
+  private setExperiments(experiments: ExperimentRow[]): void {
+    // Experiments with live work first, then the most recently used.
+    this.experiments = [...experiments].sort(
+      (a, b) =>
+        Number(b.active_count > 0) - Number(a.active_count > 0) ||
+        (b.last_created_time ?? b.created_time) - (a.last_created_time ?? a.created_time),
+    );
+    const names = new Set(experiments.map((e) => e.name));
+    for (const name of [...this.listings.keys()]) if (!names.has(name)) this.listings.delete(name);
+    const first = this.experiments[0];
+    if (!this.loaded && first !== undefined) this.expand(first.name);
+    this.loaded = true;
+    this.changed();
+  }
+
+  private expand(name: string): void {
+    const listing = new Listing(name, this.filter(), () => {
+      this.changed();
+    });
+    this.listings.set(name, listing);
+    listing.need(0, 0);
+  }
+
+  private filter(): ListingFilter {
+    return { q: this.search.value.trim(), statuses: [...this.statuses], metric: this.metric() };
+  }
+
+  /** The chosen metric, else the first one logged by an expanded experiment. */
+  private metric(): string {
+    if (this.metricSetting !== "") return this.metricSetting;
+    for (const listing of this.listings.values()) {
+      const name = listing.metricNames[0];
+      if (name !== undefined) return name;
+    }
+    return "";
+  }
+
+  private filterChanged(): void {
+    const filter = this.filter();
+    for (const listing of this.listings.values()) listing.setFilter(filter);
+    this.list.el.scrollTop = 0;
+    this.changed();
+  }
+
+  private need(first: number, last: number): void {
+    const items = this.items();
+    for (let i = first; i <= last; i++) {
+      const item = items[i];
+      if (item?.kind === "run") item.listing.need(item.index, item.index);
+    }
+  }
+
+  private changed(): void {
+    this.cachedItems = null;
+    // The automatic metric follows the first listing that has metrics.
+    const metric = this.metric();
+    if (metric !== this.shownMetric && this.metricSetting === "" && this.shownMetric !== null) {
+      this.shownMetric = metric;
+      this.filterChanged();
+      return;
+    }
+    this.shownMetric = metric;
+    this.updateControls();
+    this.list.schedule();
+  }
+
+  private shownMetric: string | null = null;
+  private cachedItems: Item[] | null = null;
+
+  /** The flattened rows: each experiment, then its runs when expanded. */
+  private items(): Item[] {
+    if (this.cachedItems !== null) return this.cachedItems;
+    const items: Item[] = [];
+    for (const experiment of this.experiments) {
+      const listing = this.listings.get(experiment.name);
+      items.push({ kind: "experiment", experiment, listing });
+      if (listing === undefined) continue;
+      if (listing.error !== null) items.push({ kind: "note", listing, text: listing.error });
+      else if (listing.total === null) items.push({ kind: "note", listing, text: "Loading…" });
+      else if (listing.total === 0) items.push({ kind: "note", listing, text: "No runs match." });
+      for (let index = 0; index < (listing.total ?? 0); index++) {
+        items.push({ kind: "run", listing, index });
+      }
+    }
+    this.cachedItems = items;
+    return items;
+  }
+
+  private signature(item: Item | undefined): string {
+    if (item === undefined) return "";
+    if (item.kind === "note") return `note:${item.text}`;
+    if (item.kind === "experiment") {
+      const e = item.experiment;
+      return `${e.run_count}:${e.active_count}:${item.listing === undefined ? 0 : 1}`;
+    }
+    const run = item.listing.run(item.index);
+    if (run === undefined) return "loading";
+    const live = isFinalStatus(run.status) ? "" : formatDuration(durationOf(run));
+    return JSON.stringify([
+      run.status,
+      run.display_name,
+      run.metric,
+      run.start_time,
+      run.end_time,
+      live,
+    ]);
+  }
+
+  private renderItem(item: Item | undefined): HTMLElement {
+    if (item === undefined) return el("div", "");
+    if (item.kind === "note") return el("div", "rw-sb-note", item.text);
+    if (item.kind === "experiment")
+      return experimentNode(item.experiment, item.listing !== undefined);
+    const run = item.listing.run(item.index);
+    if (run === undefined) return el("div", "rw-sb-run rw-sb-placeholder", "…");
+    return runNode(run, this.metric());
+  }
+
+  private rowActivated(target: Element): void {
+    const row = target.closest<HTMLElement>(".rw-vl-row");
+    if (row === null) return;
+    const { runId, experiment } = row.dataset;
+    if (runId !== undefined) {
+      this.options.openRun(runId);
+    } else if (experiment !== undefined) {
+      if (this.listings.has(experiment)) this.listings.delete(experiment);
+      else this.expand(experiment);
+      this.changed();
+    }
+  }
+
+  private updateControls(): void {
+    const counts: Record<string, number> = {};
+    const names = new Set<string>();
+    for (const listing of this.listings.values()) {
+      for (const [status, n] of Object.entries(listing.statusCounts)) {
+        counts[status] = (counts[status] ?? 0) + n;
+      }
+      for (const name of listing.metricNames) names.add(name);
+    }
+    for (const status of this.statuses) counts[status] ??= 0;
+    this.renderChips(counts);
+    const metric = this.metric();
+    if (metric !== "") names.add(metric);
+    const options = ["", ...[...names].sort()];
+    const wanted = JSON.stringify(options);
+    if (this.metricSelect.dataset.options !== wanted) {
+      setChildren(
+        this.metricSelect,
+        ...options.map((name) => {
+          const option = el("option", "", name === "" ? "metric: first logged" : name);
+          option.value = name;
+          return option;
+        }),
+      );
+      this.metricSelect.dataset.options = wanted;
+    }
+    this.metricSelect.value = this.metricSetting;
+  }
+
+  private renderChips(counts: Record<string, number>): void {
+    const statuses = [
+      ...STATUS_ORDER.filter((s) => s in counts),
+      ...Object.keys(counts).filter((s) => !STATUS_ORDER.includes(s)),
+    ];
+    setChildren(
+      this.chips,
+      ...statuses.map((status) => {
+        const on = this.statuses.has(status);
+        const chip = button(`rw-chip rw-chip-${statusTone(status)} rw-sb-chip`, "", () => {
+          if (on) this.statuses.delete(status);
+          else this.statuses.add(status);
+          this.filterChanged();
+        });
+        chip.append(el("span", "rw-dot"), `${status} ${counts[status] ?? 0}`);
+        chip.dataset.status = status;
+        chip.setAttribute("aria-pressed", String(on));
+        chip.title = on ? `Show every status` : `Show only ${status} runs (with other chosen ones)`;
+        return chip;
+      }),
+    );
+  }
+
+  private showMessage(text: string | null): void {
+    this.message.hidden = text === null;
+    this.message.textContent = text ?? "";
+  }
+}
+
+function itemKey(item: Item | undefined): string {
+  if (item === undefined) return "";
+  if (item.kind === "experiment") return `e\u0000${item.experiment.name}`;
+  if (item.kind === "note") return `n\u0000${item.listing.experiment}`;
+  const run = item.listing.run(item.index);
+  // Rows move when a run changes place; keying by id keeps their nodes.
+  return run === undefined
+    ? `p\u0000${item.listing.experiment}\u0000${item.index}`
+    : `r\u0000${run.id}`;
+}
+
+function experimentNode(experiment: ExperimentRow, open: boolean): HTMLElement {
+  const runs = `${experiment.run_count} ${experiment.run_count === 1 ? "run" : "runs"}`;
+  const active = experiment.active_count > 0 ? ` · ${experiment.active_count} active` : "";
+  const node = el(
+    "div",
+    `rw-sb-experiment${open ? " rw-open" : ""}`,
+    el("span", "rw-sb-caret", open ? "▾" : "▸"),
+    el("span", "rw-sb-exp-name", experiment.name),
+    el("span", "rw-note", runs + active),
+  );
+  node.dataset.experiment = experiment.name;
+  node.tabIndex = 0;
+  node.setAttribute("role", "button");
+  node.setAttribute("aria-expanded", String(open));
+  node.title = `${open ? "Hide" : "Show"} the runs of ${experiment.name}`;
+  return node;
+}
+
+function runNode(run: RunRow, metric: string): HTMLElement {
+  const name = run.display_name ?? run.id;
+  const value = metric === "" ? EMPTY : formatCell(run.metric);
+  const metricNode = el(
+    "span",
+    "rw-sb-metric",
+    metric === "" ? "" : `${metric} `,
+    el("b", "", value),
+  );
+  metricNode.title = metric;
+  const node = el(
+    "div",
+    "rw-sb-run",
+    el(
+      "div",
+      "rw-sb-line",
+      statusBadge(run.status),
+      el("span", "rw-sb-num", `#${run.number}`),
+      el("span", "rw-sb-name", name),
+    ),
+    el(
+      "div",
+      "rw-sb-line rw-sb-sub",
+      el("span", "rw-sb-start", formatShortTimestamp(run.start_time ?? run.created_time)),
+      el("span", "rw-sb-duration", formatDuration(durationOf(run))),
+      metricNode,
+    ),
+  );
+  node.dataset.runId = run.id;
+  node.tabIndex = 0;
+  node.title = `Open run ${run.number} · ${run.id}\nstarted ${formatTimestamp(run.start_time)}`;
+  return node;
+}

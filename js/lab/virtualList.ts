@@ -1,0 +1,95 @@
+/**
+ * A fixed-row-height virtualized list: a spacer as tall as every row together
+ * and absolutely placed nodes for the rows in view (plus a few either side),
+ * so 10,000 rows cost what 30 do. Nodes are kept by key and rebuilt only when
+ * their row's signature changes, so scrolling moves nodes instead of making them.
+ */
+
+import { el } from "../components/dom";
+
+export interface VirtualListSource {
+  count(): number;
+  /** A stable identity of row `index` (a run id, an experiment name). */
+  key(index: number): string;
+  /** Changes whenever what row `index` shows changes. */
+  signature(index: number): string;
+  render(index: number): HTMLElement;
+  /** Rows `first`..`last` (inclusive) are about to be shown: load what they need. */
+  inView?(first: number, last: number): void;
+}
+
+const OVERSCAN = 6;
+
+export class VirtualList {
+  readonly el: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly nodes = new Map<string, { node: HTMLElement; signature: string }>();
+  private frame = 0;
+
+  constructor(
+    private readonly rowHeight: number,
+    private readonly source: VirtualListSource,
+  ) {
+    this.spacer = el("div", "rw-vl-spacer");
+    this.el = el("div", "rw-vl rw-scroll", this.spacer);
+    this.el.addEventListener("scroll", () => {
+      this.schedule();
+    });
+  }
+
+  /** Re-render on the next frame (coalesces scroll events and data updates). */
+  schedule(): void {
+    if (this.frame !== 0) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  /** The rows in view now, [first, last] inclusive (empty when last < first). */
+  range(): [number, number] {
+    const count = this.source.count();
+    const height = this.el.clientHeight || this.rowHeight * 20;
+    const first = Math.max(0, Math.floor(this.el.scrollTop / this.rowHeight));
+    const last = Math.min(count - 1, Math.ceil((this.el.scrollTop + height) / this.rowHeight));
+    return [first, last];
+  }
+
+  render(): void {
+    const count = this.source.count();
+    this.spacer.style.height = `${count * this.rowHeight}px`;
+    const [first, last] = this.range();
+    if (last >= first) this.source.inView?.(first, last);
+    const from = Math.max(0, first - OVERSCAN);
+    const to = Math.min(count - 1, last + OVERSCAN);
+    const seen = new Set<string>();
+    for (let i = from; i <= to; i++) {
+      const key = this.source.key(i);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const signature = this.source.signature(i);
+      let entry = this.nodes.get(key);
+      if (entry?.signature !== signature) {
+        const node = this.source.render(i);
+        node.classList.add("rw-vl-row");
+        node.style.height = `${this.rowHeight}px`;
+        if (entry === undefined) this.spacer.append(node);
+        else entry.node.replaceWith(node);
+        entry = { node, signature };
+        this.nodes.set(key, entry);
+      }
+      entry.node.style.transform = `translateY(${i * this.rowHeight}px)`;
+    }
+    for (const [key, entry] of this.nodes) {
+      if (!seen.has(key)) {
+        entry.node.remove();
+        this.nodes.delete(key);
+      }
+    }
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+}
