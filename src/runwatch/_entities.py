@@ -211,3 +211,98 @@ class RunChanges:
     @property
     def empty(self) -> bool:
         return self.run is None and not self.children
+
+
+@dataclass(frozen=True)
+class ExperimentStats:
+    """An experiment with counts over its top-level runs (for listings)."""
+
+    name: str
+    created_time: float
+    run_count: int
+    active_count: int  # Queued, Preparing, Running, Finalizing or NotResponding
+    last_created_time: float | None
+
+
+@dataclass(frozen=True)
+class RunQuery:
+    """One page of an experiment's top-level runs, or of a run's direct children.
+
+    Exactly one of `experiment` and `parent_id` is set. `tags` holds
+    (key, None) for "has the tag" and (key, value) for "has it with this
+    value". `text` matches case-insensitively against the id, display name,
+    number and tag values. `sort` is one of `SORTS`; `descending` reverses
+    the ascending order (for "active": active and queued runs first, then
+    newest). `metric` names the metric whose latest value each listed run
+    carries (and that sort="metric" orders by, runs without it last).
+    """
+
+    SORTS: ClassVar[tuple[str, ...]] = (
+        "active",
+        "number",
+        "created",
+        "status",
+        "duration",
+        "metric",
+    )
+    MAX_LIMIT: ClassVar[int] = 500
+
+    experiment: str | None = None
+    parent_id: str | None = None
+    statuses: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str | None], ...] = ()
+    text: str = ""
+    sort: str = "active"
+    descending: bool = True
+    offset: int = 0
+    limit: int = 50
+    metric: str | None = None
+
+    def __post_init__(self) -> None:
+        from .errors import ValidationError
+
+        if (self.experiment is None) == (self.parent_id is None):
+            raise ValidationError(
+                f"a run query names an experiment ({self.experiment!r}) or a parent run "
+                f"({self.parent_id!r}); expected exactly one of them"
+            )
+        for status in self.statuses:
+            if status not in RunStatus.ALL:
+                raise ValidationError(
+                    f"status {status!r} is not a run status; expected one of "
+                    f"{sorted(RunStatus.ALL)}"
+                )
+        if self.sort not in self.SORTS:
+            raise ValidationError(f"sort {self.sort!r} is not one of {list(self.SORTS)}")
+        if self.sort == "metric" and not self.metric:
+            raise ValidationError("sort 'metric' needs a metric name; none was given")
+        if type(self.offset) is not int or self.offset < 0:
+            raise ValidationError(f"offset {self.offset!r} must be an int >= 0")
+        if type(self.limit) is not int or not 1 <= self.limit <= self.MAX_LIMIT:
+            raise ValidationError(f"limit {self.limit!r} must be an int from 1 to {self.MAX_LIMIT}")
+
+
+@dataclass(frozen=True)
+class ListedRun:
+    """A run in a page of runs: its record, its direct child count, and the
+    latest value of the queried metric (None if it has not logged it)."""
+
+    info: RunInfo
+    child_count: int
+    metric: Any
+
+
+@dataclass(frozen=True)
+class RunPageResult:
+    """The answer to a `RunQuery`, all read in one snapshot at change counter `cursor`.
+
+    `total` counts every run that passes the filters; `status_counts` counts
+    the runs that pass every filter except the status filter; `metric_names`
+    lists the metrics logged by any run of the listing (filters ignored).
+    """
+
+    cursor: int
+    total: int
+    status_counts: Mapping[str, int]
+    metric_names: list[str]
+    runs: list[ListedRun]

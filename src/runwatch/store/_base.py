@@ -12,12 +12,15 @@ from typing import Any
 
 from .._entities import (
     ExperimentInfo,
+    ExperimentStats,
     FileInfo,
     MetricBatch,
     MetricInfo,
     MetricPoints,
     RunChanges,
     RunInfo,
+    RunPageResult,
+    RunQuery,
     RunSummary,
 )
 
@@ -36,6 +39,10 @@ class RunStore(ABC):
 
     @abstractmethod
     def list_experiments(self) -> list[ExperimentInfo]: ...
+
+    @abstractmethod
+    def list_experiment_stats(self) -> list[ExperimentStats]:
+        """Every experiment by name, with counts over its top-level runs, in one query."""
 
     # runs --------------------------------------------------------------------
     @abstractmethod
@@ -72,6 +79,13 @@ class RunStore(ABC):
     @abstractmethod
     def get_children(self, run_id: str) -> list[RunInfo]:
         """Direct children in the order they were created."""
+
+    @abstractmethod
+    def query_runs(self, query: RunQuery) -> RunPageResult:
+        """One page of filtered, sorted runs with their counts, from one snapshot.
+
+        An unknown experiment or parent gives an empty page.
+        """
 
     @abstractmethod
     def set_status(
@@ -162,6 +176,10 @@ class RunStore(ABC):
     def list_files(self, run_id: str) -> list[FileInfo]: ...
 
     # polling -----------------------------------------------------------------
+    @abstractmethod
+    def current_seq(self) -> int:
+        """The store-wide change counter now: every change after this exceeds it."""
+
     @abstractmethod
     def changes_since(self, run_id: str, cursor: int = 0) -> RunChanges:
         """What changed in the run and its direct children after `cursor`.

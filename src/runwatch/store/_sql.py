@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 from .. import _codec
 from .._entities import (
     ExperimentInfo,
+    ExperimentStats,
     FileInfo,
     MetricBatch,
     MetricInfo,
@@ -26,6 +27,8 @@ from .._entities import (
     MetricPoints,
     RunChanges,
     RunInfo,
+    RunPageResult,
+    RunQuery,
     RunStatus,
     RunSummary,
 )
@@ -218,6 +221,12 @@ class SqlStore(RunStore):
             ).fetchall()
         return [ExperimentInfo(*row) for row in rows]
 
+    def list_experiment_stats(self) -> list[ExperimentStats]:
+        from ._query import experiment_stats  # _query builds on this module
+
+        with self._read() as db:
+            return experiment_stats(db)
+
     # --- runs ---------------------------------------------------------------------
     def create_runs(
         self,
@@ -331,6 +340,12 @@ class SqlStore(RunStore):
                 (run_id,),
             ).fetchall()
         return [_run_info(row) for row in rows]
+
+    def query_runs(self, query: RunQuery) -> RunPageResult:
+        from ._query import query_runs  # _query builds on this module
+
+        with self._read() as db:
+            return query_runs(db, query, self.TYPES["float"], time.time())
 
     def set_status(
         self, run_id: str, status: str, *, error: Mapping[str, Any] | None = None
@@ -754,6 +769,10 @@ class SqlStore(RunStore):
         return [FileInfo(*row) for row in rows]
 
     # --- polling -----------------------------------------------------------------------
+    def current_seq(self) -> int:
+        with self._read() as db:
+            return int(db.execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0])
+
     def changes_since(self, run_id: str, cursor: int = 0) -> RunChanges:
         with self._read() as db:
             now_seq = int(db.execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0])
