@@ -168,16 +168,29 @@ class PostgresStore(SqlStore):
             yield _Adapter(conn)  # a read nested in a write sees the write's state
             return
         with self._errors("use"):
-            conn.execute(begin)
+            try:
+                conn.execute(begin)
+            except psycopg.Error:
+                if not conn.broken:  # e.g. the write lock timed out after BEGIN
+                    self._rollback(conn)
+                    raise
+                # The server ended this session (a restart, an idle timeout): nothing was
+                # done in it yet, so start again on a new connection.
+                conn = self._conn()
+                conn.execute(begin)
         try:
             yield _Adapter(conn)
         except BaseException:
-            if not conn.broken:
-                with contextlib.suppress(psycopg.Error):
-                    conn.execute("ROLLBACK")
+            self._rollback(conn)
             raise
         with self._errors("write to"):
             conn.execute("COMMIT")
+
+    @staticmethod
+    def _rollback(conn: psycopg.Connection[Any]) -> None:
+        if not conn.broken and conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("ROLLBACK")
 
     @contextmanager
     def _write(self) -> Iterator[_Adapter]:

@@ -21,8 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 #: Set to 1 (CI does) to make a server that cannot start an error instead of a skip.
 REQUIRE_ENV = "RUNWATCH_REQUIRE_POSTGRES"
 #: The password of the `postgres` user of a test server.
@@ -73,7 +71,15 @@ class PgServer:
     def url(self, database: str = "postgres", password: str = PASSWORD) -> str:
         return f"postgresql://postgres:{password}@127.0.0.1:{self.port}/{database}"
 
+    def __enter__(self) -> PgServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def start(self) -> PgServer:
+        import psycopg  # the optional extra: only needed once a server is wanted
+
         data = self.root / "data"
         pwfile = self.root / "password"
         pwfile.write_text(PASSWORD)
@@ -109,6 +115,8 @@ class PgServer:
                 time.sleep(0.02)
 
     def admin(self, sql: str) -> None:
+        import psycopg
+
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(sql)
 
@@ -124,6 +132,8 @@ class PgServer:
         Emptying the tables of one migrated database (~0.05 s) is five times faster than
         CREATE DATABASE and migrating (~0.3 s); the state is the same as a fresh store's.
         """
+        import psycopg
+
         if name not in self._emptied:
             self.admin(f"CREATE DATABASE {name}")
             self._emptied.add(name)
