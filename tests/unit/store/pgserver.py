@@ -52,7 +52,9 @@ def _free_port() -> int:
 
 
 class PgServer:
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        #: fsync on (as a real server), for benchmarks; tests need not survive a power cut.
+        self.durable = durable
         self.bin_dir = find_bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="runwatch-pg-"))
         self.port = _free_port()
@@ -94,11 +96,12 @@ class PgServer:
         if init.returncode != 0:
             raise PgUnavailable(f"initdb failed: {init.stderr.strip()[-500:]}")
         log = open(self.root / "server.log", "wb")  # noqa: SIM115 (kept open by the server)
-        # fsync off: a test server's data need not survive a power cut.
+        fast = [] if self.durable else [
+            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"
+        ]  # fmt: skip
         self.proc = subprocess.Popen(
             [self.bin_dir / "postgres", "-D", data, "-h", "127.0.0.1", "-p", str(self.port),
-             "-k", self.root, "-c", "fsync=off", "-c", "synchronous_commit=off",
-             "-c", "full_page_writes=off", "-c", "max_connections=200"],
+             "-k", self.root, "-c", "max_connections=200", *fast],
             stdout=log, stderr=subprocess.STDOUT, cwd=self.root, **self._as,
         )  # fmt: skip
         log.close()

@@ -175,6 +175,12 @@ def test_a_fresh_database_is_migrated_once(store: PostgresStore, url: str) -> No
     with psycopg.connect(url) as conn:
         versions = [row[0] for row in conn.execute("SELECT version FROM schema_version")]
     assert versions == list(range(1, LATEST_VERSION + 1))
+    with psycopg.connect(url) as conn:
+        storage = conn.execute(
+            "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = "
+            "'metric_chunks'::regclass AND attname IN ('steps', 'times', 'vals')"
+        ).fetchall()
+    assert sorted(storage) == [("steps", "e"), ("times", "e"), ("vals", "e")]  # uncompressed
 
 
 def test_two_processes_migrate_a_fresh_database_at_once(url: str) -> None:
