@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,9 +50,9 @@ def url(postgres_server: PgServer) -> str:
 
 
 @pytest.fixture
-def store(url: str) -> PostgresStore:
+def store(url: str) -> Iterator[PostgresStore]:
     opened = PostgresStore(url, busy_timeout=10.0)
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 
