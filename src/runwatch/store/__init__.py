@@ -24,7 +24,22 @@ def _sqlite(url: str) -> RunStore:
     return SqliteStore(url, busy_timeout=_settings.busy_timeout())
 
 
-_FACTORIES: dict[str, Callable[[str], RunStore]] = {"sqlite": _sqlite}
+def _postgres(url: str) -> RunStore:
+    try:
+        from ._postgres import PostgresStore
+    except ImportError as error:  # psycopg is an optional extra
+        raise ConfigError(
+            f"the store URL {url.split('://', 1)[0]}://... needs psycopg ({error}); "
+            "install it with: pip install 'runwatch[postgres]'"
+        ) from None
+    return PostgresStore(url, busy_timeout=_settings.busy_timeout())
+
+
+_FACTORIES: dict[str, Callable[[str], RunStore]] = {
+    "sqlite": _sqlite,
+    "postgresql": _postgres,
+    "postgres": _postgres,
+}
 _OPEN: dict[str, RunStore] = {}
 _LOCK = threading.Lock()
 

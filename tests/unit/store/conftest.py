@@ -3,15 +3,23 @@
 To run the whole store suite against another backend, add a factory to
 `BACKENDS` (and a raw chunk reader to `CHUNK_READERS`): every test in
 `test_store.py` then runs once per backend name.
+
+The PostgreSQL backend runs against a throwaway server (`pgserver.py`) that each
+test process starts once; every test starts from an empty store (the tables of
+one database are emptied, which is faster than a new database per test). Without
+PostgreSQL (or psycopg) on the machine those tests are skipped, saying why;
+with RUNWATCH_REQUIRE_POSTGRES=1 (as in CI) they fail instead.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pgserver import REQUIRE_ENV, PgServer, PgUnavailable
 
 from runwatch.store import RunStore
 from runwatch.store._sqlite import SqliteStore
@@ -36,18 +44,68 @@ def _sqlite_chunks(store: RunStore, run_id: str, name: str) -> list[tuple[int, i
         conn.close()
 
 
+_SERVER: list[PgServer] = []  # this test process's server, once started
+
+
+def _postgres_store(tmp_path: Path) -> RunStore:
+    from runwatch.store._postgres import PostgresStore
+
+    return PostgresStore(_SERVER[0].emptied_database(), busy_timeout=10.0)
+
+
+def _postgres_chunks(store: RunStore, run_id: str, name: str) -> list[tuple[int, int, str]]:
+    import psycopg
+
+    from runwatch.store._postgres import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    with psycopg.connect(store._conninfo) as conn:
+        return conn.execute(
+            "SELECT c.first_index, c.n, c.encoding FROM metric_chunks c "
+            "JOIN metrics m ON m.id = c.metric_id WHERE m.run_id = %s AND m.name = %s "
+            "ORDER BY c.first_index",
+            (run_id, name),
+        ).fetchall()
+
+
 #: backend name -> a function that opens an empty store under a temporary folder
-BACKENDS: dict[str, Callable[[Path], RunStore]] = {"sqlite": _sqlite_store}
+BACKENDS: dict[str, Callable[[Path], RunStore]] = {
+    "sqlite": _sqlite_store,
+    "postgresql": _postgres_store,
+}
 
 #: backend name -> a function that lists the raw chunk rows of one metric
 CHUNK_READERS: dict[str, Callable[[RunStore, str, str], list[tuple[int, int, str]]]] = {
     "sqlite": _sqlite_chunks,
+    "postgresql": _postgres_chunks,
 }
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PgServer]:
+    """A PostgreSQL server of this test process, stopped at the end of the session."""
+    try:
+        import psycopg  # noqa: F401  (the optional extra)
+
+        server = PgServer().start()
+    except (ImportError, PgUnavailable) as why:
+        reason = f"no PostgreSQL server for the store tests: {why}"
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{reason} ({REQUIRE_ENV}=1)", pytrace=False)
+        pytest.skip(reason)
+    _SERVER.append(server)
+    try:
+        yield server
+    finally:
+        _SERVER.clear()
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
+    if name == "postgresql":
+        request.getfixturevalue("postgres_server")
     return name
 
 
