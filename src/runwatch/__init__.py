@@ -34,6 +34,11 @@ from .errors import (
 __version__ = "0.1.0"
 
 
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The jupyter_server extension (the REST API the JupyterLab sidebar reads)."""
+    return [{"module": "runwatch.server"}]
+
+
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     """The prebuilt JupyterLab extension (the sidebar), built by npm into labextension/."""
     return [{"src": "labextension", "dest": "runwatch"}]
