@@ -33,6 +33,10 @@ from . import _settings
 from .errors import ConfigError
 
 _REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_CHECKSUMS = {
+    "request_checksum_calculation": "when_required",
+    "response_checksum_validation": "when_required",
+}
 _CREDENTIAL_CODES = {
     "AccessDenied",
     "ExpiredToken",
@@ -65,6 +69,11 @@ def storage_options(url: str, options: Mapping[str, Any]) -> dict[str, Any]:
     endpoint = resolved.get("endpoint_url") or _settings.s3_endpoint()
     if endpoint:
         resolved["endpoint_url"] = endpoint
+    # fsspec would reuse a file system made with other credentials from the environment.
+    resolved.setdefault("skip_instance_cache", True)
+    # botocore's default checksums are refused or wrong on some S3-compatible servers (a
+    # ranged GET from `rclone serve s3` carries the whole object's CRC): only when required.
+    resolved["config_kwargs"] = {**_CHECKSUMS, **resolved.get("config_kwargs", {})}
     return resolved
 
 
