@@ -2,9 +2,9 @@
 
 The agent appends each line a script prints to `logs/driver.log` in the
 run's files (stderr lines marked with `[stderr] `) and records the file's
-size in the store at most twice a second, so readers (the widget,
-`wait_for_completion(show_output=True)`) read only the bytes after the offset
-they already have.
+size in the store about twice a second (also after the script goes quiet),
+so readers (the widget, `wait_for_completion(show_output=True)`) read only
+the bytes after the offset they already have.
 
 On a local folder each line is appended to the file at once. Object storage
 (S3) cannot append, so there the log is kept as numbered segments of
@@ -21,7 +21,6 @@ was written. `close()` joins the segments into one object `logs/driver.log`.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import threading
@@ -63,8 +62,18 @@ class LogWriter:
         self._recorded = -1
         self._recorded_at = 0.0
         store.add_file(run_id, name, self._size, overwrite=True)
-        if self._segments is not None:
-            self._segments.start()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, name="runwatch-log", daemon=True)
+        self._thread.start()
+
+    def _tick(self) -> None:
+        """Now and then, so the last lines of a script that went quiet reach readers too."""
+        every = _SIZE_EVERY if self._segments is None else _SEGMENT_EVERY
+        while not self._stop.wait(every):
+            if self._segments is None:
+                self.record_size()
+            else:
+                self._segments.write()
 
     def line(self, text: str, *, stderr: bool = False) -> None:
         data = ((STDERR_MARK if stderr else "") + text.rstrip("\n") + "\n").encode(
@@ -95,6 +104,9 @@ class LogWriter:
         self._store.add_file(self._run_id, self._name, size, overwrite=True)
 
     def close(self) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
         if self._segments is not None:
             if self._segments.close():  # else keep the segments: readers still find them
                 try:
@@ -111,8 +123,8 @@ class LogWriter:
 class _Segments:
     """The bytes of a log on object storage: written as segments, at a bounded rate.
 
-    A background thread writes what is waiting every `_SEGMENT_EVERY` seconds,
-    so a quiet script's last lines still arrive; `append` writes at once when a
+    The writer's thread calls `write` every `_SEGMENT_EVERY` seconds, so a
+    quiet script's last lines still arrive; `append` writes at once when a
     whole segment is waiting, which bounds the memory a chatty script takes. A
     failed write keeps its bytes for the next one and is reported on stderr (the
     agent's log): a storage hiccup must not stop the script's output being read.
@@ -121,8 +133,7 @@ class _Segments:
     def __init__(
         self, artifacts: ArtifactStore, run_id: str, name: str, on_write: Callable[[], None]
     ) -> None:
-        self._put = functools.partial(artifacts.put_segment, run_id, FILES, name)
-        self._where = f"{name} of run {run_id}"
+        self._artifacts, self._run_id, self._name = artifacts, run_id, name
         self._on_write = on_write
         self._lock = threading.Lock()  # guards `_waiting`
         self._write_lock = threading.Lock()  # one writer of segments at a time
@@ -131,22 +142,16 @@ class _Segments:
         self._filling = bytearray()  # ... and its bytes in storage so far
         self.written = 0  # bytes in storage: all that readers may be told of
         self._failure: str | None = None
-        self._stop = threading.Event()
         self._put(0, b"")  # the log exists (empty) from the start, as a local file does
-        self._thread = threading.Thread(target=self._loop, name="runwatch-log", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
+    def _put(self, index: int, data: bytes) -> None:
+        self._artifacts.put_segment(self._run_id, FILES, self._name, index, data)
 
     def append(self, data: bytes) -> None:
         with self._lock:
             self._waiting += data
             full = len(self._waiting) + len(self._filling) >= SEGMENT
         if full:
-            self.write()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(_SEGMENT_EVERY):
             self.write()
 
     def write(self) -> bool:
@@ -179,11 +184,9 @@ class _Segments:
     def _report(self, error: RunwatchError) -> None:
         if str(error) != self._failure:
             self._failure = str(error)
-            print(f"runwatch: cannot write {self._where} yet: {error}", file=sys.stderr)
+            where = f"{self._name} of run {self._run_id}"
+            print(f"runwatch: cannot write {where} yet: {error}", file=sys.stderr)
 
     def close(self) -> bool:
-        """Stop the thread and write what is left; False if it could not be written."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        """Write what is left; False if it could not be written."""
         return self.write()
