@@ -34,6 +34,11 @@ _AZURE_KEYS = {"subscription_id", "resource_group", "workspace_name"}
 class Workspace:
     """A run store and an artifact store.
 
+    `artifacts` is a folder or an fsspec URL such as `s3://bucket/prefix`;
+    `artifacts_options` are its storage options (for S3: `endpoint_url`, `key`,
+    `secret`, `region`, ...; a value `"${NAME}"` is read from that environment
+    variable when the store is opened). See `runwatch._remote`.
+
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
     >>> ws = Workspace("demo", store=f"sqlite:///{folder}/runwatch.db",
