@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import _liveness, _settings
+from . import _liveness, _remote, _settings
 from ._entities import RunStatus
 from ._jobs import RunJob
 from ._workspace import Workspace
@@ -81,6 +81,7 @@ def ensure_running(workspace: Workspace) -> None:
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
+        env=_remote.environment_entry(workspace.artifacts_options, dict(os.environ)),
         cwd=path.parent,
         start_new_session=True,
         close_fds=True,
@@ -180,7 +181,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--artifacts", required=True)
     args = parser.parse_args(argv)
-    workspace = Workspace(args.name, args.store, args.artifacts)
+    workspace = Workspace(
+        args.name,
+        args.store,
+        args.artifacts,
+        artifacts_options=_remote.options_from_environment(),
+    )
     fd = _try_lock(lock_path(workspace))
     if fd is None:
         return  # another agent serves this workspace

@@ -24,12 +24,12 @@ from collections import deque
 from pathlib import Path
 from typing import IO, Any
 
-from . import _environment, _settings, _snapshot
+from . import _environment, _remote, _settings, _snapshot
 from ._entities import RunStatus
 from ._jobs import RunJob
 from ._logs import LogWriter
 from ._workspace import Workspace
-from .errors import RunStateError
+from .errors import RunStateError, RunwatchError
 
 # The last line of a Python traceback: "module.ExceptionName: message" (or just the name).
 _EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s*(.*))?$")
@@ -51,7 +51,15 @@ class ScriptDriver(RunJob):
 
     # ------------------------------------------------------------------------------
     def _main(self) -> None:
-        log = LogWriter(self.store, self.ws.artifacts, self.run_id)
+        try:
+            log = LogWriter(self.store, self.ws.artifacts, self.run_id)
+        except RunwatchError as error:  # e.g. the artifact store refuses the agent's credentials
+            self._end(
+                RunStatus.FAILED,
+                {"code": "SystemError", "type": type(error).__name__, "message": str(error)},
+            )
+            self.store.set_owner(self.run_id, None)
+            return
         workdir = Path(tempfile.mkdtemp(prefix=f"runwatch-{self.run_id}-"))
         try:
             self._execute(log, workdir)
@@ -130,7 +138,7 @@ class ScriptDriver(RunJob):
             }
         )
         env.pop(_settings.CONFIG_ENV, None)
-        return env
+        return _remote.environment_entry(self.ws.artifacts_options, env)
 
     def _copy(self, stream: IO[bytes] | None, log: LogWriter, stderr: bool) -> None:
         assert stream is not None
