@@ -40,6 +40,7 @@ _INSTALL = "pip install runwatch[dask]"
 _ALL = 1_000_000  # default slots: hand every run over; Dask queues what cannot start yet
 _LOOP = 0.2
 _CHECK_WORKER_EVERY = 1.0
+_RESULT_GRACE = 5.0
 
 
 def _distributed() -> Any:
@@ -203,7 +204,7 @@ class DaskJob(RunJob):
             future.release()
 
     def _watch(self, client: Any, future: Any, address: str) -> None:
-        next_beat = next_worker_check = 0.0
+        next_beat = next_worker_check = released_at = 0.0
         while not future.done():
             info = self.store.get_run(self.run_id)
             worker = info.properties.get(WORKER_PROPERTY)
@@ -223,9 +224,19 @@ class DaskJob(RunJob):
                     self.store.heartbeat([self.run_id])
             elif self._abort is not None:
                 return  # the worker owns the run and goes on without this agent
+            elif info.is_final and info.owner_pid is None:
+                # The worker is done with it; its result only confirms that, and never
+                # comes if the scheduler went away meanwhile.
+                released_at = released_at or now
+                if now - released_at > _RESULT_GRACE:
+                    return
             elif now >= next_worker_check:
                 next_worker_check = now + _CHECK_WORKER_EVERY
-                if worker not in client.nthreads():
+                try:
+                    workers = client.nthreads()
+                except OSError:  # the scheduler is unreachable: the worker's heartbeats tell
+                    workers = None
+                if workers is not None and worker not in workers:
                     self._end(RunStatus.FAILED, lost_error(worker, None))
                     future.cancel()
                     return
@@ -248,8 +259,10 @@ class DaskJob(RunJob):
             )
 
     def _end(self, status: str, error: dict[str, Any] | None) -> None:
+        """End a run no worker drives (any more); let go of it, as drivers do."""
         with contextlib.suppress(RunStateError):  # it may have ended meanwhile
             self.store.set_status(self.run_id, status, error=error)
+        self.store.set_owner(self.run_id, None)  # wait_for_completion may return
 
 
 def lost_error(worker: str, retried_on: str | None) -> dict[str, Any]:

@@ -54,6 +54,7 @@ def run_on_worker(
         first = store.get_run(run_id).properties.get(WORKER_PROPERTY, "?")
         with contextlib.suppress(RunStateError):
             store.set_status(run_id, RunStatus.FAILED, error=lost_error(str(first), where))
+        store.set_owner(run_id, None)  # the lost worker cannot let go of it
         return store.get_run(run_id).status
     store.set_owner(run_id, _liveness.this_process())
     driver = _WorkerDriver(ws, run_id, where)

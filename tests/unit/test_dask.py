@@ -302,6 +302,7 @@ def test_a_scheduler_gone_before_the_agent_connects_fails_the_run(
     error = run.get_details()["error"]["error"]
     assert error["code"] == "DaskError"
     assert f"cannot reach the Dask scheduler at {address}" in error["message"]
+    assert run.wait_for_completion(raise_on_error=False)["status"] == RunStatus.FAILED
 
 
 def test_a_worker_that_cannot_reach_the_store_fails_the_run_with_its_error(
@@ -319,6 +320,7 @@ def test_a_worker_that_cannot_reach_the_store_fails_the_run_with_its_error(
     assert f"cannot reach the store {elsewhere}: no such file on the worker" in error["message"]
     assert not (tmp_path / "not-mounted").exists()  # no empty store made on the worker
     assert "never" not in driver_log(run)
+    assert run.wait_for_completion(raise_on_error=False)["status"] == RunStatus.FAILED
 
 
 # --- a lost worker (last: the nanny restarts the worker under a new address) ----------------
@@ -352,6 +354,7 @@ def test_a_killed_worker_fails_its_run_with_a_clear_error(
         assert info.error is not None and info.error["code"] == "DaskWorkerLost"
         assert f"the Dask worker {worker} running this run was lost" in info.error["message"]
         assert run.get_status() == RunStatus.FAILED
+        assert run.wait_for_completion(raise_on_error=False)["status"] == RunStatus.FAILED
     finally:
         # The script outlives its worker (its own session); stop it here.
         with contextlib.suppress(ProcessLookupError):
