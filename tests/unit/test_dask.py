@@ -24,7 +24,17 @@ import pytest
 from _waiting import driver_log, wait_final
 
 import runwatch
-from runwatch import ConfigError, DaskCompute, Experiment, Run, RunStatus, ScriptRunConfig
+from runwatch import (
+    ConfigError,
+    DaskCompute,
+    Experiment,
+    Run,
+    RunStatus,
+    ScriptRunConfig,
+    _liveness,
+)
+from runwatch._dask_worker import run_on_worker
+from runwatch._script import queue_run
 from runwatch.hyperdrive import GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, choice
 
 distributed = pytest.importorskip("distributed")
@@ -323,7 +333,43 @@ def test_a_worker_that_cannot_reach_the_store_fails_the_run_with_its_error(
     assert run.wait_for_completion(raise_on_error=False)["status"] == RunStatus.FAILED
 
 
+def test_bad_dask_compute_arguments_are_named() -> None:
+    with pytest.raises(runwatch.ValidationError, match="slots 0 must be an int >= 1"):
+        DaskCompute("tcp://127.0.0.1:8786", slots=0)
+    with pytest.raises(runwatch.ValidationError, match="address '' must be a scheduler address"):
+        DaskCompute("")
+
+
 # --- a lost worker (last: the nanny restarts the worker under a new address) ----------------
+
+
+def test_a_retried_task_does_not_start_the_script_again(exp: Experiment) -> None:
+    """Dask retries the task of a lost worker elsewhere; that retry only ends the run."""
+    store = exp.workspace.store
+    definition = {
+        "kind": "script",
+        "snapshot": "none",
+        "script": "train.py",
+        "command": None,
+        "arguments": [],
+        "compute": {"kind": "dask", "name": "dask-retry", "slots": 1},
+    }
+    queued = queue_run(exp, definition)
+    claimed = store.claim_queued("dask-retry", 1, _liveness.this_process())
+    assert claimed is not None and claimed.id == queued.id
+    store.add_properties(queued.id, {"daskWorker": "tcp://10.0.0.9:40000"})  # the lost one
+    ws = exp.workspace
+    handed_by = list(_liveness.this_process())
+    status = run_on_worker(ws.name, ws.store_url, ws.artifacts_url, queued.id, handed_by)
+    assert status == RunStatus.FAILED
+    info = store.get_run(queued.id)
+    assert info.error is not None and info.error["code"] == "DaskWorkerLost"
+    assert (
+        "the Dask worker tcp://10.0.0.9:40000 running this run was lost" in (info.error["message"])
+    )
+    assert "Dask retried it on" in info.error["message"]
+    assert info.owner_pid is None
+    assert "preparing run" not in driver_log(queued)
 
 
 def test_a_killed_worker_fails_its_run_with_a_clear_error(
