@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from ._dask import DaskCompute
 from ._entities import RunStatus
 from ._environment import Environment
 from ._experiment import Experiment
@@ -57,6 +58,7 @@ __all__ = [
     "ActivityFailedError",
     "ActivityFailedException",
     "ConfigError",
+    "DaskCompute",
     "Environment",
     "Experiment",
     "ImageRef",

@@ -44,6 +44,8 @@ class ScriptDriver(RunJob):
         super().__init__(workspace, run_id)
         self._stderr_tail: deque[str] = deque(maxlen=20)
         self._abort: str | None = None
+        #: Where the script runs, for the first line of its log.
+        self.place = f"runwatch agent {os.getpid()}"
 
     def abort(self, reason: str) -> None:
         """Stop the script soon; its run ends Failed with `reason`."""
@@ -77,9 +79,9 @@ class ScriptDriver(RunJob):
     def _execute(self, log: LogWriter, workdir: Path) -> None:
         definition = self.store.get_definition(self.run_id)
         assert definition is not None
-        log.system(f"preparing run {self.run_id} in {workdir} (runwatch agent {os.getpid()})")
+        log.system(f"preparing run {self.run_id} in {workdir} ({self.place})")
         _snapshot.extract(definition["snapshot"], self.ws.artifacts, workdir)
-        interpreter = _environment.prepare(definition["environment"], log.system)
+        interpreter = self._interpreter(definition["environment"], log)
         if self.store.get_run(self.run_id).cancel_requested:
             self._end(RunStatus.CANCELED, None)
             return
@@ -116,6 +118,9 @@ class ScriptDriver(RunJob):
             self._end(RunStatus.COMPLETED, None)
         else:
             self._end(RunStatus.FAILED, self._error(code))
+
+    def _interpreter(self, environment: dict[str, Any], log: LogWriter) -> str:
+        return _environment.prepare(environment, log.system)
 
     def _argv(self, definition: dict[str, Any], interpreter: str) -> list[str]:
         if definition["script"] is not None:

@@ -71,6 +71,11 @@ def agent_idle_exit() -> float:
     return _float("RUNWATCH_AGENT_IDLE", 30.0)
 
 
+def dask_timeout() -> float:
+    """Seconds to wait for a Dask scheduler to answer (DaskCompute targets)."""
+    return _float("RUNWATCH_DASK_TIMEOUT", 10.0)
+
+
 def snapshot_warn_bytes() -> int:
     return int(_float("RUNWATCH_SNAPSHOT_WARN_MB", 300.0) * 1024 * 1024)
 
