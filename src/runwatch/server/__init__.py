@@ -10,6 +10,7 @@ dir (see `_locate`).
 
 from __future__ import annotations
 
+import atexit
 from typing import Any
 
 from traitlets import Unicode
@@ -36,11 +37,19 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     # Imported here: jupyter_server is needed only inside a running server.
+    from .. import _portal
+    from .._workspace import Workspace
     from ._handlers import setup_route_handlers
     from ._locate import WorkspaceLocator
     from ._service import RunwatchService
 
+    def announce(workspace: Workspace) -> None:
+        # Beside the server's jpserver-<pid>.json, so run.get_portal_url() can tell
+        # which running server shows which store.
+        record = _portal.write_server_record(serverapp.runtime_dir, workspace.store_url)
+        atexit.register(_portal.remove_server_record, record)
+
     settings = RunWatch(parent=serverapp)
-    locator = WorkspaceLocator(settings.workspace, serverapp.root_dir)
+    locator = WorkspaceLocator(settings.workspace, serverapp.root_dir, on_found=announce)
     url = setup_route_handlers(serverapp.web_app, RunwatchService(locator))
     serverapp.log.info("runwatch: REST API at %s serves %s", url, locator.describe())

@@ -12,6 +12,7 @@ that logs a run) shows up without a restart.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from .._workspace import Workspace, _find_config
@@ -20,12 +21,18 @@ from .._workspace import Workspace, _find_config
 class WorkspaceLocator:
     """Finds the workspace once it exists, then keeps it."""
 
-    def __init__(self, configured: str, root_dir: str) -> None:
+    def __init__(
+        self,
+        configured: str,
+        root_dir: str,
+        on_found: Callable[[Workspace], None] | None = None,
+    ) -> None:
         root = Path(root_dir).expanduser()
         path = Path(configured).expanduser() if configured else root
         self.start = (path if path.is_absolute() else root / path).resolve()
         self.configured = bool(configured)
         self._found: Workspace | None = None
+        self._on_found = on_found
         self._lock = threading.Lock()
 
     def find(self) -> Workspace | None:
@@ -39,6 +46,8 @@ class WorkspaceLocator:
                     config = _find_config(self.start)
                 if config is not None:
                     self._found = Workspace.from_config(config)
+                    if self._on_found is not None:
+                        self._on_found(self._found)
             return self._found
 
     def describe(self) -> str:
