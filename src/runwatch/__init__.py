@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from ._copy import copy_runs
 from ._entities import RunStatus
 from ._environment import Environment
 from ._experiment import Experiment
@@ -66,4 +67,5 @@ __all__ = [
     "StoreError",
     "ValidationError",
     "Workspace",
+    "copy_runs",
 ]

@@ -87,6 +87,9 @@ class ArtifactStore:
         if isinstance(source, (str, os.PathLike)):
             self.fs.put_file(os.fspath(source), path)
             return int(self.fs.size(path))
+        return self._write_stream(path, source)
+
+    def _write_stream(self, path: str, source: IO[Any]) -> int:
         size = 0
         with self.fs.open(path, "wb") as out:
             while True:
@@ -137,10 +140,14 @@ class ArtifactStore:
     def exists(self, kind: str, name: str) -> bool:
         return bool(self.fs.exists(self._shared(kind, name)))
 
-    def put_shared(self, kind: str, name: str, source: str | os.PathLike[str]) -> None:
+    def put_shared(self, kind: str, name: str, source: str | os.PathLike[str] | IO[Any]) -> None:
+        """Copy a file path or a readable binary stream in (streaming)."""
         path = self._shared(kind, name)
         self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
-        self.fs.put_file(os.fspath(source), path)
+        if isinstance(source, (str, os.PathLike)):
+            self.fs.put_file(os.fspath(source), path)
+        else:
+            self._write_stream(path, source)
 
     def open_shared(self, kind: str, name: str) -> IO[bytes]:
         stream: IO[bytes] = self.fs.open(self._shared(kind, name), "rb")
