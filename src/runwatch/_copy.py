@@ -66,14 +66,14 @@ class CopyReport:
         for name, c in sorted(self.experiments.items()):
             lines.append(f"  {name:<{width}} {c[NEW]:>7} {c[UPDATE]:>8} {c[UNCHANGED]:>10}")
         lines.append(
-            f"{'dry run: ' if self.dry_run else ''}{self.count(NEW)} runs {verb}, "
+            f"{'dry run: ' if self.dry_run else ''}{_runs(self.count(NEW))} {verb}, "
             f"{self.count(UPDATE)} {'would be ' if self.dry_run else ''}updated, "
-            f"{self.count(UNCHANGED)} unchanged; {self.files} files "
+            f"{self.count(UNCHANGED)} unchanged; {self.files} file{'' if self.files == 1 else 's'} "
             f"({_size(self.bytes)}){' to copy' if self.dry_run else ''}"
         )
         if self.active:
             lines.append(
-                f"{len(self.active)} runs were active when copied (copy again later to bring "
+                f"{_runs(len(self.active))} active when copied (copy again later to bring "
                 "them up to date):"
             )
             lines += [f"  {run_id} ({status})" for run_id, status in self.active]
@@ -387,6 +387,10 @@ class _StatusLine:
         if self.stream is not None and self.width:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
+
+
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
 
 
 def _size(nbytes: int) -> str:
