@@ -154,7 +154,10 @@ export async function request(
   signal?: AbortSignal,
 ): Promise<Response> {
   const settings = ServerConnection.makeSettings();
-  const init: RequestInit = signal === undefined ? {} : { signal };
+  // "no-cache" (revalidate) instead of JupyterLab's default "no-store", which appends
+  // a bare timestamp parameter that the API's strict query parsing would refuse.
+  const init: RequestInit =
+    signal === undefined ? { cache: "no-cache" } : { cache: "no-cache", signal };
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(apiUrl(path, query), init, settings);

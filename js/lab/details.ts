@@ -63,7 +63,7 @@ export class RunPanel extends Widget {
     super();
     this.runId = options.runId;
     this.id = `runwatch-run-${options.runId}`;
-    this.addClass("rw-root");
+    this.addClass("rw-lab");
     this.addClass("rw-lab-details");
     this.node.dataset.lmSuppressShortcuts = "true";
     this.node.dataset.runId = options.runId;
@@ -137,16 +137,31 @@ export class RunPanel extends Widget {
     return this.loading;
   }
 
+  // A panel added visible gets after-attach only; one brought back to the front, after-show.
+  protected override onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (this.isVisible) this.resume();
+  }
+
   protected override onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    void this.refresh().then(() => {
-      this.schedule();
-    });
+    this.resume();
   }
 
   protected override onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
     this.stop();
+  }
+
+  protected override onBeforeDetach(msg: Message): void {
+    this.stop();
+    super.onBeforeDetach(msg);
+  }
+
+  private resume(): void {
+    void this.refresh().then(() => {
+      this.schedule();
+    });
   }
 
   override dispose(): void {

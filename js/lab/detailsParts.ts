@@ -122,7 +122,7 @@ export function renderMetrics(
       const row = el(
         "tr",
         "",
-        el("th", "rw-kv-key", metric.name),
+        el("td", "rw-lab-metric-name", metric.name),
         el("td", "rw-muted", metric.kind),
         el("td", "rw-num", String(metric.count)),
         value,

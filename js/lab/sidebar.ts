@@ -7,17 +7,12 @@
 import { Widget } from "@lumino/widgets";
 import type { Message } from "@lumino/messaging";
 import { button, el, setChildren } from "../components/dom";
-import {
-  EMPTY,
-  formatCell,
-  formatDuration,
-  formatShortTimestamp,
-  formatTimestamp,
-} from "../components/format";
-import { STATUS_ORDER, isFinalStatus, statusBadge, statusTone } from "../components/statusBadge";
+import { formatDuration } from "../components/format";
+import { STATUS_ORDER, isFinalStatus, statusTone } from "../components/statusBadge";
 import { durationOf, requestAPI } from "./api";
-import type { ExperimentList, ExperimentRow, RunRow } from "./api";
+import type { ExperimentList, ExperimentRow } from "./api";
 import { Listing } from "./listing";
+import { experimentNode, runNode } from "./sidebarRows";
 import type { ListingFilter } from "./listing";
 import { VirtualList } from "./virtualList";
 
@@ -53,7 +48,7 @@ export class RunwatchSidebar extends Widget {
 
   constructor(private readonly options: SidebarOptions) {
     super();
-    this.addClass("rw-root");
+    this.addClass("rw-lab");
     this.addClass("rw-sidebar");
     this.node.dataset.lmSuppressShortcuts = "true";
 
@@ -134,15 +129,30 @@ export class RunwatchSidebar extends Widget {
     return this.polling;
   }
 
+  // Restored open, the sidebar gets after-attach only; opened later, after-show.
+  protected override onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (this.isVisible) this.resume();
+  }
+
   protected override onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this.startPolling();
-    void this.refresh();
+    this.resume();
   }
 
   protected override onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
     this.stopPolling();
+  }
+
+  protected override onBeforeDetach(msg: Message): void {
+    this.stopPolling();
+    super.onBeforeDetach(msg);
+  }
+
+  private resume(): void {
+    this.startPolling();
+    void this.refresh();
   }
 
   protected override onResize(msg: Widget.ResizeMessage): void {
@@ -204,16 +214,15 @@ export class RunwatchSidebar extends Widget {
   }
 
   private setExperiments(experiments: ExperimentRow[]): void {
-    // Experiments with live work first, then the most recently used.
-    this.experiments = [...experiments].sort(
-      (a, b) =>
-        Number(b.active_count > 0) - Number(a.active_count > 0) ||
-        (b.last_created_time ?? b.created_time) - (a.last_created_time ?? a.created_time),
-    );
+    // By name: an order that does not shift under the pointer as runs come and go.
+    this.experiments = [...experiments].sort((a, b) => a.name.localeCompare(b.name));
     const names = new Set(experiments.map((e) => e.name));
     for (const name of [...this.listings.keys()]) if (!names.has(name)) this.listings.delete(name);
-    const first = this.experiments[0];
-    if (!this.loaded && first !== undefined) this.expand(first.name);
+    // On the first load, open the experiment with the latest run.
+    const latest = [...experiments].sort(
+      (a, b) => (b.last_created_time ?? b.created_time) - (a.last_created_time ?? a.created_time),
+    )[0];
+    if (!this.loaded && latest !== undefined) this.expand(latest.name);
     this.loaded = true;
     this.changed();
   }
@@ -353,7 +362,7 @@ export class RunwatchSidebar extends Widget {
       setChildren(
         this.metricSelect,
         ...options.map((name) => {
-          const option = el("option", "", name === "" ? "metric: first logged" : name);
+          const option = el("option", "", name === "" ? "(first metric)" : name);
           option.value = name;
           return option;
         }),
@@ -401,56 +410,4 @@ function itemKey(item: Item | undefined): string {
   return run === undefined
     ? `p\u0000${item.listing.experiment}\u0000${item.index}`
     : `r\u0000${run.id}`;
-}
-
-function experimentNode(experiment: ExperimentRow, open: boolean): HTMLElement {
-  const runs = `${experiment.run_count} ${experiment.run_count === 1 ? "run" : "runs"}`;
-  const active = experiment.active_count > 0 ? ` · ${experiment.active_count} active` : "";
-  const node = el(
-    "div",
-    `rw-sb-experiment${open ? " rw-open" : ""}`,
-    el("span", "rw-sb-caret", open ? "▾" : "▸"),
-    el("span", "rw-sb-exp-name", experiment.name),
-    el("span", "rw-note", runs + active),
-  );
-  node.dataset.experiment = experiment.name;
-  node.tabIndex = 0;
-  node.setAttribute("role", "button");
-  node.setAttribute("aria-expanded", String(open));
-  node.title = `${open ? "Hide" : "Show"} the runs of ${experiment.name}`;
-  return node;
-}
-
-function runNode(run: RunRow, metric: string): HTMLElement {
-  const name = run.display_name ?? run.id;
-  const value = metric === "" ? EMPTY : formatCell(run.metric);
-  const metricNode = el(
-    "span",
-    "rw-sb-metric",
-    metric === "" ? "" : `${metric} `,
-    el("b", "", value),
-  );
-  metricNode.title = metric;
-  const node = el(
-    "div",
-    "rw-sb-run",
-    el(
-      "div",
-      "rw-sb-line",
-      statusBadge(run.status),
-      el("span", "rw-sb-num", `#${run.number}`),
-      el("span", "rw-sb-name", name),
-    ),
-    el(
-      "div",
-      "rw-sb-line rw-sb-sub",
-      el("span", "rw-sb-start", formatShortTimestamp(run.start_time ?? run.created_time)),
-      el("span", "rw-sb-duration", formatDuration(durationOf(run))),
-      metricNode,
-    ),
-  );
-  node.dataset.runId = run.id;
-  node.tabIndex = 0;
-  node.title = `Open run ${run.number} · ${run.id}\nstarted ${formatTimestamp(run.start_time)}`;
-  return node;
 }

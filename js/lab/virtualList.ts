@@ -14,7 +14,7 @@ export interface VirtualListSource {
   /** Changes whenever what row `index` shows changes. */
   signature(index: number): string;
   render(index: number): HTMLElement;
-  /** Rows `first`..`last` (inclusive) are about to be shown: load what they need. */
+  /** Rows `first`..`last` (inclusive) are about to be rendered: load what they need. */
   inView?(first: number, last: number): void;
 }
 
@@ -59,9 +59,9 @@ export class VirtualList {
     const count = this.source.count();
     this.spacer.style.height = `${count * this.rowHeight}px`;
     const [first, last] = this.range();
-    if (last >= first) this.source.inView?.(first, last);
     const from = Math.max(0, first - OVERSCAN);
     const to = Math.min(count - 1, last + OVERSCAN);
+    if (to >= from) this.source.inView?.(from, to);
     const seen = new Set<string>();
     for (let i = from; i <= to; i++) {
       const key = this.source.key(i);

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from ._copy import copy_runs
+from ._dask import DaskCompute
 from ._entities import RunStatus
 from ._environment import Environment
 from ._experiment import Experiment
@@ -35,6 +36,11 @@ from .errors import (
 __version__ = "0.1.0"
 
 
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The jupyter_server extension (the REST API the JupyterLab sidebar reads)."""
+    return [{"module": "runwatch.server"}]
+
+
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     """The prebuilt JupyterLab extension (the sidebar), built by npm into labextension/."""
     return [{"src": "labextension", "dest": "runwatch"}]
@@ -53,6 +59,7 @@ __all__ = [
     "ActivityFailedError",
     "ActivityFailedException",
     "ConfigError",
+    "DaskCompute",
     "Environment",
     "Experiment",
     "ImageRef",

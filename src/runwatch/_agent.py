@@ -3,11 +3,12 @@
 `ensure_running(workspace)` starts it (detached, in its own session) unless
 one already holds the workspace's agent lock. The agent claims Queued runs in
 submission order while its compute target has free slots, drives each one
-(`_driver.ScriptDriver`, or a sweep controller), beats the heartbeat of every
-run it drives, marks runs whose owner died, and exits after
-`RUNWATCH_AGENT_IDLE` seconds with nothing to do. Because it is its own
-process, closing the notebook that submitted a run does not stop the run;
-`kill <pid in agent.lock>` stops the agent (its runs then end as Failed).
+(`_driver.ScriptDriver`, or a sweep controller, or hands it to a Dask cluster
+with `_dask.DaskJob`), beats the heartbeat of every run it drives here,
+marks runs whose owner died, and exits after `RUNWATCH_AGENT_IDLE` seconds
+with nothing to do. Because it is its own process, closing the notebook that
+submitted a run does not stop the run; `kill <pid in agent.lock>` stops the
+agent (its local runs then end as Failed; runs a Dask worker took go on).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import _liveness, _settings
+from . import _liveness, _remote, _settings
 from ._entities import RunStatus
 from ._jobs import RunJob
 from ._workspace import Workspace
@@ -81,6 +82,7 @@ def ensure_running(workspace: Workspace) -> None:
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
+        env=_remote.environment_entry(workspace.artifacts_options, dict(os.environ)),
         cwd=path.parent,
         start_new_session=True,
         close_fds=True,
@@ -146,12 +148,16 @@ class Agent:
         return int(slots) if slots else _settings.local_slots()
 
     def _start(self, run_id: str) -> None:
-        kind = self._definition(run_id).get("kind")
+        definition = self._definition(run_id)
         driven: RunJob
-        if kind == "sweep":
+        if definition.get("kind") == "sweep":
             from .hyperdrive._controller import SweepController
 
             driven = SweepController(self.ws, run_id)
+        elif definition.get("compute", {}).get("kind") == "dask":
+            from ._dask import DaskJob
+
+            driven = DaskJob(self.ws, run_id)
         else:
             from ._driver import ScriptDriver
 
@@ -169,9 +175,10 @@ class Agent:
 
     def _heartbeat(self) -> None:
         now = time.monotonic()
-        if self.driven and now - self._last_beat >= _settings.heartbeat_interval():
+        beating = [run_id for run_id, job in self.driven.items() if job.agent_beats]
+        if beating and now - self._last_beat >= _settings.heartbeat_interval():
             self._last_beat = now
-            self.store.heartbeat(list(self.driven))
+            self.store.heartbeat(beating)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -180,7 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--artifacts", required=True)
     args = parser.parse_args(argv)
-    workspace = Workspace(args.name, args.store, args.artifacts)
+    workspace = Workspace(
+        args.name,
+        args.store,
+        args.artifacts,
+        artifacts_options=_remote.options_from_environment(),
+    )
     fd = _try_lock(lock_path(workspace))
     if fd is None:
         return  # another agent serves this workspace

@@ -2,25 +2,42 @@
 
 Layout under the artifact root: `<run id>/files/<name>` for uploaded files
 and `<run id>/media/<file>` for logged images. Names are checked by
-`safe_name` before they touch the file system, so no name escapes its run's
-folder.
+`safe_name` (and run ids by `_path`) before they touch any storage, so no
+name escapes its run's folder; on a local folder every link is resolved too.
+
+On object storage (`s3://bucket/prefix`, see `_remote`) there are no folders
+to make and nothing can be appended to. Uploads are streamed in parts of
+`_PART` bytes (a multipart upload past one part), so memory stays bounded
+whatever the file size, and `read_range` is one ranged GET per object. A file
+that grows while it is read (a run's log) is kept as numbered segments of
+`SEGMENT` bytes, `<run id>/segments/<area>/<name>/<index>`, until
+`join_segments` writes it as one object; `read_range` and `get` read either.
+Storage failures become `StoreError`s naming the URL, never the credentials.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import shutil
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from . import _remote
 from ._values import short_repr
-from .errors import ValidationError
+from .errors import ConfigError, RunwatchError, StoreError, ValidationError
 
 SHARED = "_shared"  # not a run id: run ids start with a letter or digit
 FILES = "files"
 MEDIA = "media"
+SEGMENTS = "segments"
+#: The size of a growing file's segments on object storage.
+SEGMENT = 1 << 20
 _CHUNK = 1 << 20
+#: Upload part size on object storage: the most an upload holds in memory (S3's minimum is 5 MiB).
+_PART = 8 << 20
 
 
 def safe_name(name: object) -> str:
@@ -56,11 +73,19 @@ def safe_name(name: object) -> str:
 class ArtifactStore:
     """The files of every run of a workspace, under one fsspec root."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, options: Mapping[str, Any] | None = None) -> None:
         import fsspec  # imported on first use: keeps `import runwatch` light
 
         self.url = url
-        self.fs, root = fsspec.core.url_to_fs(url)
+        storage = _remote.storage_options(url, options or {})
+        self.endpoint: str | None = storage.get("endpoint_url")
+        try:
+            self.fs, root = fsspec.core.url_to_fs(url, **storage)
+        except ImportError as error:
+            raise ConfigError(
+                f"artifact store {_remote.public_url(url)} needs a package that is not "
+                f"installed ({error}); for s3:// URLs: pip install 'runwatch[s3]'"
+            ) from None
         self.root = root.rstrip("/")
         self.local = "file" in _protocols(self.fs)
 
@@ -77,21 +102,31 @@ class ArtifactStore:
                 raise ValidationError(f"file name {name!r} resolves outside the run's folder")
         return path
 
-    def put(
-        self, run_id: str, area: str, name: str, source: str | os.PathLike[str] | IO[Any]
-    ) -> int:
-        """Copy a file path or a readable binary stream in, streaming; return its size."""
-        path = self._path(run_id, area, name)
-        parent = posixpath.dirname(path)
-        self.fs.makedirs(parent, exist_ok=True)
-        if isinstance(source, (str, os.PathLike)):
-            self.fs.put_file(os.fspath(source), path)
-            return int(self.fs.size(path))
-        return self._write_stream(path, source)
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Storage failures of a remote store as `StoreError`s (local ones pass unchanged).
 
-    def _write_stream(self, path: str, source: IO[Any]) -> int:
+        A missing object stays a `FileNotFoundError`, as on a local folder.
+        """
+        if self.local:
+            yield
+            return
+        try:
+            yield
+        except FileNotFoundError as error:
+            if _remote.error_code(error) != "NoSuchBucket":
+                raise
+            raise StoreError(_remote.explain(error, self.url, self.endpoint)) from None
+        except Exception as error:
+            if isinstance(error, RunwatchError) or not _remote.is_storage_error(error):
+                raise
+            raise StoreError(_remote.explain(error, self.url, self.endpoint)) from None
+
+    def _write(self, path: str, source: IO[Any]) -> int:
+        """Stream `source` to `path` block by block; return the number of bytes."""
         size = 0
-        with self.fs.open(path, "wb") as out:
+        options = {} if self.local else {"block_size": _PART}
+        with self.fs.open(path, "wb", **options) as out:
             while True:
                 block = source.read(_CHUNK)
                 if not block:
@@ -102,35 +137,158 @@ class ArtifactStore:
                 size += len(block)
         return size
 
+    def _makedirs(self, path: str) -> None:
+        if self.local:  # object stores have no folders (and s3fs would probe the bucket)
+            self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+
+    def put(
+        self, run_id: str, area: str, name: str, source: str | os.PathLike[str] | IO[Any]
+    ) -> int:
+        """Copy a file path or a readable binary stream in, streaming; return its size."""
+        path = self._path(run_id, area, name)
+        with self._errors():
+            self._makedirs(path)
+            if isinstance(source, (str, os.PathLike)):
+                if self.local:
+                    self.fs.put_file(os.fspath(source), path)
+                    return int(self.fs.size(path))
+                with open(source, "rb") as stream:
+                    return self._write(path, stream)
+            return self._write(path, source)
+
     def put_bytes(self, run_id: str, area: str, name: str, data: bytes) -> int:
         path = self._path(run_id, area, name)
-        self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
-        self.fs.pipe_file(path, data)
+        with self._errors():
+            self._makedirs(path)
+            self.fs.pipe_file(path, data)
         return len(data)
 
     def get(self, run_id: str, area: str, name: str, destination: str | os.PathLike[str]) -> None:
         path = self._path(run_id, area, name)
         destination = Path(destination)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        with self.fs.open(path, "rb") as src, open(destination, "wb") as out:
-            shutil.copyfileobj(src, out, _CHUNK)
+        with self._errors():
+            try:
+                source: IO[bytes] | None = self.fs.open(path, "rb")
+            except FileNotFoundError:
+                if self.local or not self._segment_exists(run_id, area, name, 0):
+                    raise
+                source = None  # a file still growing: copy its segments
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with open(destination, "wb") as out:
+                if source is None:
+                    self._copy_segments(run_id, area, name, out)
+                    return
+                with source:
+                    shutil.copyfileobj(source, out, _CHUNK)
 
     def open(self, run_id: str, area: str, name: str) -> IO[bytes]:
-        stream: IO[bytes] = self.fs.open(self._path(run_id, area, name), "rb")
+        path = self._path(run_id, area, name)
+        with self._errors():
+            stream: IO[bytes] = self.fs.open(path, "rb")
         return stream
 
     def read_range(self, run_id: str, area: str, name: str, start: int, end: int | None) -> bytes:
-        """Bytes `start` to `end` (exclusive; None = to the end) of a file."""
+        """Bytes `start` to `end` (exclusive; None = to the end) of a file.
+
+        On object storage: one ranged GET (per segment of a file still growing).
+        """
         path = self._path(run_id, area, name)
-        data: bytes = self.fs.cat_file(path, start=start, end=end)
+        if end is not None and end <= start:
+            return b""
+        with self._errors():
+            if self.local:
+                data: bytes = self.fs.cat_file(path, start=start, end=end)
+                return data
+            try:
+                return self._ranged_get(path, start, end)
+            except FileNotFoundError:
+                pass
+            found = self._read_segments(run_id, area, name, start, end)
+            if found is not None:
+                return found
+            # Not in segments either: maybe they were just joined into the object.
+            return self._ranged_get(path, start, end)
+
+    def _ranged_get(self, path: str, start: int, end: int | None) -> bytes:
+        try:
+            data: bytes = self.fs.cat_file(path, start=start, end=end)
+        except OSError as error:
+            if _remote.error_code(error) == "InvalidRange":  # start is past the end
+                return b""
+            raise
         return data
 
     def size(self, run_id: str, area: str, name: str) -> int:
-        return int(self.fs.size(self._path(run_id, area, name)))
+        path = self._path(run_id, area, name)
+        with self._errors():
+            return int(self.fs.size(path))
 
     def local_path(self, run_id: str, area: str, name: str) -> str | None:
         """The file's path on this machine's file system, or None for remote storage."""
         return self._path(run_id, area, name) if self.local else None
+
+    # --- files that grow on object storage: numbered segments --------------------------
+    def _segment(self, run_id: str, area: str, name: str, index: int) -> str:
+        self._path(run_id, area, name)
+        return posixpath.join(self.root, run_id, SEGMENTS, area, name, f"{index:08d}")
+
+    def put_segment(self, run_id: str, area: str, name: str, index: int, data: bytes) -> None:
+        """Write segment `index` (bytes `index * SEGMENT` on) of a growing file."""
+        if len(data) > SEGMENT:
+            raise ValueError(f"a segment holds at most {SEGMENT} bytes, not {len(data)}")
+        path = self._segment(run_id, area, name, index)
+        with self._errors():
+            self._makedirs(path)
+            self.fs.pipe_file(path, data)
+
+    def _segment_exists(self, run_id: str, area: str, name: str, index: int) -> bool:
+        return bool(self.fs.exists(self._segment(run_id, area, name, index)))
+
+    def _read_segments(
+        self, run_id: str, area: str, name: str, start: int, end: int | None
+    ) -> bytes | None:
+        """Bytes `start` to `end` of a segmented file; None if it has no segments."""
+        parts: list[bytes] = []
+        index = start // SEGMENT
+        while end is None or index * SEGMENT < end:
+            lo = max(start - index * SEGMENT, 0)
+            hi = None if end is None else min(end - index * SEGMENT, SEGMENT)
+            try:
+                data = self._ranged_get(self._segment(run_id, area, name, index), lo, hi)
+            except FileNotFoundError:
+                if parts or (index and self._segment_exists(run_id, area, name, index - 1)):
+                    break  # `start` is at or past the end of the file
+                return None
+            parts.append(data)
+            if lo + len(data) < (SEGMENT if hi is None else hi):
+                break  # the last segment, not yet full
+            index += 1
+        return b"".join(parts)
+
+    def _copy_segments(self, run_id: str, area: str, name: str, out: IO[bytes]) -> list[str]:
+        """Write every segment to `out`, one at a time; return their paths."""
+        paths: list[str] = []
+        index = 0
+        while True:
+            path = self._segment(run_id, area, name, index)
+            try:
+                data = self._ranged_get(path, 0, None)
+            except FileNotFoundError:
+                return paths
+            out.write(data)
+            paths.append(path)
+            if len(data) < SEGMENT:
+                return paths
+            index += 1
+
+    def join_segments(self, run_id: str, area: str, name: str) -> None:
+        """Write a segmented file as one object (streamed), then delete its segments."""
+        path = self._path(run_id, area, name)
+        with self._errors():
+            with self.fs.open(path, "wb", block_size=_PART) as out:
+                paths = self._copy_segments(run_id, area, name, out)
+            if paths:
+                self.fs.rm(paths)
 
     # Shared objects (not of one run), e.g. content-addressed snapshots, under `_shared/`.
     def _shared(self, kind: str, name: str) -> str:
@@ -138,19 +296,27 @@ class ArtifactStore:
         return posixpath.join(self.root, SHARED, kind, name)
 
     def exists(self, kind: str, name: str) -> bool:
-        return bool(self.fs.exists(self._shared(kind, name)))
+        path = self._shared(kind, name)
+        with self._errors():
+            return bool(self.fs.exists(path))
 
     def put_shared(self, kind: str, name: str, source: str | os.PathLike[str] | IO[Any]) -> None:
         """Copy a file path or a readable binary stream in (streaming)."""
         path = self._shared(kind, name)
-        self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
-        if isinstance(source, (str, os.PathLike)):
-            self.fs.put_file(os.fspath(source), path)
-        else:
-            self._write_stream(path, source)
+        with self._errors():
+            self._makedirs(path)
+            if not isinstance(source, (str, os.PathLike)):
+                self._write(path, source)
+            elif self.local:
+                self.fs.put_file(os.fspath(source), path)
+            else:
+                with open(source, "rb") as stream:
+                    self._write(path, stream)
 
     def open_shared(self, kind: str, name: str) -> IO[bytes]:
-        stream: IO[bytes] = self.fs.open(self._shared(kind, name), "rb")
+        path = self._shared(kind, name)
+        with self._errors():
+            stream: IO[bytes] = self.fs.open(path, "rb")
         return stream
 
 

@@ -37,6 +37,7 @@ def context_run(allow_offline: bool) -> Run:
 
 
 def _submitted_run() -> Run | None:
+    from ._remote import options_from_environment
     from ._run import Run
     from ._workspace import Workspace
 
@@ -47,7 +48,8 @@ def _submitted_run() -> Run | None:
     urls = _settings.context_workspace()
     if urls is not None:
         name, store, artifacts = urls
-        return Run.get(Workspace(name, store, artifacts or None), run_id)
+        options = options_from_environment()
+        return Run.get(Workspace(name, store, artifacts or None, artifacts_options=options), run_id)
     config = _settings.context_config()
     if config is None:
         raise ConfigError(

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from ._experiment import Experiment
+from ._jupyter import SERVER_EXTENSION_ARG, lab_environment
 from ._script import LocalCompute, ScriptRunConfig
 from ._workspace import Workspace
 
@@ -149,6 +150,7 @@ def main(folder: Path, open_lab: bool, port: int | None, lab_args: list[str]) ->
         "lab",
         str(notebook.name),
         f"--ServerApp.root_dir={notebook.parent}",
+        SERVER_EXTENSION_ARG,  # the REST API of the sidebar, also without installed config
     ]
     if port is not None:
         command.append(f"--port={port}")
@@ -157,4 +159,6 @@ def main(folder: Path, open_lab: bool, port: int | None, lab_args: list[str]) ->
     command += lab_args
     print("runwatch demo: starting JupyterLab (Ctrl-C stops it)", flush=True)
     os.chdir(notebook.parent)
-    os.execv(sys.executable, command)  # JupyterLab takes over this process
+    # The sidebar as this package built it (an editable install's copy may be stale).
+    env = lab_environment(notebook.parent / ".jupyter-data", os.environ)
+    os.execve(sys.executable, command, env)  # JupyterLab takes over this process

@@ -24,12 +24,12 @@ from collections import deque
 from pathlib import Path
 from typing import IO, Any
 
-from . import _environment, _settings, _snapshot
+from . import _environment, _remote, _settings, _snapshot
 from ._entities import RunStatus
 from ._jobs import RunJob
 from ._logs import LogWriter
 from ._workspace import Workspace
-from .errors import RunStateError
+from .errors import RunStateError, RunwatchError
 
 # The last line of a Python traceback: "module.ExceptionName: message" (or just the name).
 _EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s*(.*))?$")
@@ -44,6 +44,8 @@ class ScriptDriver(RunJob):
         super().__init__(workspace, run_id)
         self._stderr_tail: deque[str] = deque(maxlen=20)
         self._abort: str | None = None
+        #: Where the script runs, for the first line of its log.
+        self.place = f"runwatch agent {os.getpid()}"
 
     def abort(self, reason: str) -> None:
         """Stop the script soon; its run ends Failed with `reason`."""
@@ -51,7 +53,15 @@ class ScriptDriver(RunJob):
 
     # ------------------------------------------------------------------------------
     def _main(self) -> None:
-        log = LogWriter(self.store, self.ws.artifacts, self.run_id)
+        try:
+            log = LogWriter(self.store, self.ws.artifacts, self.run_id)
+        except RunwatchError as error:  # e.g. the artifact store refuses the agent's credentials
+            self._end(
+                RunStatus.FAILED,
+                {"code": "SystemError", "type": type(error).__name__, "message": str(error)},
+            )
+            self.store.set_owner(self.run_id, None)
+            return
         workdir = Path(tempfile.mkdtemp(prefix=f"runwatch-{self.run_id}-"))
         try:
             self._execute(log, workdir)
@@ -69,9 +79,9 @@ class ScriptDriver(RunJob):
     def _execute(self, log: LogWriter, workdir: Path) -> None:
         definition = self.store.get_definition(self.run_id)
         assert definition is not None
-        log.system(f"preparing run {self.run_id} in {workdir} (runwatch agent {os.getpid()})")
+        log.system(f"preparing run {self.run_id} in {workdir} ({self.place})")
         _snapshot.extract(definition["snapshot"], self.ws.artifacts, workdir)
-        interpreter = _environment.prepare(definition["environment"], log.system)
+        interpreter = self._interpreter(definition["environment"], log)
         if self.store.get_run(self.run_id).cancel_requested:
             self._end(RunStatus.CANCELED, None)
             return
@@ -109,6 +119,9 @@ class ScriptDriver(RunJob):
         else:
             self._end(RunStatus.FAILED, self._error(code))
 
+    def _interpreter(self, environment: dict[str, Any], log: LogWriter) -> str:
+        return _environment.prepare(environment, log.system)
+
     def _argv(self, definition: dict[str, Any], interpreter: str) -> list[str]:
         if definition["script"] is not None:
             return [interpreter, definition["script"], *definition["arguments"]]
@@ -130,7 +143,7 @@ class ScriptDriver(RunJob):
             }
         )
         env.pop(_settings.CONFIG_ENV, None)
-        return env
+        return _remote.environment_entry(self.ws.artifacts_options, env)
 
     def _copy(self, stream: IO[bytes] | None, log: LogWriter, stderr: bool) -> None:
         assert stream is not None

@@ -11,6 +11,8 @@ class RunJob:
     """A script driver or a sweep controller, as the agent sees it."""
 
     kind = "job"
+    #: The agent beats the run's heartbeat while the job lives (not when it runs elsewhere).
+    agent_beats = True
 
     def __init__(self, workspace: Workspace, run_id: str) -> None:
         self.ws = workspace

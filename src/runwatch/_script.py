@@ -22,6 +22,7 @@ from ._values import short_repr
 from .errors import ValidationError
 
 if TYPE_CHECKING:
+    from ._dask import DaskCompute
     from ._experiment import Experiment
     from ._run import Run
 
@@ -54,7 +55,7 @@ class ScriptRunConfig:
         script: str | None = None,
         arguments: Sequence[Any] | None = None,
         run_config: Any = None,
-        compute_target: str | LocalCompute | Any = LOCAL,
+        compute_target: str | LocalCompute | DaskCompute | Any = LOCAL,
         environment: Environment | None = None,
         max_run_duration_seconds: float | None = None,
         command: Sequence[Any] | str | None = None,
@@ -128,8 +129,8 @@ def compute_definition(target: Any) -> dict[str, Any]:
         definition: dict[str, Any] = target.to_definition()
         return definition
     raise ValidationError(
-        f"compute_target {short_repr(target)} is not supported; expected 'local' or a "
-        "runwatch.LocalCompute(slots=N)"
+        f"compute_target {short_repr(target)} is not supported; expected 'local', a "
+        "runwatch.LocalCompute(slots=N) or a runwatch.DaskCompute(scheduler_address)"
     )
 
 

@@ -71,6 +71,11 @@ def agent_idle_exit() -> float:
     return _float("RUNWATCH_AGENT_IDLE", 30.0)
 
 
+def dask_timeout() -> float:
+    """Seconds to wait for a Dask scheduler to answer (DaskCompute targets)."""
+    return _float("RUNWATCH_DASK_TIMEOUT", 10.0)
+
+
 def snapshot_warn_bytes() -> int:
     return int(_float("RUNWATCH_SNAPSHOT_WARN_MB", 300.0) * 1024 * 1024)
 
@@ -97,3 +102,21 @@ def context_workspace() -> tuple[str, str, str] | None:
         store,
         os.environ.get(ARTIFACTS_ENV) or "",
     )
+
+
+#: Set for the agent and a submitted script: the workspace's artifact store options (JSON).
+ARTIFACTS_OPTIONS_ENV = "RUNWATCH_ARTIFACTS_OPTIONS"
+
+
+def context_artifacts_options() -> str | None:
+    return os.environ.get(ARTIFACTS_OPTIONS_ENV) or None
+
+
+def s3_endpoint() -> str | None:
+    """The S3 endpoint named by the AWS variables (the S3-specific one first), if any."""
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def environment_variable(name: str) -> str | None:
+    """A variable a workspace config refers to as `${NAME}`."""
+    return os.environ.get(name)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _settings
 from ._artifacts import ArtifactStore
+from ._remote import check_options
 from .errors import ConfigError
 from .store import RunStore, open_store, scheme_of
 
@@ -32,6 +34,11 @@ _AZURE_KEYS = {"subscription_id", "resource_group", "workspace_name"}
 class Workspace:
     """A run store and an artifact store.
 
+    `artifacts` is a folder or an fsspec URL such as `s3://bucket/prefix`;
+    `artifacts_options` are its storage options (for S3: `endpoint_url`, `key`,
+    `secret`, `region`, ...; a value `"${NAME}"` is read from that environment
+    variable when the store is opened). See `runwatch._remote`.
+
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
     >>> ws = Workspace("demo", store=f"sqlite:///{folder}/runwatch.db",
@@ -46,6 +53,7 @@ class Workspace:
         store: str | None = None,
         artifacts: str | None = None,
         *,
+        artifacts_options: Mapping[str, Any] | None = None,
         config_path: str | os.PathLike[str] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
@@ -59,6 +67,8 @@ class Workspace:
         self.name = name
         self.store_url = store
         self.artifacts_url = _absolute_artifacts_url(artifacts, base)
+        # As given: "${NAME}" references stay unresolved until the store is opened.
+        self.artifacts_options = check_options(artifacts_options, "of the workspace")
         self.config_path = Path(config_path) if config_path is not None else None
         self._store: RunStore = open_store(store)
         self._artifacts: ArtifactStore | None = None
@@ -122,6 +132,7 @@ class Workspace:
             str(config.get("name") or "local"),
             _absolute_store_url(store, base),
             _absolute_artifacts_url(artifacts, base) if artifacts else None,
+            artifacts_options=check_options(config.get("artifacts_options"), f"in {file}"),
             config_path=file,
         )
 
@@ -145,7 +156,13 @@ class Workspace:
         folder = Path(path) if path is not None else Path.cwd()
         file = folder / CONFIG_DIR / (file_name or CONFIG_FILE)
         file.parent.mkdir(parents=True, exist_ok=True)
-        config = {"name": self.name, "store": self.store_url, "artifacts": self.artifacts_url}
+        config: dict[str, Any] = {
+            "name": self.name,
+            "store": self.store_url,
+            "artifacts": self.artifacts_url,
+        }
+        if self.artifacts_options:
+            config["artifacts_options"] = self.artifacts_options
         file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         self.config_path = file
         return file
@@ -158,7 +175,7 @@ class Workspace:
     @property
     def artifacts(self) -> ArtifactStore:
         if self._artifacts is None:
-            self._artifacts = ArtifactStore(self.artifacts_url)
+            self._artifacts = ArtifactStore(self.artifacts_url, self.artifacts_options)
         return self._artifacts
 
     @property

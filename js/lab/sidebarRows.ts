@@ -1,0 +1,66 @@
+/** The rows of the sidebar's run list: an experiment, or one run on two lines. */
+
+import { el } from "../components/dom";
+import {
+  EMPTY,
+  formatCell,
+  formatDuration,
+  formatShortTimestamp,
+  formatTimestamp,
+} from "../components/format";
+import { statusBadge } from "../components/statusBadge";
+import { durationOf } from "./api";
+import type { ExperimentRow, RunRow } from "./api";
+
+export function experimentNode(experiment: ExperimentRow, open: boolean): HTMLElement {
+  const runs = `${experiment.run_count} ${experiment.run_count === 1 ? "run" : "runs"}`;
+  const active = experiment.active_count > 0 ? ` · ${experiment.active_count} active` : "";
+  const node = el(
+    "div",
+    `rw-sb-experiment${open ? " rw-open" : ""}`,
+    el("span", "rw-sb-caret", open ? "▾" : "▸"),
+    el("span", "rw-sb-exp-name", experiment.name),
+    el("span", "rw-note", runs + active),
+  );
+  node.dataset.experiment = experiment.name;
+  node.tabIndex = 0;
+  node.setAttribute("role", "button");
+  node.setAttribute("aria-expanded", String(open));
+  node.title = `${open ? "Hide" : "Show"} the runs of ${experiment.name}`;
+  return node;
+}
+
+export function runNode(run: RunRow, metric: string): HTMLElement {
+  const name = run.display_name ?? run.id;
+  const value = metric === "" ? EMPTY : formatCell(run.metric);
+  const metricNode = el(
+    "span",
+    "rw-sb-metric",
+    metric === "" ? "" : `${metric} `,
+    el("b", "", value),
+  );
+  metricNode.title = metric;
+  const node = el(
+    "div",
+    "rw-sb-run",
+    el(
+      "div",
+      "rw-sb-line",
+      statusBadge(run.status),
+      el("span", "rw-sb-num", `#${run.number}`),
+      el("span", "rw-sb-name", name),
+    ),
+    el(
+      "div",
+      "rw-sb-line rw-sb-sub",
+      el("span", "rw-sb-start", formatShortTimestamp(run.start_time ?? run.created_time)),
+      el("span", "rw-sb-duration", formatDuration(durationOf(run))),
+      metricNode,
+    ),
+  );
+  node.dataset.runId = run.id;
+  node.dataset.experiment = run.experiment;
+  node.tabIndex = 0;
+  node.title = `Open run ${run.number} · ${run.id}\nstarted ${formatTimestamp(run.start_time)}`;
+  return node;
+}

@@ -1,0 +1,275 @@
+"""Running submitted scripts on a Dask cluster: `DaskCompute`.
+
+`ScriptRunConfig(..., compute_target=DaskCompute("tcp://scheduler:8786"))`
+queues the run as usual. The workspace's local agent claims it and hands it
+to the Dask scheduler as one task (`run_on_worker`), then watches the task
+(`DaskJob`). On a worker, the task takes the run over (it becomes the run's
+owner and beats its heartbeat) and drives the script as the local agent
+would (`_driver.ScriptDriver`): snapshot, environment, log lines, cancel,
+outputs/ and the final status all go through the workspace's store and
+artifacts, which the workers must reach too.
+
+When a worker is lost, the run's recorded owner is dead: readers on that
+machine see the run Failed at once, readers elsewhere see it NotResponding
+after three silent heartbeat intervals (`_liveness`), and the agent, finding
+the worker gone from the scheduler, ends it Failed. Dask retries a task whose
+worker died; the retry finds the run already taken and ends it Failed rather
+than start the script a second time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from typing import Any
+
+from . import _liveness, _settings
+from ._entities import RunStatus
+from ._jobs import RunJob
+from ._logs import LogWriter
+from ._values import short_repr
+from ._workspace import Workspace
+from .errors import ConfigError, RunStateError, RunwatchError, ValidationError
+
+DASK = "dask"
+#: The run property naming the worker that took the run.
+WORKER_PROPERTY = "daskWorker"
+_INSTALL = "pip install runwatch[dask]"
+_ALL = 1_000_000  # default slots: hand every run over; Dask queues what cannot start yet
+_LOOP = 0.2
+_CHECK_WORKER_EVERY = 1.0
+_RESULT_GRACE = 5.0
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as error:
+        raise ConfigError(
+            f"DaskCompute needs the Dask distributed package, which cannot be imported "
+            f"({error}); install it with: {_INSTALL}"
+        ) from None
+    return distributed
+
+
+class DaskCompute:
+    """A Dask cluster as a compute target: each submitted run is one task on a worker.
+
+    `address` is the scheduler's address (`cluster.scheduler_address` of a
+    cluster made with dask-jobqueue or dask-kubernetes). The workers need
+    runwatch installed and must reach the workspace's store and artifacts;
+    give `store` and `artifacts` if workers reach them under other URLs than
+    the submitting machine does. At most `slots` runs are handed to the
+    cluster at once (by default all: Dask queues tasks until a worker thread
+    is free). Submitting checks that the scheduler answers.
+    """
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        name: str = DASK,
+        slots: int | None = None,
+        store: str | None = None,
+        artifacts: str | None = None,
+    ) -> None:
+        _distributed()
+        if not isinstance(address, str) or not address.strip():
+            raise ValidationError(
+                f"DaskCompute address {short_repr(address)} must be a scheduler address such "
+                "as 'tcp://10.0.0.5:8786'"
+            )
+        if slots is not None and (type(slots) is not int or slots < 1):
+            raise ValidationError(f"DaskCompute slots {short_repr(slots)} must be an int >= 1")
+        for label, url in (("store", store), ("artifacts", artifacts)):
+            if url is not None and (not isinstance(url, str) or not url):
+                raise ValidationError(f"DaskCompute {label} {short_repr(url)} must be a URL")
+        address = address.strip()
+        self.address = address if "://" in address else f"tcp://{address}"
+        self.name = name
+        self.slots = slots
+        self.store = store
+        self.artifacts = artifacts
+
+    def to_definition(self) -> dict[str, Any]:
+        _check_reachable(self.address, _settings.dask_timeout())
+        return {
+            "kind": DASK,
+            "name": self.name,
+            "slots": self.slots or _ALL,
+            "address": self.address,
+            "store": self.store,
+            "artifacts": self.artifacts,
+        }
+
+    def __repr__(self) -> str:
+        return f"DaskCompute({self.address!r})"
+
+
+def _check_reachable(address: str, timeout: float) -> None:
+    """Fail fast on a TCP scheduler address nobody listens on (other schemes: the agent)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location)
+    except ValueError as error:
+        raise ValidationError(f"DaskCompute address {address!r} is malformed: {error}") from None
+    if scheme not in ("tcp", "tls"):
+        return
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as error:
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {address}: {error or type(error).__name__}; "
+            "is the scheduler running and is this its address (cluster.scheduler_address)?"
+        ) from None
+
+
+# --- in the local agent --------------------------------------------------------------------
+
+_clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def _client(address: str) -> Any:
+    """One `distributed.Client` per scheduler for the whole agent."""
+    distributed = _distributed()
+    with _clients_lock:
+        client = _clients.get(address)
+        if client is None or client.status in ("closing", "closed"):
+            try:
+                client = distributed.Client(
+                    address, timeout=_settings.dask_timeout(), set_as_default=False
+                )
+            except (OSError, TimeoutError) as error:
+                raise ConfigError(
+                    f"cannot reach the Dask scheduler at {address}: {error}"
+                ) from None
+            _clients[address] = client
+        return client
+
+
+class DaskJob(RunJob):
+    """Hands one claimed run to the Dask scheduler, then watches the task and the worker."""
+
+    kind = "dask"
+    agent_beats = False  # this job beats until a worker takes the run; then the worker does
+
+    def __init__(self, workspace: Workspace, run_id: str) -> None:
+        super().__init__(workspace, run_id)
+        self._abort: str | None = None
+
+    def abort(self, reason: str) -> None:
+        """The agent stops: a run a worker took goes on there; one still waiting fails."""
+        self._abort = reason
+
+    def _main(self) -> None:
+        try:
+            self._hand_over()
+        except Exception as error:  # the run ends visibly rather than waiting forever
+            self._end(
+                RunStatus.FAILED,
+                {"code": "DaskError", "type": type(error).__name__, "message": str(error)},
+            )
+
+    def _hand_over(self) -> None:
+        definition = self.store.get_definition(self.run_id)
+        assert definition is not None
+        compute = definition["compute"]
+        address = compute["address"]
+        log = LogWriter(self.store, self.ws.artifacts, self.run_id)
+        try:
+            log.system(f"handing run {self.run_id} to the Dask scheduler at {address}")
+        finally:
+            log.close()
+        from ._dask_worker import run_on_worker
+
+        client = _client(address)
+        future = client.submit(
+            run_on_worker,
+            self.ws.name,
+            compute.get("store") or self.ws.store_url,
+            compute.get("artifacts") or self.ws.artifacts_url,
+            self.run_id,
+            list(_liveness.this_process()),
+            key=f"runwatch-{self.run_id}",
+            pure=False,
+        )
+        try:
+            self._watch(client, future, address)
+        finally:
+            future.release()
+
+    def _watch(self, client: Any, future: Any, address: str) -> None:
+        next_beat = next_worker_check = released_at = 0.0
+        while not future.done():
+            info = self.store.get_run(self.run_id)
+            worker = info.properties.get(WORKER_PROPERTY)
+            now = time.monotonic()
+            if worker is None:  # still waiting in the scheduler for a free worker thread
+                if self._abort is not None or info.cancel_requested:
+                    future.cancel()
+                    if self._abort is not None:
+                        self._end(
+                            RunStatus.FAILED, {"code": "AgentStopped", "message": self._abort}
+                        )
+                    else:
+                        self._end(RunStatus.CANCELED, None)
+                    return
+                if now >= next_beat:
+                    next_beat = now + _settings.heartbeat_interval()
+                    self.store.heartbeat([self.run_id])
+            elif self._abort is not None:
+                return  # the worker owns the run and goes on without this agent
+            elif info.is_final and info.owner_pid is None:
+                # The worker is done with it; its result only confirms that, and never
+                # comes if the scheduler went away meanwhile.
+                released_at = released_at or now
+                if now - released_at > _RESULT_GRACE:
+                    return
+            elif now >= next_worker_check:
+                next_worker_check = now + _CHECK_WORKER_EVERY
+                try:
+                    workers = client.nthreads()
+                except OSError:  # the scheduler is unreachable: the worker's heartbeats tell
+                    workers = None
+                if workers is not None and worker not in workers:
+                    self._end(RunStatus.FAILED, lost_error(worker, None))
+                    future.cancel()
+                    return
+            time.sleep(_LOOP)
+        if future.status == "error":
+            error = future.exception()
+            message = (
+                str(error)
+                if isinstance(error, RunwatchError)
+                else f"the Dask task failed on a worker: {type(error).__name__}: {error}"
+            )
+            self._end(
+                RunStatus.FAILED,
+                {"code": "DaskWorkerError", "type": type(error).__name__, "message": message},
+            )
+        elif future.status == "cancelled":
+            self._end(
+                RunStatus.FAILED,
+                {"code": "DaskError", "message": f"the Dask scheduler at {address} dropped it"},
+            )
+
+    def _end(self, status: str, error: dict[str, Any] | None) -> None:
+        """End a run no worker drives (any more); let go of it, as drivers do."""
+        with contextlib.suppress(RunStateError):  # it may have ended meanwhile
+            self.store.set_status(self.run_id, status, error=error)
+        self.store.set_owner(self.run_id, None)  # wait_for_completion may return
+
+
+def lost_error(worker: str, retried_on: str | None) -> dict[str, Any]:
+    message = (
+        f"the Dask worker {worker} running this run was lost (killed, out of memory, or its "
+        "machine went away)"
+    )
+    if retried_on is not None:
+        message += f"; Dask retried it on {retried_on}, where runwatch does not start it again"
+    return {"code": "DaskWorkerLost", "message": message}

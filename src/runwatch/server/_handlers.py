@@ -1,0 +1,257 @@
+"""The REST API's tornado handlers: parse the request, call the service, write JSON.
+
+`ROUTES` is the one route table (paths as in `openapi.json`); `_Handler`
+holds the one place where errors become HTTP answers. Service calls run in
+a worker thread, so a slow store (or one waiting for another writer's lock)
+never stalls the server's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mimetypes
+import posixpath
+import re
+from collections.abc import Callable
+from functools import cache, partial
+from importlib import resources
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from ..errors import ConfigError, RunwatchError, StoreError, ValidationError
+from . import _params
+from ._params import QueryArgs
+from ._service import RunwatchService
+
+API_PREFIX = "runwatch/api"
+SERVICE_KEY = "runwatch_service"
+_CHUNK = 1 << 16
+T = TypeVar("T")
+
+
+def status_of(error: BaseException) -> int:
+    """The HTTP status for an error raised while answering a request."""
+    if isinstance(error, tornado.web.HTTPError):
+        return error.status_code
+    if isinstance(error, LookupError):  # RunNotFoundError, NotFoundError
+        return 404
+    if isinstance(error, ValidationError):
+        return 400
+    if isinstance(error, (StoreError, ConfigError)):
+        return 503  # the workspace cannot be read now; the request itself was fine
+    return 500
+
+
+class _Handler(APIHandler):
+    #: The query parameters this route takes (besides the server's `token`).
+    params: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def service(self) -> RunwatchService:
+        service: RunwatchService = self.settings[SERVICE_KEY]
+        return service
+
+    def args(self) -> QueryArgs:
+        raw = {
+            name: [self.decode_argument(value, name=name) for value in values]
+            for name, values in self.request.query_arguments.items()
+        }
+        return QueryArgs(raw, self.params)
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`function(*args, **kwargs)` in a worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, partial(function, *args, **kwargs))
+
+    async def answer(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self.finish(json.dumps(await self.call(function, *args, **kwargs), allow_nan=False))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Every error answer: `{"error": {"status", "message"}}`, never a traceback."""
+        error = kwargs["exc_info"][1] if "exc_info" in kwargs else None
+        if isinstance(error, RunwatchError):
+            status, message = status_of(error), str(error)
+        elif isinstance(error, tornado.web.HTTPError):
+            status = error.status_code
+            message = error.log_message or self._reason
+            if error.args and error.log_message:
+                message = error.log_message % error.args
+        else:
+            status = status_code
+            message = self._reason
+            if status >= 500:
+                message = "internal error in the runwatch server extension; see the server log"
+        self.set_status(status)
+        self.finish(json.dumps({"error": {"status": status, "message": message}}))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # Domain errors are answers (404, 400), not server faults worth a traceback.
+        if isinstance(value, RunwatchError) and status_of(value) < 500:
+            self.log.info("runwatch API %s: %s", status_of(value), value)
+            return
+        super().log_exception(typ, value, tb)
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        if "exc_info" in kwargs and isinstance(kwargs["exc_info"][1], RunwatchError):
+            status_code = status_of(kwargs["exc_info"][1])
+        super().send_error(status_code, **kwargs)
+
+
+class ExperimentsHandler(_Handler):
+    params = ("since",)
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.answer(self.service.experiments, self.args().since())
+
+
+class ExperimentRunsHandler(_Handler):
+    params = _params.RUN_LISTING
+
+    @tornado.web.authenticated
+    async def get(self, experiment: str) -> None:
+        args = self.args()
+        query = _params.run_query(args, experiment=experiment)
+        await self.answer(self.service.runs, query, args.since())
+
+
+class ChildrenHandler(_Handler):
+    params = _params.RUN_LISTING
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        args = self.args()
+        query = _params.run_query(args, parent_id=run_id)
+        await self.answer(self.service.runs, query, args.since())
+
+
+class RunHandler(_Handler):
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        self.args()
+        await self.answer(self.service.run, run_id)
+
+
+class MetricsHandler(_Handler):
+    params = _params.METRICS
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        args = self.args()
+        budget = args.integer(
+            "budget", _params.DEFAULT_BUDGET, _params.MIN_BUDGET, _params.MAX_BUDGET
+        )
+        await self.answer(self.service.metrics, run_id, args.since(), budget, args.many("name"))
+
+
+class LogHandler(_Handler):
+    params = _params.LOG
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        args = self.args()
+        await self.answer(
+            self.service.log,
+            run_id,
+            args.one("name") or "logs/driver.log",
+            args.integer("offset", 0, 0),
+            args.integer("max_bytes", _params.DEFAULT_LOG_BYTES, 1, _params.MAX_LOG_BYTES),
+        )
+
+
+class FilesHandler(_Handler):
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        self.args()
+        await self.answer(self.service.files, run_id)
+
+
+class FileHandler(_Handler):
+    """A run file as a download, streamed from the artifact store in chunks."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str, name: str) -> None:
+        self.args()
+        size, stream = await self.call(self.service.open_file, run_id, name)
+        try:
+            base = posixpath.basename(name)
+            fallback = re.sub(r"[^A-Za-z0-9._-]", "_", base)
+            self.set_header(
+                "Content-Disposition",
+                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(base)}",
+            )
+            self.set_header("Content-Length", str(size))
+            self.set_header("X-Content-Type-Options", "nosniff")
+            left = size  # a growing log is sent as long as it was when asked for
+            while left > 0:
+                chunk = await self.call(stream.read, min(_CHUNK, left))
+                if not chunk:
+                    break
+                left -= len(chunk)
+                self.write(chunk)
+                await self.flush()
+        finally:
+            stream.close()
+        content_type = mimetypes.guess_type(base)[0] or "application/octet-stream"
+        self.finish(set_content_type=content_type)
+
+
+class OpenApiHandler(_Handler):
+    """The OpenAPI document, with its server URL under this server's base URL."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.args()
+        document = dict(openapi_document())
+        document["servers"] = [{"url": url_path_join(self.base_url, API_PREFIX)}]
+        self.finish(json.dumps(document))
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("openapi.json").read_text(encoding="utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+#: (path as written in openapi.json, handler). Path parameters match one segment,
+#: except a file's `name`, which may hold '/' (percent-encoded or not).
+ROUTES: list[tuple[str, type[_Handler]]] = [
+    ("/experiments", ExperimentsHandler),
+    ("/experiments/{experiment}/runs", ExperimentRunsHandler),
+    ("/runs/{run_id}", RunHandler),
+    ("/runs/{run_id}/children", ChildrenHandler),
+    ("/runs/{run_id}/metrics", MetricsHandler),
+    ("/runs/{run_id}/log", LogHandler),
+    ("/runs/{run_id}/files", FilesHandler),
+    ("/runs/{run_id}/files/{name}", FileHandler),
+    ("/openapi.json", OpenApiHandler),
+]
+_MANY_SEGMENTS = {"name"}
+
+
+def route_regex(path: str) -> str:
+    """The tornado pattern of a route path such as `/runs/{run_id}`."""
+    parts = re.split(r"\{(\w+)\}", path)
+    pattern = ""
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            pattern += re.escape(part)
+        else:
+            pattern += f"(?P<{part}>{'.+' if part in _MANY_SEGMENTS else '[^/]+'})"
+    return pattern
+
+
+def setup_route_handlers(web_app: Any, service: RunwatchService) -> str:
+    """Register every route under `<base_url>/runwatch/api`; return that URL."""
+    root = url_path_join(web_app.settings["base_url"], API_PREFIX)
+    web_app.settings[SERVICE_KEY] = service
+    web_app.add_handlers(
+        ".*$", [(url_path_join(root, route_regex(path)), handler) for path, handler in ROUTES]
+    )
+    return str(root)

@@ -1,0 +1,293 @@
+"""What the REST API answers, with no web framework in it.
+
+One method per route, each returning the `_wire` shape of its answer. The
+service reads the same store and artifact store as the SDK, and judges
+live runs the same way (`_liveness.check`), so the sidebar and
+`run.get_status()` never disagree. Cursors are the store's change counter:
+a `since` equal to it is answered as unchanged after one indexed read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import IO, Any
+
+from .. import _codec, _liveness
+from .._artifacts import FILES, safe_name
+from .._entities import FileInfo, MetricInfo, MetricKind, RunInfo, RunQuery
+from .._logs import DRIVER_LOG
+from .._values import BOOL, NUMBER
+from .._workspace import Workspace
+from ..errors import RunwatchError
+from ..widgets._downsample import minmax
+from ._locate import WorkspaceLocator
+from ._wire import (
+    Cell,
+    ExperimentList,
+    ExperimentRow,
+    FileList,
+    FileRow,
+    LogBody,
+    MetricsBody,
+    MetricSummary,
+    RunDetailsBody,
+    RunPage,
+    RunRow,
+    SeriesBody,
+)
+
+LOGS_PREFIX = "logs/"
+_SERIES_KINDS = (MetricKind.SCALAR, MetricKind.LIST)
+_SERIES_CLASSES = (NUMBER, BOOL)
+
+
+class NotFoundError(RunwatchError, LookupError):
+    """The experiment or file a request names does not exist."""
+
+
+class RunwatchService:
+    """The REST API's answers for the workspace `locator` finds."""
+
+    def __init__(self, locator: WorkspaceLocator) -> None:
+        self.locator = locator
+
+    def _workspace(self) -> Workspace:
+        ws = self.locator.find()
+        if ws is None:
+            raise NotFoundError(self.locator.describe())
+        return ws
+
+    # --- experiments -----------------------------------------------------------------
+    def experiments(self, since: int | None = None) -> ExperimentList:
+        ws = self.locator.find()
+        if ws is None:
+            return {"cursor": 0, "unchanged": since == 0, "experiments": []}
+        cursor = ws.store.current_seq()
+        if since == cursor:
+            return {"cursor": cursor, "unchanged": True, "experiments": []}
+        rows: list[ExperimentRow] = [
+            {
+                "name": stats.name,
+                "created_time": stats.created_time,
+                "run_count": stats.run_count,
+                "active_count": stats.active_count,
+                "last_created_time": stats.last_created_time,
+            }
+            for stats in ws.store.list_experiment_stats()
+        ]
+        return {"cursor": cursor, "unchanged": False, "experiments": rows}
+
+    # --- runs --------------------------------------------------------------------------
+    def runs(self, query: RunQuery, since: int | None = None) -> RunPage:
+        """A page of an experiment's top-level runs (`query.experiment`) or of a run's
+        direct children (`query.parent_id`)."""
+        ws = self._workspace()
+        cursor = ws.store.current_seq()
+        if since == cursor:
+            return _unchanged_page(query, cursor)
+        if query.experiment is not None and ws.store.get_experiment(query.experiment) is None:
+            raise NotFoundError(
+                f"experiment {query.experiment!r} not found in workspace {ws.name!r}; "
+                "GET experiments lists the ones it has"
+            )
+        if query.parent_id is not None:
+            ws.store.get_run(query.parent_id)  # RunNotFoundError for an unknown run
+        result = ws.store.query_runs(query)
+        return {
+            "cursor": result.cursor,
+            "unchanged": False,
+            "total": result.total,
+            "offset": query.offset,
+            "limit": query.limit,
+            "status_counts": dict(result.status_counts),
+            "metric_names": result.metric_names,
+            "runs": [
+                _run_row(_liveness.check(ws.store, run.info), run.child_count, run.metric)
+                for run in result.runs
+            ],
+        }
+
+    def run(self, run_id: str) -> RunDetailsBody:
+        ws = self._workspace()
+        cursor = ws.store.current_seq()
+        info = _liveness.check(ws.store, ws.store.get_run(run_id))
+        children = ws.store.query_runs(RunQuery(parent_id=run_id, limit=1))
+        files = ws.store.list_files(run_id)
+        logs = sorted(
+            (f.name for f in files if f.name.startswith(LOGS_PREFIX)),
+            key=lambda name: (name != DRIVER_LOG, name),
+        )
+        return {
+            "cursor": cursor,
+            "run": _run_row(info, children.total, None),
+            "error": _error(info),
+            "properties": {key: _cell(value) for key, value in info.properties.items()},
+            "metrics": [_metric_summary(metric) for metric in ws.store.list_metrics(run_id)],
+            "files": [_file_row(file) for file in files],
+            "log_files": logs,
+            "children_status_counts": dict(children.status_counts),
+            "snippet": snippet(ws, run_id),
+        }
+
+    # --- metrics -----------------------------------------------------------------------
+    def metrics(
+        self,
+        run_id: str,
+        since: int | None = None,
+        budget: int = 2000,
+        names: Sequence[str] = (),
+    ) -> MetricsBody:
+        ws = self._workspace()
+        cursor = ws.store.current_seq()
+        if since == cursor:
+            return {"cursor": cursor, "unchanged": True, "series": []}
+        ws.store.get_run(run_id)  # RunNotFoundError for an unknown run
+        wanted = [
+            info.name
+            for info in ws.store.list_metrics(run_id)
+            if info.kind in _SERIES_KINDS
+            and info.value_class in _SERIES_CLASSES
+            and (since is None or info.seq > since)
+            and (not names or info.name in names)
+        ]
+        series: list[SeriesBody] = []
+        if wanted:
+            for name, (info, points) in ws.store.read_metrics(run_id, wanted).items():
+                y = [math.nan if value is None else float(value) for value in points.values]
+                xs, ys = minmax(points.steps, y, budget)
+                series.append(
+                    {
+                        "name": name,
+                        "kind": info.kind,
+                        "count": info.count,
+                        "x": xs.tolist(),
+                        "y": [value if math.isfinite(value) else None for value in ys.tolist()],
+                    }
+                )
+        return {"cursor": cursor, "unchanged": False, "series": series}
+
+    # --- files and logs ----------------------------------------------------------------
+    def files(self, run_id: str) -> FileList:
+        store = self._workspace().store
+        store.get_run(run_id)  # RunNotFoundError for an unknown run
+        return {"files": [_file_row(file) for file in store.list_files(run_id)]}
+
+    def log(
+        self, run_id: str, name: str = DRIVER_LOG, offset: int = 0, max_bytes: int = 65536
+    ) -> LogBody:
+        """The log's text after `offset`, at most `max_bytes`, cut back to a whole line
+        (unless the first line alone is longer)."""
+        ws = self._workspace()
+        ws.store.get_run(run_id)
+        safe_name(name)
+        try:
+            size = ws.artifacts.size(run_id, FILES, name)
+        except FileNotFoundError:
+            size = 0
+        data = b""
+        if offset < size:
+            data = ws.artifacts.read_range(
+                run_id, FILES, name, offset, min(size, offset + max_bytes)
+            )
+            cut = data.rfind(b"\n") + 1
+            if 0 < cut < len(data):
+                data = data[:cut]
+        return {
+            "name": name,
+            "offset": offset,
+            "next_offset": offset + len(data),
+            "size": size,
+            "text": data.decode("utf-8", errors="replace"),
+        }
+
+    def open_file(self, run_id: str, name: str) -> tuple[int, IO[bytes]]:
+        """(size, an open binary stream) of file `name` of the run; the caller closes it."""
+        ws = self._workspace()
+        ws.store.get_run(run_id)
+        safe_name(name)
+        if ws.store.get_file(run_id, name) is None:
+            raise NotFoundError(
+                f"run {run_id!r} has no file named {name!r}; "
+                f"GET runs/{run_id}/files lists its files"
+            )
+        try:
+            return ws.artifacts.size(run_id, FILES, name), ws.artifacts.open(run_id, FILES, name)
+        except FileNotFoundError:
+            raise NotFoundError(
+                f"file {name!r} of run {run_id!r} is recorded but missing from the artifact "
+                f"store {ws.artifacts_url}"
+            ) from None
+
+
+def snippet(ws: Workspace, run_id: str) -> str:
+    """Python that shows the run's RunDetails in a notebook of this server."""
+    where = str(ws.config_path) if ws.config_path is not None else None
+    return (
+        "from runwatch import Run, RunDetails, Workspace\n"
+        f"ws = Workspace.from_config({where!r})\n"
+        f"RunDetails(Run.get(ws, {run_id!r})).show()"
+    )
+
+
+def _unchanged_page(query: RunQuery, cursor: int) -> RunPage:
+    return {
+        "cursor": cursor,
+        "unchanged": True,
+        "total": 0,
+        "offset": query.offset,
+        "limit": query.limit,
+        "status_counts": {},
+        "metric_names": [],
+        "runs": [],
+    }
+
+
+def _cell(value: Any) -> Cell:
+    """A JSON-safe table cell: NaN and inf become None, anything else not a scalar its JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return _codec.dump_json(value)
+
+
+def _run_row(info: RunInfo, child_count: int, metric: Any) -> RunRow:
+    return {
+        "id": info.id,
+        "number": info.number,
+        "experiment": info.experiment,
+        "display_name": info.display_name,
+        "type": info.run_type,
+        "status": info.status,
+        "created_time": info.created_time,
+        "start_time": info.start_time,
+        "end_time": info.end_time,
+        "parent_id": info.parent_id,
+        "child_count": child_count,
+        "tags": dict(info.tags),
+        "metric": _cell(metric),
+    }
+
+
+def _error(info: RunInfo) -> dict[str, str] | None:
+    if info.error is None:
+        return None
+    return {
+        str(key): value if isinstance(value, str) else _codec.dump_json(value)
+        for key, value in info.error.items()
+    }
+
+
+def _metric_summary(info: MetricInfo) -> MetricSummary:
+    return {
+        "name": info.name,
+        "kind": info.kind,
+        "count": info.count,
+        "last_value": _cell(info.last_value),
+        "last_step": info.last_step,
+    }
+
+
+def _file_row(info: FileInfo) -> FileRow:
+    return {"name": info.name, "size": info.size, "created_time": info.created_time}

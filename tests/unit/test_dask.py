@@ -1,0 +1,407 @@
+"""Runs on a Dask cluster (runwatch._dask, runwatch._dask_worker), against a real one.
+
+The module starts a Dask scheduler and one worker (two threads) as
+subprocesses on loopback, as `dask scheduler` / `dask worker` would run on a
+cluster; they and the local agents share the test's SQLite store and artifact
+folder. The tests run in one xdist group so the cluster starts once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _waiting import driver_log, wait_final
+
+import runwatch
+from runwatch import (
+    ConfigError,
+    DaskCompute,
+    Experiment,
+    Run,
+    RunStatus,
+    ScriptRunConfig,
+    _liveness,
+)
+from runwatch._dask_worker import run_on_worker
+from runwatch._script import queue_run
+from runwatch.hyperdrive import GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, choice
+
+distributed = pytest.importorskip("distributed")
+
+pytestmark = [
+    pytest.mark.xdist_group("dask"),
+    pytest.mark.filterwarnings("ignore:GitWildMatchPattern:DeprecationWarning"),
+]
+
+_SRC = str(Path(runwatch.__file__).resolve().parent.parent)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Cluster:
+    def __init__(self, address: str, client: Any) -> None:
+        self.address = address
+        self.client = client
+
+    def worker_pids(self) -> dict[str, int]:
+        """{worker address: pid of the worker process} of the workers now connected."""
+        pids: dict[str, int] = self.client.run(os.getpid)
+        return pids
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # its own session: the nannies too
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (_SRC, os.environ.get("PYTHONPATH")) if p),
+        "RUNWATCH_CANCEL_GRACE": "1",
+        "RUNWATCH_QUIET": "1",
+    }
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    logs = tmp_path_factory.mktemp("dask")
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, *args: str) -> None:
+        with open(logs / f"{name}.log", "wb") as log:
+            started.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "dask", *args],
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+
+    # --no-dashboard would still bind 0.0.0.0:8787: keep the dashboards on loopback.
+    start(
+        "scheduler",
+        *("scheduler", "--host", "127.0.0.1", "--port", str(port)),
+        *("--dashboard-address", f"127.0.0.1:{_free_port()}"),
+    )
+    start(
+        "worker",
+        *("worker", address, "--nworkers", "1", "--nthreads", "2", "--host", "127.0.0.1"),
+        *("--dashboard-address", f"127.0.0.1:{_free_port()}", "--death-timeout", "60"),
+    )
+    client = None
+    try:
+        client = distributed.Client(address, timeout=30, set_as_default=False)
+        client.wait_for_workers(1, timeout=30)
+        yield Cluster(address, client)
+    finally:
+        if client is not None:
+            client.close()
+        for process in reversed(started):
+            _stop(process)
+
+
+@pytest.fixture
+def ws(agent_ws: runwatch.Workspace) -> runwatch.Workspace:
+    return agent_ws
+
+
+def _config(src: Path, body: str, target: Any, **config: Any) -> ScriptRunConfig:
+    (src / "train.py").write_text(textwrap.dedent(body))
+    return ScriptRunConfig(src, "train.py", compute_target=target, **config)
+
+
+def _wait_for_line(run: Run, text: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in driver_log(run):
+        assert time.monotonic() < deadline, f"{text!r} never reached the log:\n{driver_log(run)}"
+        assert not RunStatus.is_final(run.get_status()), driver_log(run)
+        time.sleep(0.05)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _wait_gone(pids: list[int], timeout: float = 10.0) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while (alive := [p for p in pids if not _gone(p)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive
+
+
+# --- a script on a worker -----------------------------------------------------------------
+
+
+def test_a_script_runs_on_a_worker_with_metrics_logs_and_outputs(
+    exp: Experiment, src: Path, cluster: Cluster
+) -> None:
+    config = _config(
+        src,
+        """
+        import os, sys
+        from runwatch import Run
+        run = Run.get_context()
+        for loss in (0.5, 0.25):
+            run.log("loss", loss)
+        print("hello from", os.getppid(), flush=True)
+        print("a warning", file=sys.stderr, flush=True)
+        os.makedirs("outputs", exist_ok=True)
+        with open("outputs/model.txt", "w") as f:
+            f.write("weights")
+        """,
+        DaskCompute(cluster.address),
+        arguments=["--lr", 0.1],
+    )
+    started = time.monotonic()
+    run = exp.submit(config)
+    assert time.monotonic() - started < 1.0  # submit() hands nothing over itself
+    seen = wait_final(run, timeout=30)
+    assert seen[-1] == RunStatus.COMPLETED, driver_log(run)
+    assert RunStatus.RUNNING in seen and RunStatus.NOT_RESPONDING not in seen
+    details = run.wait_for_completion(poll_interval=0.05)
+    assert details["status"] == RunStatus.COMPLETED
+    assert run.get_metrics() == {"loss": [0.5, 0.25]}
+    # The script ran under the worker process the run names.
+    worker = run.get_properties()["daskWorker"]
+    pid = cluster.worker_pids()[worker]
+    log = driver_log(run)
+    assert f"to the Dask scheduler at {cluster.address}" in log
+    assert f"(Dask worker {worker}, pid {pid})" in log
+    assert f"hello from {pid}\n" in log
+    assert "[stderr] a warning\n" in log
+    assert "train.py --lr 0.1" in log
+    assert "outputs/model.txt" in run.get_file_names()
+    target = src.parent / "model.txt"
+    run.download_file("outputs/model.txt", str(target))
+    assert target.read_text() == "weights"
+    info = exp.workspace.store.get_run(run.id)
+    assert info.owner_pid is None  # the worker let go of the finished run
+
+
+def test_a_failing_script_ends_failed_with_its_error(
+    exp: Experiment, src: Path, cluster: Cluster
+) -> None:
+    body = "print('starting', flush=True)\nraise ValueError('learning rate too high')\n"
+    run = exp.submit(_config(src, body, DaskCompute(cluster.address)))
+    assert wait_final(run)[-1] == RunStatus.FAILED
+    error = run.get_details()["error"]["error"]
+    assert error["code"] == "ScriptError"
+    assert error["type"] == "ValueError"
+    assert "learning rate too high" in error["message"]
+    assert "starting" in driver_log(run)
+
+
+def test_cancel_stops_the_script_and_its_children_on_the_worker(
+    exp: Experiment, src: Path, cluster: Cluster
+) -> None:
+    pids = src.parent / "pids.txt"
+    body = f"""
+        import os, subprocess, time
+        child = subprocess.Popen(["sleep", "60"])
+        with open({str(pids)!r}, "w") as f:
+            f.write(f"{{os.getpid()}} {{child.pid}}")
+        print("ready", flush=True)
+        time.sleep(60)
+        """
+    run = exp.submit(_config(src, body, DaskCompute(cluster.address)))
+    _wait_for_line(run, "ready")
+    script, child = (int(p) for p in pids.read_text().split())
+    run.cancel()
+    assert wait_final(run, timeout=20)[-1] == RunStatus.CANCELED
+    assert _wait_gone([script, child]) == []
+    assert "stopping the script: canceled on request" in driver_log(run)
+
+
+# --- sweeps -------------------------------------------------------------------------------
+
+
+def test_a_sweep_runs_its_trials_on_the_cluster(
+    exp: Experiment, src: Path, cluster: Cluster
+) -> None:
+    trial = _config(
+        src,
+        """
+        import argparse, time
+        from runwatch import Run
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--x", type=int)
+        x = parser.parse_args().x
+        Run.get_context().log("score", x * 10)
+        time.sleep(0.3)
+        """,
+        DaskCompute(cluster.address),
+    )
+    config = HyperDriveConfig(
+        run_config=trial,
+        hyperparameter_sampling=GridParameterSampling({"--x": choice(1, 2, 3, 4)}),
+        primary_metric_name="score",
+        primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
+        max_concurrent_runs=2,
+    )
+    parent = exp.submit(config)
+    assert wait_final(parent, timeout=45)[-1] == RunStatus.COMPLETED
+    children = exp.workspace.store.get_children(parent.id)
+    assert [c.status for c in children] == [RunStatus.COMPLETED] * 4
+    assert all(c.properties.get("daskWorker") for c in children)
+    spans = [(c.start_time or 0.0, c.end_time or 0.0) for c in children]
+    most_at_once = max(sum(s <= t < e for s, e in spans) for t, _ in spans)
+    assert most_at_once <= 2
+    best = parent.get_best_run_by_primary_metric()  # type: ignore[attr-defined]
+    assert best is not None and best.get_metrics("score") == {"score": 40}
+    assert parent.get_metrics("best_metric", own=True)["best_metric"][-1] == 40
+
+
+# --- clear errors -------------------------------------------------------------------------
+
+
+def test_without_distributed_the_error_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    with pytest.raises(ConfigError, match=r"pip install runwatch\[dask\]"):
+        DaskCompute("tcp://127.0.0.1:8786")
+
+
+def test_an_unreachable_scheduler_is_named_at_submit(exp: Experiment, src: Path) -> None:
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    config = _config(src, "print('never')\n", DaskCompute(address))
+    with pytest.raises(ConfigError, match=f"cannot reach the Dask scheduler at {address}"):
+        exp.submit(config)
+    assert exp.workspace.store.list_active() == []
+
+
+def test_a_scheduler_gone_before_the_agent_connects_fails_the_run(
+    exp: Experiment, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runwatch import _dask
+
+    monkeypatch.setenv("RUNWATCH_DASK_TIMEOUT", "1")  # for the agent, which inherits it
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    # As if the scheduler answered at submit and stopped before the agent connected.
+    monkeypatch.setattr(_dask, "_check_reachable", lambda address, timeout: None)
+    run = exp.submit(_config(src, "print('never')\n", DaskCompute(address)))
+    assert wait_final(run, timeout=20)[-1] == RunStatus.FAILED
+    error = run.get_details()["error"]["error"]
+    assert error["code"] == "DaskError"
+    assert f"cannot reach the Dask scheduler at {address}" in error["message"]
+    assert run.wait_for_completion(raise_on_error=False)["status"] == RunStatus.FAILED
+
+
+def test_a_worker_that_cannot_reach_the_store_fails_the_run_with_its_error(
+    exp: Experiment, src: Path, cluster: Cluster, tmp_path: Path
+) -> None:
+    # The workers' view of the store: a file that is not there, as on a machine
+    # without the submitter's filesystem.
+    elsewhere = f"sqlite:///{tmp_path}/not-mounted/runwatch.db"
+    target = DaskCompute(cluster.address, store=elsewhere)
+    run = exp.submit(_config(src, "print('never')\n", target))
+    assert wait_final(run, timeout=20)[-1] == RunStatus.FAILED
+    error = run.get_details()["error"]["error"]
+    assert error["code"] == "DaskWorkerError"
+    assert "the Dask worker tcp://127.0.0.1:" in error["message"]
+    assert f"cannot reach the store {elsewhere}: no such file on the worker" in error["message"]
+    assert not (tmp_path / "not-mounted").exists()  # no empty store made on the worker
+    assert "never" not in driver_log(run)
+    assert run.wait_for_completion(raise_on_error=False)["status"] == RunStatus.FAILED
+
+
+def test_bad_dask_compute_arguments_are_named() -> None:
+    with pytest.raises(runwatch.ValidationError, match="slots 0 must be an int >= 1"):
+        DaskCompute("tcp://127.0.0.1:8786", slots=0)
+    with pytest.raises(runwatch.ValidationError, match="address '' must be a scheduler address"):
+        DaskCompute("")
+
+
+# --- a lost worker (last: the nanny restarts the worker under a new address) ----------------
+
+
+def test_a_retried_task_does_not_start_the_script_again(exp: Experiment) -> None:
+    """Dask retries the task of a lost worker elsewhere; that retry only ends the run."""
+    store = exp.workspace.store
+    definition = {
+        "kind": "script",
+        "snapshot": "none",
+        "script": "train.py",
+        "command": None,
+        "arguments": [],
+        "compute": {"kind": "dask", "name": "dask-retry", "slots": 1},
+    }
+    queued = queue_run(exp, definition)
+    claimed = store.claim_queued("dask-retry", 1, _liveness.this_process())
+    assert claimed is not None and claimed.id == queued.id
+    store.add_properties(queued.id, {"daskWorker": "tcp://10.0.0.9:40000"})  # the lost one
+    ws = exp.workspace
+    handed_by = list(_liveness.this_process())
+    status = run_on_worker(ws.name, ws.store_url, ws.artifacts_url, queued.id, handed_by)
+    assert status == RunStatus.FAILED
+    info = store.get_run(queued.id)
+    assert info.error is not None and info.error["code"] == "DaskWorkerLost"
+    assert (
+        "the Dask worker tcp://10.0.0.9:40000 running this run was lost" in (info.error["message"])
+    )
+    assert "Dask retried it on" in info.error["message"]
+    assert info.owner_pid is None
+    assert "preparing run" not in driver_log(queued)
+
+
+def test_a_killed_worker_fails_its_run_with_a_clear_error(
+    exp: Experiment, src: Path, cluster: Cluster
+) -> None:
+    pid_file = src.parent / "script.pid"
+    body = f"""
+        import os, time
+        with open({str(pid_file)!r}, "w") as f:
+            f.write(str(os.getpid()))
+        print("ready", flush=True)
+        time.sleep(60)
+        """
+    run = exp.submit(_config(src, body, DaskCompute(cluster.address)))
+    _wait_for_line(run, "ready")
+    script = int(pid_file.read_text())
+    worker = run.get_properties()["daskWorker"]
+    try:
+        os.kill(cluster.worker_pids()[worker], signal.SIGKILL)
+        # Without a reader on the worker's machine (no liveness check here), the
+        # agent sees the worker leave the scheduler and ends the run.
+        store = exp.workspace.store
+        deadline = time.monotonic() + 15
+        while not (info := store.get_run(run.id)).is_final:
+            assert time.monotonic() < deadline, f"run still {info.status}"
+            time.sleep(0.05)
+        assert info.status == RunStatus.FAILED
+        assert info.error is not None and info.error["code"] == "DaskWorkerLost"
+        assert f"the Dask worker {worker} running this run was lost" in info.error["message"]
+        assert run.get_status() == RunStatus.FAILED
+        assert run.wait_for_completion(raise_on_error=False)["status"] == RunStatus.FAILED
+    finally:
+        # The script outlives its worker (its own session); stop it here.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(script, signal.SIGKILL)
