@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from ._copy import copy_runs
 from ._dask import DaskCompute
 from ._entities import RunStatus
 from ._environment import Environment
@@ -73,4 +74,5 @@ __all__ = [
     "StoreError",
     "ValidationError",
     "Workspace",
+    "copy_runs",
 ]

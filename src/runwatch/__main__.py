@@ -3,6 +3,7 @@
 runwatch demo [--dir DIR] [--no-lab]     a demo workspace with a live sweep, in JupyterLab
 runwatch runs [EXPERIMENT] [--limit N]   recent runs, active ones first
 runwatch show RUN_ID                     one run's details and metrics
+runwatch copy --from WS --to WS          copy runs into another workspace (again: updates)
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+from typing import Any
 
 from ._html import duration, timestamp
 from ._workspace import Workspace
@@ -43,6 +45,31 @@ def _show(ws: Workspace, run_id: str) -> None:
     print(json.dumps(details, indent=2, default=str))
 
 
+def _copy(args: argparse.Namespace) -> None:
+    from ._copy import copy_runs, open_workspace
+
+    source = open_workspace(args.source, artifacts=args.from_artifacts, role="source")
+    target = open_workspace(args.target, artifacts=args.to_artifacts, role="target")
+    report = copy_runs(source, target, args.experiment, dry_run=args.dry_run)
+    print(report.summary())
+
+
+def _copy_parser(commands: Any) -> None:
+    copy = commands.add_parser(
+        "copy",
+        help="copy runs into another workspace",
+        description="Copy runs (metrics, files, children) from one workspace into another; "
+        "again later, copy only what is new or changed. A workspace is a folder or config "
+        "file, or a store URL (sqlite:///..., postgresql://...).",
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="WORKSPACE")
+    copy.add_argument("--to", dest="target", required=True, metavar="WORKSPACE")
+    copy.add_argument("--experiment", action="append", help="only this one (repeatable)")
+    copy.add_argument("--dry-run", action="store_true", help="say what would be copied")
+    copy.add_argument("--from-artifacts", metavar="URL", help="the source's artifact root")
+    copy.add_argument("--to-artifacts", metavar="URL", help="the target's artifact root")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="runwatch", description=__doc__.splitlines()[0])
     parser.add_argument("--workspace", help="a config file or folder (default: search from here)")
@@ -57,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--no-lab", action="store_true", help="prepare it, do not start JupyterLab")
     demo.add_argument("--port", type=int, default=None)
     demo.add_argument("lab_args", nargs=argparse.REMAINDER, help="after --: options for JupyterLab")
+    _copy_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "demo":
         from pathlib import Path
@@ -66,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         lab_args = [a for a in args.lab_args if a != "--"]
         return demo_main(Path(args.dir), not args.no_lab, args.port, lab_args)
     try:
+        if args.command == "copy":
+            _copy(args)
+            return 0
         ws = Workspace.from_config(args.workspace)
         if args.command == "runs":
             _runs(ws, args.experiment, args.limit)
@@ -74,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     except RunwatchError as error:
         print(f"runwatch: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("runwatch: interrupted; run the command again to finish", file=sys.stderr)
+        return 130
     return 0
 
 

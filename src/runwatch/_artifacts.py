@@ -300,11 +300,14 @@ class ArtifactStore:
         with self._errors():
             return bool(self.fs.exists(path))
 
-    def put_shared(self, kind: str, name: str, source: str | os.PathLike[str]) -> None:
+    def put_shared(self, kind: str, name: str, source: str | os.PathLike[str] | IO[Any]) -> None:
+        """Copy a file path or a readable binary stream in (streaming)."""
         path = self._shared(kind, name)
         with self._errors():
             self._makedirs(path)
-            if self.local:
+            if not isinstance(source, (str, os.PathLike)):
+                self._write(path, source)
+            elif self.local:
                 self.fs.put_file(os.fspath(source), path)
             else:
                 with open(source, "rb") as stream:

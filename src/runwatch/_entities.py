@@ -173,6 +173,36 @@ class FileInfo:
 
 
 @dataclass(frozen=True)
+class MetricChunk:
+    """One stored chunk of a metric's points, still packed (see `_codec`).
+
+    Chunks move between stores as they are, so a copy never unpacks a point.
+    """
+
+    name: str
+    first_index: int
+    n: int
+    encoding: str
+    steps: bytes
+    times: bytes
+    vals: bytes
+
+
+@dataclass(frozen=True)
+class RunExport:
+    """Everything a store holds about one run, read in one snapshot (for copying).
+
+    `chunks` is empty when the export was read without them.
+    """
+
+    info: RunInfo
+    definition: Mapping[str, Any] | None
+    metrics: list[MetricInfo]
+    files: list[FileInfo]
+    chunks: list[MetricChunk] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class RunSummary:
     """A run with the latest value of some of its metrics (for listings)."""
 

@@ -18,6 +18,7 @@ from .._entities import (
     MetricInfo,
     MetricPoints,
     RunChanges,
+    RunExport,
     RunInfo,
     RunPageResult,
     RunQuery,
@@ -174,6 +175,21 @@ class RunStore(ABC):
 
     @abstractmethod
     def list_files(self, run_id: str) -> list[FileInfo]: ...
+
+    # copying between stores ----------------------------------------------------
+    @abstractmethod
+    def export_run(self, run_id: str, *, with_chunks: bool = True) -> RunExport:
+        """The run's record, definition, metrics, files (and packed chunks), one snapshot."""
+
+    @abstractmethod
+    def import_run(self, run: RunExport) -> RunInfo:
+        """Write a run exported from another store, keeping its id, times and status.
+
+        A new run keeps its number if that is free in its experiment, else it
+        gets the next free one; its parent must be here already. A run that is
+        here already has its record, metrics and file rows replaced by the
+        export's (its number stays). One transaction.
+        """
 
     # polling -----------------------------------------------------------------
     @abstractmethod

@@ -26,6 +26,7 @@ from .._entities import (
     MetricKind,
     MetricPoints,
     RunChanges,
+    RunExport,
     RunInfo,
     RunPageResult,
     RunQuery,
@@ -767,6 +768,20 @@ class SqlStore(RunStore):
                 (run_id,),
             ).fetchall()
         return [FileInfo(*row) for row in rows]
+
+    # --- copying between stores ----------------------------------------------------------
+    def export_run(self, run_id: str, *, with_chunks: bool = True) -> RunExport:
+        from ._transfer import export_run  # _transfer builds on this module
+
+        with self._read() as db:
+            return export_run(db, run_id, with_chunks)
+
+    def import_run(self, run: RunExport) -> RunInfo:
+        from ._transfer import import_run
+
+        exp = self.get_or_create_experiment(run.info.experiment)
+        with self._write() as db:
+            return _run_info(self._run_row(db, import_run(db, run, exp.id)))
 
     # --- polling -----------------------------------------------------------------------
     def current_seq(self) -> int:

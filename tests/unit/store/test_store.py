@@ -6,6 +6,7 @@ Nothing here may depend on the backend: raw database access goes through the
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import time
@@ -19,6 +20,7 @@ from runwatch._entities import (
     MetricBatch,
     MetricKind,
     MetricPoints,
+    RunExport,
     RunInfo,
     RunStatus,
 )
@@ -819,3 +821,85 @@ def test_compacted_chunk_reappears_from_an_earlier_index(store: RunStore) -> Non
     for part in changes.points["m"]:  # what a reader does with a re-sent chunk
         have += part.values[len(have) - part.first_index :]
     assert have == [1.0, 2.0, 3.0, 4.0]
+
+
+# --------------------------------------------------------------------------- copying
+
+
+def _as_copy(export: RunExport, run_id: str, **changes: Any) -> RunExport:
+    """The export as another store would hold it: the same run under id `run_id`."""
+    info = dataclasses.replace(export.info, **{"id": run_id, "root_id": run_id, **changes})
+    return dataclasses.replace(
+        export, info=info, files=[dataclasses.replace(f, run_id=run_id) for f in export.files]
+    )
+
+
+def test_export_import_keeps_every_field(store: RunStore) -> None:
+    run = new_run(store, tags={"a": "1"}, properties={"p": math.nan}, definition={"x": [1]})
+    store.append_metrics(
+        run.id,
+        [
+            batch("loss", [0.5 * i for i in range(3000)], description="the loss"),
+            batch("rows", [{"a": 1}, {"a": 2}], kind=MetricKind.ROW),
+            batch("flags", [True, False]),
+        ],
+    )
+    store.append_metrics(run.id, [batch("loss", [math.inf], start=3000)])
+    store.add_file(run.id, "logs/driver.log", 12)
+    done = store.set_status(run.id, RunStatus.FAILED, error={"message": "boom"})
+    export = store.export_run(run.id)
+    assert store.export_run(run.id, with_chunks=False).chunks == []
+    assert {c.name for c in export.chunks} == {"loss", "rows", "flags"}
+
+    seq = store.current_seq()
+    copied = store.import_run(_as_copy(export, "copied"))
+    assert copied.seq > seq
+    assert copied.number == done.number + 1  # the source's number is taken here: the next
+    assert (copied.status, copied.created_time, copied.start_time, copied.end_time) == (
+        done.status, done.created_time, done.start_time, done.end_time,
+    )  # fmt: skip
+    assert (copied.error, copied.tags, copied.run_type) == (done.error, done.tags, done.run_type)
+    assert math.isnan(copied.properties["p"])
+    assert store.get_definition("copied") == {"x": [1]}
+    assert [(f.name, f.size, f.created_time) for f in store.list_files("copied")] == [
+        (f.name, f.size, f.created_time) for f in export.files
+    ]
+    original, again = store.read_metrics(run.id), store.read_metrics("copied")
+    for name, (info, points) in original.items():
+        assert dataclasses.replace(again[name][0], run_id=run.id, seq=0) == dataclasses.replace(
+            info, seq=0
+        )
+        assert [canon(v) for v in again[name][1].values] == [canon(v) for v in points.values]
+        assert (again[name][1].steps, again[name][1].times) == (points.steps, points.times)
+
+
+def test_import_replaces_a_run_and_keeps_its_number(store: RunStore) -> None:
+    run = new_run(store)
+    store.append_metrics(run.id, [batch("m", [1.0, 2.0])])
+    store.add_file(run.id, "a.txt", 1)
+    export = store.export_run(run.id)
+    ended = dataclasses.replace(
+        export.info, status=RunStatus.COMPLETED, end_time=T0, number=99, tags_json='{"t":""}'
+    )
+    replaced = store.import_run(dataclasses.replace(export, info=ended, metrics=[], chunks=[]))
+    assert (replaced.number, replaced.status, replaced.tags) == (run.number, "Completed", {"t": ""})
+    assert store.list_metrics(run.id) == [] and store.read_metrics(run.id) == {}
+    assert [f.name for f in store.list_files(run.id)] == ["a.txt"]
+
+
+def test_import_numbers_and_parents(store: RunStore) -> None:
+    parent = new_run(store)
+    child = store.export_run(new_run(store, parent=parent.id).id)
+    free = store.import_run(_as_copy(store.export_run(parent.id), "p2", number=7))
+    assert free.number == 7
+    assert new_run(store).number == 8  # numbering continues past an imported number
+    kid = store.import_run(_as_copy(child, "p2_0", parent_id="p2", root_id="p2"))
+    assert (kid.parent_id, kid.root_id) == ("p2", "p2")
+    assert [c.id for c in store.get_children("p2")] == ["p2_0"]
+    assert new_runs(store, parent="p2")[0].id == "p2_1"  # imported children are counted
+    with pytest.raises(RunNotFoundError, match="'nowhere'"):
+        store.import_run(_as_copy(child, "orphan", parent_id="nowhere"))
+    with pytest.raises(ValidationError, match="cannot move"):
+        store.import_run(
+            dataclasses.replace(child, info=dataclasses.replace(child.info, experiment="other"))
+        )
