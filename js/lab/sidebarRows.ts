@@ -2,7 +2,6 @@
 
 import { el } from "../components/dom";
 import {
-  EMPTY,
   formatCell,
   formatDuration,
   formatShortTimestamp,
@@ -32,14 +31,11 @@ export function experimentNode(experiment: ExperimentRow, open: boolean): HTMLEl
 
 export function runNode(run: RunRow, metric: string): HTMLElement {
   const name = run.display_name ?? run.id;
-  const value = metric === "" ? EMPTY : formatCell(run.metric);
-  const metricNode = el(
-    "span",
-    "rw-sb-metric",
-    metric === "" ? "" : `${metric} `,
-    el("b", "", value),
-  );
-  metricNode.title = metric;
+  let metricNode: HTMLElement | null = null;
+  if (metric !== "") {
+    metricNode = el("span", "rw-sb-metric", `${metric} `, el("b", "", formatCell(run.metric)));
+    metricNode.title = metric;
+  }
   const node = el(
     "div",
     "rw-sb-run",

@@ -1,7 +1,7 @@
 /**
  * A fixed-row-height virtualized list: a spacer as tall as every row together
  * and absolutely placed nodes for the rows in view (plus a few either side),
- * so 10,000 rows cost what 30 do. Nodes are kept by key and rebuilt only when
+ * so 10,000 rows cost what 30 do. Nodes are kept by key and refilled only when
  * their row's signature changes, so scrolling moves nodes instead of making them.
  */
 
@@ -69,14 +69,16 @@ export class VirtualList {
       seen.add(key);
       const signature = this.source.signature(i);
       let entry = this.nodes.get(key);
-      if (entry?.signature !== signature) {
-        const node = this.source.render(i);
-        node.classList.add("rw-vl-row");
+      if (entry === undefined) {
+        const node = el("div", "");
         node.style.height = `${this.rowHeight}px`;
-        if (entry === undefined) this.spacer.append(node);
-        else entry.node.replaceWith(node);
-        entry = { node, signature };
+        this.spacer.append(node);
+        entry = { node, signature: "" };
         this.nodes.set(key, entry);
+      }
+      if (entry.signature !== signature || entry.node.childNodes.length === 0) {
+        fill(entry.node, this.source.render(i));
+        entry.signature = signature;
       }
       entry.node.style.transform = `translateY(${i * this.rowHeight}px)`;
     }
@@ -92,4 +94,20 @@ export class VirtualList {
     cancelAnimationFrame(this.frame);
     this.frame = 0;
   }
+}
+
+/**
+ * Make `row` look like `rendered` (attributes and children) while staying the
+ * same element: a row rebuilt under the pointer or the focus keeps both, so a
+ * click that starts before a refresh still lands.
+ */
+function fill(row: HTMLElement, rendered: HTMLElement): void {
+  for (const attr of [...row.attributes]) {
+    if (attr.name !== "style") row.removeAttribute(attr.name);
+  }
+  for (const attr of [...rendered.attributes]) {
+    if (attr.name !== "style") row.setAttribute(attr.name, attr.value);
+  }
+  row.classList.add("rw-vl-row");
+  row.replaceChildren(...rendered.childNodes);
 }
