@@ -98,3 +98,8 @@ def _watch(page: Any) -> None:
     )
     time.sleep(3)
     screenshot(page, "demo")
+    # The sidebar is there too, reading the demo workspace through the server extension.
+    page.evaluate("() => window.jupyterapp.commands.execute('runwatch:open-sidebar')")
+    page.wait_for_selector('.rw-sb-experiment[data-experiment="demo-sweep"]', timeout=30_000)
+    page.wait_for_selector(".rw-sb-run .rw-badge", timeout=30_000)
+    screenshot(page, "demo-sidebar")
