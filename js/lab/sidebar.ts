@@ -8,11 +8,11 @@ import { Widget } from "@lumino/widgets";
 import type { Message } from "@lumino/messaging";
 import { button, el, setChildren } from "../components/dom";
 import { formatDuration } from "../components/format";
-import { STATUS_ORDER, isFinalStatus, statusTone } from "../components/statusBadge";
+import { isFinalStatus } from "../components/statusBadge";
 import { durationOf, requestAPI } from "./api";
 import type { ExperimentList, ExperimentRow } from "./api";
 import { Listing } from "./listing";
-import { experimentNode, runNode } from "./sidebarRows";
+import { experimentNode, runNode, statusChips } from "./sidebarRows";
 import type { ListingFilter } from "./listing";
 import { VirtualList } from "./virtualList";
 
@@ -353,7 +353,13 @@ export class RunwatchSidebar extends Widget {
       for (const name of listing.metricNames) names.add(name);
     }
     for (const status of this.statuses) counts[status] ??= 0;
-    this.renderChips(counts);
+    setChildren(
+      this.chips,
+      ...statusChips(counts, this.statuses, (status) => {
+        if (!this.statuses.delete(status)) this.statuses.add(status);
+        this.filterChanged();
+      }),
+    );
     const metric = this.metric();
     if (metric !== "") names.add(metric);
     const options = ["", ...[...names].sort()];
@@ -370,29 +376,6 @@ export class RunwatchSidebar extends Widget {
       this.metricSelect.dataset.options = wanted;
     }
     this.metricSelect.value = this.metricSetting;
-  }
-
-  private renderChips(counts: Record<string, number>): void {
-    const statuses = [
-      ...STATUS_ORDER.filter((s) => s in counts),
-      ...Object.keys(counts).filter((s) => !STATUS_ORDER.includes(s)),
-    ];
-    setChildren(
-      this.chips,
-      ...statuses.map((status) => {
-        const on = this.statuses.has(status);
-        const chip = button(`rw-chip rw-chip-${statusTone(status)} rw-sb-chip`, "", () => {
-          if (on) this.statuses.delete(status);
-          else this.statuses.add(status);
-          this.filterChanged();
-        });
-        chip.append(el("span", "rw-dot"), `${status} ${counts[status] ?? 0}`);
-        chip.dataset.status = status;
-        chip.setAttribute("aria-pressed", String(on));
-        chip.title = on ? `Show every status` : `Show only ${status} runs (with other chosen ones)`;
-        return chip;
-      }),
-    );
   }
 
   private showMessage(text: string | null): void {

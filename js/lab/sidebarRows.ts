@@ -1,13 +1,13 @@
-/** The rows of the sidebar's run list: an experiment, or one run on two lines. */
+/** Pieces of the sidebar: its rows (an experiment, or one run on two lines) and status chips. */
 
-import { el } from "../components/dom";
+import { button, el } from "../components/dom";
 import {
   formatCell,
   formatDuration,
   formatShortTimestamp,
   formatTimestamp,
 } from "../components/format";
-import { statusBadge } from "../components/statusBadge";
+import { STATUS_ORDER, statusBadge, statusTone } from "../components/statusBadge";
 import { durationOf } from "./api";
 import type { ExperimentRow, RunRow } from "./api";
 
@@ -59,4 +59,27 @@ export function runNode(run: RunRow, metric: string): HTMLElement {
   node.tabIndex = 0;
   node.title = `Open run ${run.number} · ${run.id}\nstarted ${formatTimestamp(run.start_time)}`;
   return node;
+}
+
+/** One toggle per status with its count; pressed chips filter the runs to their statuses. */
+export function statusChips(
+  counts: Readonly<Record<string, number>>,
+  chosen: ReadonlySet<string>,
+  toggle: (status: string) => void,
+): HTMLButtonElement[] {
+  const statuses = [
+    ...STATUS_ORDER.filter((s) => s in counts),
+    ...Object.keys(counts).filter((s) => !STATUS_ORDER.includes(s)),
+  ];
+  return statuses.map((status) => {
+    const on = chosen.has(status);
+    const chip = button(`rw-chip rw-chip-${statusTone(status)} rw-sb-chip`, "", () => {
+      toggle(status);
+    });
+    chip.append(el("span", "rw-dot"), `${status} ${counts[status] ?? 0}`);
+    chip.dataset.status = status;
+    chip.setAttribute("aria-pressed", String(on));
+    chip.title = on ? `Stop showing only ${status} runs` : `Show only ${status} runs`;
+    return chip;
+  });
 }

@@ -81,13 +81,16 @@ def open_sidebar(page: Any, experiment: str) -> None:
             await window.jupyterapp.commands.execute('runwatch:open-sidebar');
         }"""
     )
-    header = page.locator(f'.rw-sb-experiment[data-experiment="{experiment}"]')
-    header.wait_for(timeout=30_000)
+    page.locator(".rw-sb-experiment").first.wait_for(timeout=30_000)
     others = page.locator(
         f'.rw-sb-experiment[aria-expanded="true"]:not([data-experiment="{experiment}"])'
     )
-    while others.count():  # only this one open: its runs are the sidebar's runs
+    # Only this one open: its runs are the sidebar's runs, and its header is not
+    # 10,000 rows further down below an open experiment.
+    while others.count():
         others.first.click()
+    header = page.locator(f'.rw-sb-experiment[data-experiment="{experiment}"]')
+    header.wait_for(timeout=30_000)
     if header.get_attribute("aria-expanded") != "true":
         header.click()
     page.wait_for_selector(
