@@ -25,6 +25,9 @@ class QueryArgs:
     """The query parameters of one request, checked against the names a route takes."""
 
     def __init__(self, raw: Mapping[str, Sequence[str]], allowed: Sequence[str]) -> None:
+        # JupyterLab's request helper appends a bare timestamp (`?1764290000000`) to defeat
+        # caches; such a key with no value is not a parameter.
+        raw = {k: v for k, v in raw.items() if not (k.isdigit() and all(x == "" for x in v))}
         unknown = sorted(set(raw) - set(allowed) - ALWAYS_ALLOWED)
         if unknown:
             expected = f"one of {sorted(allowed)}" if allowed else "none"

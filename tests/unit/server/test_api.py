@@ -338,3 +338,13 @@ def test_routes_cover_the_url_list() -> None:
     from runwatch.server._handlers import ROUTES
 
     assert len(ROUTES) == len(ROUTE_URLS)
+
+
+async def test_jupyterlab_cache_busting_timestamp_is_not_a_parameter(
+    jp_fetch: Fetch, logged: Any
+) -> None:
+    # JupyterLab's ServerConnection appends `?<milliseconds>` with no value to GETs.
+    body = await get(jp_fetch, "experiments", params={"1764290000000": ""})
+    assert [row["name"] for row in body["experiments"]]
+    refused = await get(jp_fetch, "experiments", params={"1764290000000": "1"}, expect=400)
+    assert "'1764290000000'" in refused["error"]["message"]
