@@ -16,8 +16,9 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
-from runwatch import Experiment, LocalCompute, ScriptRunConfig, Workspace
+from runwatch import Experiment, LocalCompute, RunStatus, ScriptRunConfig, Workspace
 from runwatch.hyperdrive import GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, choice
 
 TRIAL = """
@@ -52,15 +53,27 @@ def first_line_latency(ws: Workspace, source: Path, tries: int) -> list[float]:
 
 
 def sweep_overhead(
-    ws: Workspace, source: Path, trials: int, slots: int, seconds: float
+    ws: Workspace,
+    source: Path,
+    trials: int,
+    slots: int,
+    seconds: float,
+    target: Any = None,
+    experiment: str = "sweep-overhead",
 ) -> dict[str, float]:
+    """A `trials`-trial sweep, `slots` at a time, on `target` (default: the local one).
+
+    Besides the wall time and the overhead over the ideal, the medians over the
+    trials of `start_latency` (trial created -> its script's first line) and
+    `finish_latency` (the script's last line -> the trial's final status).
+    """
     (source / "trial.py").write_text(textwrap.dedent(TRIAL))
     config = HyperDriveConfig(
         ScriptRunConfig(
             source,
             "trial.py",
             arguments=["--seconds", seconds],
-            compute_target=LocalCompute(slots=slots),
+            compute_target=target if target is not None else LocalCompute(slots=slots),
         ),
         GridParameterSampling({"--trial": choice(list(range(trials)))}),
         "own_seconds",
@@ -68,10 +81,21 @@ def sweep_overhead(
         max_concurrent_runs=slots,
     )
     started = time.time()
-    sweep = Experiment(ws, "sweep-overhead").submit(config)
-    sweep.wait_for_completion(poll_interval=0.1)
-    wall = time.time() - started
-    own = [child.get_metrics("own_seconds")["own_seconds"] for child in sweep.get_children()]
+    sweep = Experiment(ws, experiment).submit(config)
+    details = sweep.wait_for_completion(poll_interval=0.1)
+    ended = time.time()
+    wall = ended - started
+    children = list(sweep.get_children())
+    statuses = [child.get_status() for child in children]
+    if details["status"] != RunStatus.COMPLETED or statuses != [RunStatus.COMPLETED] * trials:
+        raise SystemExit(f"the sweep ended {details['status']}, its trials {statuses}")
+    own, starts, finishes = [], [], []
+    infos = [ws.store.get_run(child.id) for child in children]
+    for child, info in zip(children, infos, strict=True):
+        metrics = child.get_metrics()
+        own.append(metrics["own_seconds"])
+        starts.append(metrics["own_start"] - info.created_time)
+        finishes.append((info.end_time or 0.0) - (metrics["own_start"] + metrics["own_seconds"]))
     ideal = sum(own) / slots
     return {
         "wall": wall,
@@ -79,6 +103,10 @@ def sweep_overhead(
         "ideal": ideal,
         "overhead": wall - ideal,
         "per_trial": (wall - ideal) * slots / trials,
+        "start_latency": statistics.median(starts),
+        "finish_latency": statistics.median(finishes),
+        "sweep_start": min(info.created_time for info in infos) - started,
+        "sweep_end": ended - max(info.end_time or ended for info in infos),
     }
 
 

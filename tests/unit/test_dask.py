@@ -1,9 +1,13 @@
 """Runs on a Dask cluster (runwatch._dask, runwatch._dask_worker), against a real one.
 
-The module starts a Dask scheduler and one worker (two threads) as
-subprocesses on loopback, as `dask scheduler` / `dask worker` would run on a
-cluster; they and the local agents share the test's SQLite store and artifact
-folder. The tests run in one xdist group so the cluster starts once.
+Two clusters, both on loopback with two workers of two threads:
+`cluster`, a Dask scheduler and `dask worker --nworkers 2` as subprocesses,
+as `dask scheduler` / `dask worker` would run on a cluster; and
+`local_cluster`, a `distributed.LocalCluster` (worker processes) started in
+the test process. Most tests use the first; the sweep, sweep-cancel and
+lost-worker tests run on both (`each_cluster`). The clusters and the local
+agents share the test's SQLite store and artifact folder. The tests run in
+one xdist group so each cluster starts once.
 """
 
 from __future__ import annotations
@@ -75,14 +79,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
+#: What the workers (and the scripts they start) need: this checkout's runwatch first.
+_WORKER_ENV = {
+    "PYTHONPATH": os.pathsep.join(p for p in (_SRC, os.environ.get("PYTHONPATH")) if p),
+    "RUNWATCH_CANCEL_GRACE": "1",
+    "RUNWATCH_QUIET": "1",
+}
+_WORKERS, _THREADS = 2, 2
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(p for p in (_SRC, os.environ.get("PYTHONPATH")) if p),
-        "RUNWATCH_CANCEL_GRACE": "1",
-        "RUNWATCH_QUIET": "1",
-    }
+    """A scheduler and two workers as subprocesses (`dask scheduler`, `dask worker`)."""
+    env = {**os.environ, **_WORKER_ENV}
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     logs = tmp_path_factory.mktemp("dask")
@@ -101,27 +110,55 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 )
             )
 
-    # --no-dashboard would still bind 0.0.0.0:8787: keep the dashboards on loopback.
+    # --no-dashboard would still bind 0.0.0.0:8787: keep the dashboards on loopback
+    # (port 0: each of the two workers gets a free one).
     start(
         "scheduler",
         *("scheduler", "--host", "127.0.0.1", "--port", str(port)),
-        *("--dashboard-address", f"127.0.0.1:{_free_port()}"),
+        *("--dashboard-address", "127.0.0.1:0"),
     )
     start(
         "worker",
-        *("worker", address, "--nworkers", "1", "--nthreads", "2", "--host", "127.0.0.1"),
-        *("--dashboard-address", f"127.0.0.1:{_free_port()}", "--death-timeout", "60"),
+        *("worker", address, "--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0"),
+        *("--nworkers", str(_WORKERS), "--nthreads", str(_THREADS), "--death-timeout", "60"),
     )
     client = None
     try:
         client = distributed.Client(address, timeout=30, set_as_default=False)
-        client.wait_for_workers(1, timeout=30)
+        client.wait_for_workers(_WORKERS, timeout=30)
         yield Cluster(address, client)
     finally:
         if client is not None:
             client.close()
         for process in reversed(started):
             _stop(process)
+
+
+@pytest.fixture(scope="module")
+def local_cluster() -> Iterator[Cluster]:
+    """A `distributed.LocalCluster` with two worker processes, started in this process."""
+    with (
+        distributed.LocalCluster(
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            processes=True,
+            n_workers=_WORKERS,
+            threads_per_worker=_THREADS,
+            env=_WORKER_ENV,  # the nannies set it in their worker processes
+        ) as local,
+        distributed.Client(local, set_as_default=False) as client,
+    ):
+        client.wait_for_workers(_WORKERS, timeout=30)
+        yield Cluster(local.scheduler_address, client)
+
+
+@pytest.fixture(params=["subprocesses", "LocalCluster"])
+def each_cluster(request: pytest.FixtureRequest) -> Cluster:
+    """Both clusters in turn: the subprocesses' and the LocalCluster."""
+    name = "cluster" if request.param == "subprocesses" else "local_cluster"
+    found: Cluster = request.getfixturevalue(name)
+    found.client.wait_for_workers(_WORKERS, timeout=30)  # a killed worker's restart
+    return found
 
 
 @pytest.fixture
@@ -243,40 +280,99 @@ def test_cancel_stops_the_script_and_its_children_on_the_worker(
 # --- sweeps -------------------------------------------------------------------------------
 
 
-def test_a_sweep_runs_its_trials_on_the_cluster(
-    exp: Experiment, src: Path, cluster: Cluster
+def _sweep(trial: ScriptRunConfig, xs: int, concurrent: int) -> HyperDriveConfig:
+    return HyperDriveConfig(
+        run_config=trial,
+        hyperparameter_sampling=GridParameterSampling({"--x": choice(*range(1, xs + 1))}),
+        primary_metric_name="score",
+        primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
+        max_concurrent_runs=concurrent,
+    )
+
+
+def test_a_20_trial_sweep_runs_its_trials_on_the_workers(
+    exp: Experiment, src: Path, each_cluster: Cluster
 ) -> None:
     trial = _config(
         src,
         """
-        import argparse, time
+        import argparse
         from runwatch import Run
         parser = argparse.ArgumentParser()
         parser.add_argument("--x", type=int)
         x = parser.parse_args().x
-        Run.get_context().log("score", x * 10)
-        time.sleep(0.3)
+        Run.get_context().log("score", -((x - 13) ** 2))
         """,
-        DaskCompute(cluster.address),
+        DaskCompute(each_cluster.address),
     )
-    config = HyperDriveConfig(
-        run_config=trial,
-        hyperparameter_sampling=GridParameterSampling({"--x": choice(1, 2, 3, 4)}),
-        primary_metric_name="score",
-        primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
-        max_concurrent_runs=2,
-    )
-    parent = exp.submit(config)
-    assert wait_final(parent, timeout=45)[-1] == RunStatus.COMPLETED
+    parent = exp.submit(_sweep(trial, 20, 4))
+    assert wait_final(parent, timeout=90)[-1] == RunStatus.COMPLETED
     children = exp.workspace.store.get_children(parent.id)
-    assert [c.status for c in children] == [RunStatus.COMPLETED] * 4
-    assert all(c.properties.get("daskWorker") for c in children)
+    assert [c.status for c in children] == [RunStatus.COMPLETED] * 20
+    # Every trial ran on a worker of this cluster, and the two workers shared them.
+    workers = [c.properties.get("daskWorker") for c in children]
+    assert set(workers) == set(each_cluster.worker_pids())
     spans = [(c.start_time or 0.0, c.end_time or 0.0) for c in children]
     most_at_once = max(sum(s <= t < e for s, e in spans) for t, _ in spans)
-    assert most_at_once <= 2
+    assert most_at_once <= 4
     best = parent.get_best_run_by_primary_metric()  # type: ignore[attr-defined]
-    assert best is not None and best.get_metrics("score") == {"score": 40}
-    assert parent.get_metrics("best_metric", own=True)["best_metric"][-1] == 40
+    assert best is not None and best.get_properties()["param.x"] == 13
+    assert best.get_metrics("score") == {"score": 0}
+    assert parent.get_metrics("best_metric", own=True)["best_metric"][-1] == 0
+    assert len(parent.get_metrics("trials", own=True)["trials"]["run_id"]) == 20
+
+
+def test_canceling_a_sweep_stops_its_running_trials_on_the_workers(
+    exp: Experiment, src: Path, each_cluster: Cluster
+) -> None:
+    pids = src.parent / "pids"
+    pids.mkdir()
+    trial = _config(
+        src,
+        f"""
+        import argparse, os, subprocess, time
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--x", type=int)
+        x = parser.parse_args().x
+        child = subprocess.Popen(["sleep", "60"])
+        with open(os.path.join({str(pids)!r}, f"{{x}}.tmp"), "w") as f:
+            f.write(f"{{os.getpid()}} {{child.pid}}")
+        os.rename(os.path.join({str(pids)!r}, f"{{x}}.tmp"), os.path.join({str(pids)!r}, str(x)))
+        time.sleep(60)
+        """,
+        DaskCompute(each_cluster.address),
+    )
+    # Six trials at a time on four worker threads: four run, two wait for a thread.
+    parent = exp.submit(_sweep(trial, 20, 6))
+    store = exp.workspace.store
+    deadline = time.monotonic() + 30
+    while len(started := sorted(pids.glob("[0-9]*"))) < 4:
+        assert time.monotonic() < deadline, f"{len(started)} trials started"
+        time.sleep(0.05)
+    time.sleep(0.5)  # a fifth would have started by now if it could
+    running = {int(p.name): [int(pid) for pid in p.read_text().split()] for p in started}
+    children = store.get_children(parent.id)
+    assert len(running) == 4 and len(children) == 6
+    # The agent handed the other two to the scheduler; no worker has taken them.
+    waiting = [c for c in children if "daskWorker" not in c.properties]
+    assert len(waiting) == 2 and not any(c.is_final for c in waiting)
+
+    canceled_at = time.monotonic()
+    parent.cancel()
+    alive = _wait_gone([pid for group in running.values() for pid in group], timeout=2.0)
+    assert alive == [], f"still alive {time.monotonic() - canceled_at:.1f} s after cancel"
+
+    assert wait_final(parent, timeout=20)[-1] == RunStatus.CANCELED
+    children = store.get_children(parent.id)
+    assert len(children) == 6  # no trial queued after the cancel
+    assert [c.status for c in children] == [RunStatus.CANCELED] * 6
+    for child in children:
+        log = driver_log(Run(exp, child.id))
+        if child.id in {c.id for c in waiting}:  # never started
+            assert "$ " not in log, log
+        else:
+            assert "stopping the script: canceled on request" in log, log
+    assert sorted(pids.glob("[0-9]*")) == started  # the waiting trials wrote no pid
 
 
 # --- clear errors -------------------------------------------------------------------------
@@ -373,7 +469,7 @@ def test_a_retried_task_does_not_start_the_script_again(exp: Experiment) -> None
 
 
 def test_a_killed_worker_fails_its_run_with_a_clear_error(
-    exp: Experiment, src: Path, cluster: Cluster
+    exp: Experiment, src: Path, each_cluster: Cluster
 ) -> None:
     pid_file = src.parent / "script.pid"
     body = f"""
@@ -383,12 +479,12 @@ def test_a_killed_worker_fails_its_run_with_a_clear_error(
         print("ready", flush=True)
         time.sleep(60)
         """
-    run = exp.submit(_config(src, body, DaskCompute(cluster.address)))
+    run = exp.submit(_config(src, body, DaskCompute(each_cluster.address)))
     _wait_for_line(run, "ready")
     script = int(pid_file.read_text())
     worker = run.get_properties()["daskWorker"]
     try:
-        os.kill(cluster.worker_pids()[worker], signal.SIGKILL)
+        os.kill(each_cluster.worker_pids()[worker], signal.SIGKILL)
         # Without a reader on the worker's machine (no liveness check here), the
         # agent sees the worker leave the scheduler and ends the run.
         store = exp.workspace.store

@@ -98,6 +98,9 @@ class SweepController(RunJob):
                         "message": str(error),
                     },
                 )
+        finally:
+            # Let go of the parent, as drivers do: wait_for_completion returns only then.
+            self.store.set_owner(self.run_id, None)
 
     def _sweep(self) -> None:
         definition = self.store.get_definition(self.run_id)

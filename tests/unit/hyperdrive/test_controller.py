@@ -232,6 +232,24 @@ def test_a_sweep_whose_metric_is_never_logged_still_finishes(exp: Experiment, sr
     assert "best_metric" not in parent.get_metrics(own=True)
 
 
+def test_wait_for_completion_returns_when_the_sweep_ends_not_when_the_agent_exits(
+    exp: Experiment, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNWATCH_AGENT_IDLE", "10")  # the agent outlives the sweep
+    config = HyperDriveConfig(
+        run_config=_script(src, "print('trial')\n"),
+        hyperparameter_sampling=GridParameterSampling({"--x": choice(1)}),
+        primary_metric_name="loss",
+        primary_metric_goal=PrimaryMetricGoal.MINIMIZE,
+    )
+    parent = exp.submit(config)
+    assert _wait(parent) == RunStatus.COMPLETED
+    started = time.monotonic()
+    assert parent.wait_for_completion(poll_interval=0.05)["status"] == RunStatus.COMPLETED
+    assert time.monotonic() - started < 2.0
+    assert exp.workspace.store.get_run(parent.id).owner_pid is None  # the controller let go
+
+
 _RANDOM = """
 import argparse
 from runwatch import Run
