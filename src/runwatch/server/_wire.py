@@ -147,3 +147,105 @@ class LogBody(TypedDict):
 # GET openapi.json -> the OpenAPI 3.1 document
 class FileList(TypedDict):
     files: list[FileRow]
+
+
+# --- the experiment dashboard: compare the runs of an experiment -------------------------
+# Every dashboard route takes the run listing's filters (status, tag, q) and a scope:
+# `parent=<run id>` compares that run's direct children (a sweep's trials) instead of
+# the experiment's top-level runs. Each answer is one store query, never one per run.
+
+
+class ColumnInfo(TypedDict):
+    """One column of the runs table.
+
+    `key` is `number`, `status`, `display_name`, `created_time`, `duration`,
+    `tag:<name>`, `property:<name>` or `metric:<name>` (a metric's latest value).
+    `numeric` says every present value is a number (the chart builder offers
+    numeric columns for axes).
+    """
+
+    key: str
+    label: str
+    group: str  # "run", "tag", "property" or "metric"
+    numeric: bool
+
+
+class TableRow(TypedDict):
+    id: str
+    number: int
+    status: str
+    display_name: str | None
+    created_time: float
+    start_time: float | None
+    end_time: float | None
+    values: dict[str, Cell]  # column key -> value, for the tag/property/metric columns
+
+
+class RunsTable(TypedDict):
+    """GET experiments/{experiment}/table
+
+    Query: parent, status, tag, q, sort (a column key; default `number`),
+    order (default `desc`), offset, limit (1..500, default 100), since.
+    `columns` lists every column of the filtered runs (run columns first,
+    then tags, properties and metrics, each sorted by name); `rows` is one
+    page. Runs without a value in the sort column come last.
+    """
+
+    cursor: int
+    unchanged: bool
+    total: int
+    offset: int
+    limit: int
+    status_counts: dict[str, int]
+    columns: list[ColumnInfo]
+    rows: list[TableRow]
+
+
+class ScatterPoint(TypedDict):
+    id: str
+    number: int
+    status: str
+    display_name: str | None
+    x: float | None  # None: the run has no numeric value in that column
+    y: float | None
+
+
+class ScatterBody(TypedDict):
+    """GET experiments/{experiment}/scatter?x=<column key>&y=<column key>
+
+    One point per filtered run (all of them, no paging; up to 100,000), for
+    plotting one metric or parameter against another across runs.
+    """
+
+    cursor: int
+    unchanged: bool
+    x: ColumnInfo
+    y: ColumnInfo
+    points: list[ScatterPoint]
+
+
+class RunSeries(TypedDict):
+    id: str
+    number: int
+    display_name: str | None
+    count: int
+    x: list[float]
+    y: list[float | None]
+
+
+class OverlayBody(TypedDict):
+    """GET experiments/{experiment}/overlay?metric=<name>&run=<id>&run=<id>...&budget=500
+
+    One metric's series from each of the chosen runs (1..50 runs; each
+    downsampled to `budget` points, 16..10000), read in one query.
+    """
+
+    cursor: int
+    unchanged: bool
+    metric: str
+    series: list[RunSeries]
+
+
+# GET experiments/{experiment}/table.csv -> the filtered runs table (every row, every
+# column, same query parameters as `table` without offset/limit) as text/csv, UTF-8,
+# Content-Disposition: attachment; filename="<experiment>-runs.csv"
