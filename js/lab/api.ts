@@ -109,6 +109,68 @@ export interface FileList {
   files: FileRow[];
 }
 
+export interface ColumnInfo {
+  key: string;
+  label: string;
+  group: string;
+  numeric: boolean;
+}
+
+export interface TableRow {
+  id: string;
+  number: number;
+  status: string;
+  display_name: string | null;
+  created_time: number;
+  start_time: number | null;
+  end_time: number | null;
+  values: Record<string, Cell>;
+}
+
+export interface RunsTable {
+  cursor: number;
+  unchanged: boolean;
+  total: number;
+  offset: number;
+  limit: number;
+  status_counts: Record<string, number>;
+  columns: ColumnInfo[];
+  rows: TableRow[];
+}
+
+export interface ScatterPoint {
+  id: string;
+  number: number;
+  status: string;
+  display_name: string | null;
+  x: number | null;
+  y: number | null;
+}
+
+export interface ScatterBody {
+  cursor: number;
+  unchanged: boolean;
+  x: ColumnInfo;
+  y: ColumnInfo;
+  points: ScatterPoint[];
+}
+
+export interface RunSeries {
+  id: string;
+  number: number;
+  display_name: string | null;
+  count: number;
+  x: number[];
+  y: (number | null)[];
+}
+
+export interface OverlayBody {
+  cursor: number;
+  unchanged: boolean;
+  metric: string;
+  series: RunSeries[];
+}
+
 /** Seconds the run has been going (to its end, or to now while it runs). */
 export function durationOf(run: Pick<RunRow, "start_time" | "end_time">): number | null {
   if (run.start_time === null) return null;
