@@ -35,6 +35,8 @@ export interface RunPanelOptions {
   runId: string;
   interval: () => number;
   openRun(id: string): void;
+  /** Open the dashboard comparing the children of `parent` (a sweep's trials). */
+  openDashboard(experiment: string, parent: string): void;
   notebook: NotebookTarget;
 }
 
@@ -43,6 +45,7 @@ export class RunPanel extends Widget {
   private body: RunDetailsBody | undefined;
   private readonly header;
   private readonly insertButton: HTMLButtonElement;
+  private readonly compareButton: HTMLButtonElement;
   private readonly kv = createKvTable(["Properties", "Tags"]);
   private readonly metricRows = el("tbody", "");
   private readonly series = new Map<string, SeriesBody>();
@@ -74,11 +77,19 @@ export class RunPanel extends Widget {
     this.insertButton = button("rw-button rw-lab-insert", "Insert RunDetails", () => {
       if (this.body !== undefined) options.notebook.insert(this.body.snippet);
     });
+    this.compareButton = button("rw-button rw-lab-compare", "Compare trials", () => {
+      const run = this.body?.run;
+      if (run !== undefined) options.openDashboard(run.experiment, run.id);
+    });
+    this.compareButton.title = "Open the child runs side by side, with charts across them";
+    this.compareButton.hidden = true;
     const refresh = button("rw-button", "↻", () => {
       void this.refresh();
     });
     refresh.title = "Refresh now";
-    this.header = createHeader(el("span", "rw-lab-actions", this.insertButton, refresh));
+    this.header = createHeader(
+      el("span", "rw-lab-actions", this.compareButton, this.insertButton, refresh),
+    );
 
     this.childTable = createChildTable({
       query: (query) => {
@@ -209,6 +220,7 @@ export class RunPanel extends Widget {
     this.title.label = `${run.display_name ?? `Run ${run.number}`} · ${run.experiment}`;
     this.title.caption = `${run.experiment} · run ${run.number} · ${run.id} · ${run.status}`;
     this.header.update(body);
+    this.compareButton.hidden = run.child_count === 0;
     this.kv.setSection(
       "Properties",
       Object.entries(body.properties).map(([key, value]) => ({

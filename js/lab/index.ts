@@ -1,6 +1,7 @@
 /**
- * runwatch's JupyterLab extension: the sidebar, one details panel per run,
- * the palette commands, and `lab?runwatch-run=<id>` opening a run on load.
+ * runwatch's JupyterLab extension: the sidebar, one details panel per run, one
+ * dashboard per experiment (or sweep), the palette commands, and
+ * `lab?runwatch-run=<id>` opening a run on load.
  */
 
 import { ILayoutRestorer, IRouter } from "@jupyterlab/application";
@@ -9,6 +10,7 @@ import { ICommandPalette, MainAreaWidget, WidgetTracker } from "@jupyterlab/appu
 import { INotebookTracker, NotebookActions } from "@jupyterlab/notebook";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { LabIcon } from "@jupyterlab/ui-components";
+import { DashboardPanel } from "./dashboard";
 import { RunPanel } from "./details";
 import type { NotebookTarget } from "./details";
 import { RunwatchSidebar } from "./sidebar";
@@ -19,6 +21,7 @@ export const CommandIDs = {
   openSidebar: "runwatch:open-sidebar",
   refresh: "runwatch:refresh",
   openRun: "runwatch:open-run",
+  openDashboard: "runwatch:open-dashboard",
   openFromUrl: "runwatch:open-run-from-url",
 } as const;
 
@@ -56,6 +59,9 @@ function activate(
   const settings: Settings = { interval: 10, metric: "" };
   let saved: ISettingRegistry.ISettings | null = null;
   const tracker = new WidgetTracker<MainAreaWidget<RunPanel>>({ namespace: "runwatch-run" });
+  const dashboards = new WidgetTracker<MainAreaWidget<DashboardPanel>>({
+    namespace: "runwatch-dashboard",
+  });
 
   const notebook: NotebookTarget = {
     blocked: () =>
@@ -81,6 +87,8 @@ function activate(
       runId: id,
       interval: () => settings.interval,
       openRun: (child) => void app.commands.execute(CommandIDs.openRun, { id: child }),
+      openDashboard: (experiment, parent) =>
+        void app.commands.execute(CommandIDs.openDashboard, { experiment, parent }),
       notebook,
     });
     const widget = new MainAreaWidget({ content });
@@ -91,8 +99,35 @@ function activate(
     return widget;
   }
 
+  function openDashboard(
+    experiment: string,
+    parent: string | undefined,
+    activate = true,
+  ): MainAreaWidget<DashboardPanel> {
+    const open = dashboards.find(
+      (w) => w.content.scope.experiment === experiment && w.content.scope.parent === parent,
+    );
+    if (open !== undefined) {
+      if (activate) app.shell.activateById(open.id);
+      return open;
+    }
+    const content = new DashboardPanel({
+      scope: parent === undefined ? { experiment } : { experiment, parent },
+      interval: () => settings.interval,
+      openRun: (id) => void app.commands.execute(CommandIDs.openRun, { id }),
+    });
+    const widget = new MainAreaWidget({ content });
+    widget.id = content.id;
+    widget.title.icon = runwatchIcon;
+    void dashboards.add(widget);
+    app.shell.add(widget, "main", { activate });
+    return widget;
+  }
+
   const sidebar = new RunwatchSidebar({
     openRun: (id) => void app.commands.execute(CommandIDs.openRun, { id }),
+    openDashboard: (experiment) =>
+      void app.commands.execute(CommandIDs.openDashboard, { experiment }),
     metricChosen: (name) => void saved?.set("metric", name),
   });
   sidebar.id = "runwatch-sidebar";
@@ -119,6 +154,7 @@ function activate(
     execute: async () => {
       const panels: Promise<void>[] = [];
       tracker.forEach((w) => panels.push(w.content.refresh()));
+      dashboards.forEach((w) => panels.push(w.content.refresh()));
       await Promise.all([sidebar.refresh(), ...panels]);
     },
   });
@@ -136,6 +172,33 @@ function activate(
       if (typeof args.id !== "string" || args.id === "")
         throw new Error("runwatch:open-run needs an id");
       return openRun(args.id, args.activate !== false);
+    },
+  });
+  app.commands.addCommand(CommandIDs.openDashboard, {
+    label: (args) =>
+      typeof args.experiment === "string"
+        ? `runwatch: open experiment dashboard of ${args.experiment}`
+        : "runwatch: open experiment dashboard",
+    caption: "Compare the runs of an experiment (or the trials of a sweep) in a table and charts",
+    describedBy: {
+      args: {
+        type: "object",
+        properties: {
+          experiment: { type: "string", description: "The experiment name" },
+          parent: {
+            type: "string",
+            description: "A parent run id: compare its children (a sweep's trials)",
+          },
+        },
+        required: ["experiment"],
+      },
+    },
+    execute: (args) => {
+      if (typeof args.experiment !== "string" || args.experiment === "")
+        throw new Error("runwatch:open-dashboard needs an experiment");
+      const parent =
+        typeof args.parent === "string" && args.parent !== "" ? args.parent : undefined;
+      return openDashboard(args.experiment, parent, args.activate !== false);
     },
   });
   app.commands.addCommand(CommandIDs.openFromUrl, {
@@ -158,6 +221,15 @@ function activate(
       command: CommandIDs.openRun,
       args: (w) => ({ id: w.content.runId, activate: false }),
       name: (w) => w.content.runId,
+    });
+    void restorer.restore(dashboards, {
+      command: CommandIDs.openDashboard,
+      args: (w) => ({
+        experiment: w.content.scope.experiment,
+        parent: w.content.scope.parent ?? "",
+        activate: false,
+      }),
+      name: (w) => w.content.id,
     });
   }
 

@@ -20,6 +20,8 @@ export const ROW_HEIGHT = 46;
 
 export interface SidebarOptions {
   openRun(id: string): void;
+  /** Open the dashboard comparing the runs of `experiment`. */
+  openDashboard(experiment: string): void;
   /** The user picked the metric shown per run (saved as a setting). */
   metricChosen(name: string): void;
 }
@@ -336,6 +338,8 @@ export class RunwatchSidebar extends Widget {
     const { runId, experiment } = row.dataset;
     if (runId !== undefined) {
       this.options.openRun(runId);
+    } else if (experiment !== undefined && target.closest("[data-action=dashboard]") !== null) {
+      this.options.openDashboard(experiment);
     } else if (experiment !== undefined) {
       if (this.listings.has(experiment)) this.listings.delete(experiment);
       else this.expand(experiment);

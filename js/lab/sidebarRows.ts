@@ -14,12 +14,19 @@ import type { ExperimentRow, RunRow } from "./api";
 export function experimentNode(experiment: ExperimentRow, open: boolean): HTMLElement {
   const runs = `${experiment.run_count} ${experiment.run_count === 1 ? "run" : "runs"}`;
   const active = experiment.active_count > 0 ? ` · ${experiment.active_count} active` : "";
+  // Handled by the sidebar's row click (the row is re-rendered, listeners would not stay).
+  const compare = el("span", "rw-sb-compare", "compare");
+  compare.dataset.action = "dashboard";
+  compare.setAttribute("role", "button");
+  compare.tabIndex = 0;
+  compare.title = `Open the dashboard of ${experiment.name}: its runs side by side, with charts`;
   const node = el(
     "div",
     `rw-sb-experiment${open ? " rw-open" : ""}`,
     el("span", "rw-sb-caret", open ? "▾" : "▸"),
     el("span", "rw-sb-exp-name", experiment.name),
     el("span", "rw-note", runs + active),
+    compare,
   );
   node.dataset.experiment = experiment.name;
   node.tabIndex = 0;

@@ -26,12 +26,17 @@ export class VirtualList {
   private readonly nodes = new Map<string, { node: HTMLElement; signature: string }>();
   private frame = 0;
 
+  /**
+   * `header`, when given, sits above the rows inside the scroller (a table's
+   * sticky column heads, scrolling sideways with the rows).
+   */
   constructor(
     private readonly rowHeight: number,
     private readonly source: VirtualListSource,
+    private readonly header: HTMLElement | null = null,
   ) {
     this.spacer = el("div", "rw-vl-spacer");
-    this.el = el("div", "rw-vl rw-scroll", this.spacer);
+    this.el = el("div", "rw-vl rw-scroll", header, this.spacer);
     this.el.addEventListener("scroll", () => {
       this.schedule();
     });
@@ -50,8 +55,9 @@ export class VirtualList {
   range(): [number, number] {
     const count = this.source.count();
     const height = this.el.clientHeight || this.rowHeight * 20;
-    const first = Math.max(0, Math.floor(this.el.scrollTop / this.rowHeight));
-    const last = Math.min(count - 1, Math.ceil((this.el.scrollTop + height) / this.rowHeight));
+    const top = Math.max(0, this.el.scrollTop - (this.header?.offsetHeight ?? 0));
+    const first = Math.max(0, Math.floor(top / this.rowHeight));
+    const last = Math.min(count - 1, Math.ceil((top + height) / this.rowHeight));
     return [first, last];
   }
 

@@ -1,0 +1,342 @@
+/**
+ * The experiment dashboard in the main area: the runs of an experiment (or the
+ * trials of a sweep) as one sortable, filterable, virtualized table with a
+ * column picker and CSV download, and the chart builder below it. It polls
+ * every `interval` seconds while visible, like the sidebar.
+ */
+
+import { Widget } from "@lumino/widgets";
+import type { Message } from "@lumino/messaging";
+import { button, el, setChildren } from "../components/dom";
+import { request, requestAPI, segment } from "./api";
+import type { ColumnInfo, RunDetailsBody } from "./api";
+import { ChartBuilder, goalOf } from "./chartBuilder";
+import { RunsTable } from "./runsTable";
+import { statusChips } from "./sidebarRows";
+import { TablePages, scopeQuery, tablePath } from "./tablePages";
+import type { Scope, TableQuery } from "./tablePages";
+
+/** Tag, property and metric columns shown before the user picks (metrics first). */
+const DEFAULT_VALUE_COLUMNS = 14;
+/** Run columns whose first click sorts the newest or longest first. */
+const DESCENDING_FIRST = new Set(["number", "created_time", "duration"]);
+
+export interface DashboardOptions {
+  scope: Scope;
+  interval: () => number;
+  openRun(id: string): void;
+}
+
+export function dashboardId(scope: Scope): string {
+  return `runwatch-dashboard-${encodeURIComponent(scope.experiment)}-${encodeURIComponent(scope.parent ?? "")}`;
+}
+
+export class DashboardPanel extends Widget {
+  readonly scope: Scope;
+  private readonly pages: TablePages;
+  private readonly table: RunsTable;
+  private readonly charts: ChartBuilder;
+  private readonly search: HTMLInputElement;
+  private readonly chips = el("div", "rw-sb-chips rw-db-chips");
+  private readonly count = el("span", "rw-db-count");
+  private readonly picker = el("details", "rw-db-picker");
+  private readonly pickerList = el("div", "rw-db-picker-list");
+  private readonly message = el("div", "rw-sb-message");
+  private readonly heading = el("span", "rw-title");
+  private readonly statuses = new Set<string>();
+  /** Columns the user showed (true) or hid (false) in the picker. */
+  private readonly chosen = new Map<string, boolean>();
+  private shownColumns = "";
+  private pollTimer = 0;
+  private tickTimer = 0;
+  private polling: Promise<void> | null = null;
+
+  constructor(private readonly options: DashboardOptions) {
+    super();
+    this.scope = options.scope;
+    this.id = dashboardId(options.scope);
+    this.addClass("rw-lab");
+    this.addClass("rw-dashboard");
+    this.node.dataset.lmSuppressShortcuts = "true";
+    this.node.dataset.experiment = options.scope.experiment;
+    if (options.scope.parent !== undefined) this.node.dataset.parent = options.scope.parent;
+    this.title.label = `Compare · ${options.scope.experiment}`;
+    this.title.caption = `runwatch: the runs of ${options.scope.experiment}`;
+    this.title.closable = true;
+    this.heading.textContent = this.scope.parent === undefined ? this.scope.experiment : "Trials";
+
+    this.search = el("input", "rw-sb-search rw-db-search jp-mod-styled");
+    this.search.type = "search";
+    this.search.placeholder = "Filter runs: id, name, number, tag";
+    this.search.setAttribute("aria-label", "Filter runs");
+    let typing = 0;
+    this.search.addEventListener("input", () => {
+      window.clearTimeout(typing);
+      typing = window.setTimeout(() => {
+        this.queryChanged({ q: this.search.value.trim() });
+      }, 250);
+    });
+
+    this.pages = new TablePages(
+      options.scope,
+      { q: "", statuses: [], sort: "number", descending: true },
+      () => {
+        this.dataChanged();
+      },
+    );
+    this.table = new RunsTable({
+      sort: (key) => {
+        this.sortBy(key);
+      },
+      openRun: (id) => {
+        options.openRun(id);
+      },
+      selectionChanged: () => {
+        void this.charts.refresh();
+      },
+    });
+    this.charts = new ChartBuilder({
+      scope: options.scope,
+      filter: () => this.pages.current,
+      picked: () => [...this.table.selected.values()],
+      openRun: (id) => {
+        options.openRun(id);
+      },
+    });
+
+    const refresh = button("rw-button", "↻", () => {
+      void this.refresh();
+    });
+    refresh.title = "Refresh now";
+    refresh.setAttribute("aria-label", "Refresh now");
+    const download = button("rw-button rw-db-csv", "Download CSV", () => {
+      this.downloadCsv().catch((error: unknown) => {
+        this.showMessage(error instanceof Error ? error.message : String(error));
+      });
+    });
+    download.title = "The filtered runs table, every row and column, as CSV";
+    this.picker.append(el("summary", "rw-button", "Columns"), this.pickerList);
+    this.message.hidden = true;
+    this.node.append(
+      el(
+        "div",
+        "rw-header rw-db-header",
+        el(
+          "div",
+          "rw-title-row",
+          this.heading,
+          this.count,
+          el("span", "rw-spacer"),
+          this.picker,
+          download,
+          refresh,
+        ),
+        el("div", "rw-db-filters", this.search, this.chips),
+      ),
+      this.message,
+      this.table.el,
+      this.charts.el,
+    );
+  }
+
+  /** Poll now (the refresh command and button); concurrent calls share one poll. */
+  refresh(): Promise<void> {
+    this.polling ??= this.poll().finally(() => {
+      this.polling = null;
+    });
+    return this.polling;
+  }
+
+  protected override onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    void this.loadParent();
+    if (this.isVisible) this.resume();
+  }
+
+  protected override onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.resume();
+  }
+
+  protected override onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.stopPolling();
+  }
+
+  protected override onBeforeDetach(msg: Message): void {
+    this.stopPolling();
+    super.onBeforeDetach(msg);
+  }
+
+  protected override onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this.table.schedule();
+    this.charts.redraw();
+  }
+
+  override dispose(): void {
+    this.stopPolling();
+    this.table.dispose();
+    super.dispose();
+  }
+
+  private resume(): void {
+    this.stopPolling();
+    this.pollTimer = window.setInterval(() => {
+      void this.refresh();
+    }, this.options.interval() * 1000);
+    // Durations of active runs tick every second without asking the server.
+    this.tickTimer = window.setInterval(() => {
+      this.table.schedule();
+    }, 1000);
+    void this.refresh();
+  }
+
+  private stopPolling(): void {
+    window.clearInterval(this.pollTimer);
+    window.clearInterval(this.tickTimer);
+    this.pollTimer = this.tickTimer = 0;
+  }
+
+  private async poll(): Promise<void> {
+    const [first, last] = this.table.range();
+    const changed = await this.pages.refresh(first, last);
+    // The cursor is the store's: an unchanged table means unchanged charts too.
+    if (changed) await this.charts.refresh();
+  }
+
+  /** A sweep's name and primary metric (the default Y and its goal). */
+  private async loadParent(): Promise<void> {
+    const parent = this.scope.parent;
+    if (parent === undefined) return;
+    try {
+      const body = await requestAPI<RunDetailsBody>(`runs/${segment(parent)}`);
+      const run = body.run;
+      const name = run.display_name ?? run.id;
+      this.heading.textContent = `Trials of #${run.number} ${name}`;
+      this.title.label = `Trials · #${run.number} ${name}`;
+      this.title.caption = `runwatch: the child runs of ${run.id} (${run.experiment})`;
+      const metric = body.properties.primary_metric_name;
+      const goal = body.properties.primary_metric_goal;
+      if (typeof metric === "string" && metric !== "") {
+        this.charts.setPrimary({ name: metric, goal: goal === "MAXIMIZE" ? "max" : "min" });
+        if (this.pages.total !== null) this.charts.setColumns(this.pages.columns);
+        await this.charts.refresh(true);
+      }
+    } catch (error) {
+      this.showMessage(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private dataChanged(): void {
+    const pages = this.pages;
+    this.showMessage(pages.error);
+    const total = pages.total ?? 0;
+    this.count.textContent = pages.total === null ? "" : `${total} ${total === 1 ? "run" : "runs"}`;
+    const counts: Record<string, number> = { ...pages.statusCounts };
+    for (const status of this.statuses) counts[status] ??= 0;
+    setChildren(
+      this.chips,
+      ...statusChips(counts, this.statuses, (status) => {
+        if (!this.statuses.delete(status)) this.statuses.add(status);
+        this.queryChanged({ statuses: [...this.statuses] });
+      }),
+    );
+    const columns = this.visibleColumns();
+    const shown = JSON.stringify([columns, pages.current]);
+    if (shown !== this.shownColumns) {
+      this.shownColumns = shown;
+      this.renderPicker();
+      this.charts.setColumns(pages.columns);
+    }
+    this.table.show(pages, columns);
+  }
+
+  private visibleColumns(): ColumnInfo[] {
+    const values = this.pages.columns.filter((c) => c.group !== "run");
+    const order = ["metric", "property", "tag"];
+    const byDefault = new Set(
+      [...values]
+        .sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group))
+        .slice(0, DEFAULT_VALUE_COLUMNS)
+        .map((c) => c.key),
+    );
+    return this.pages.columns.filter(
+      (c) => c.group === "run" || (this.chosen.get(c.key) ?? byDefault.has(c.key)),
+    );
+  }
+
+  private renderPicker(): void {
+    const visible = new Set(this.visibleColumns().map((c) => c.key));
+    const values = this.pages.columns.filter((c) => c.group !== "run");
+    const summary = this.picker.querySelector("summary");
+    if (summary !== null)
+      summary.textContent = `Columns ${visible.size - (this.pages.columns.length - values.length)}/${values.length}`;
+    const groups = ["metric", "property", "tag"].map((group) => {
+      const items = values.filter((c) => c.group === group);
+      if (items.length === 0) return null;
+      return el(
+        "fieldset",
+        "rw-db-picker-group",
+        el("legend", "", group === "property" ? "properties" : `${group}s`),
+        ...items.map((column) => {
+          const box = el("input", "");
+          box.type = "checkbox";
+          box.checked = visible.has(column.key);
+          box.dataset.key = column.key;
+          box.addEventListener("change", () => {
+            this.chosen.set(column.key, box.checked);
+            this.dataChanged();
+          });
+          return el("label", "rw-db-picker-item", box, column.label);
+        }),
+      );
+    });
+    setChildren(this.pickerList, ...groups);
+  }
+
+  private sortBy(key: string): void {
+    const current = this.pages.current;
+    const descending =
+      current.sort === key
+        ? !current.descending
+        : DESCENDING_FIRST.has(key) || (key.startsWith("metric:") && goalOf(key, null) === "max");
+    this.queryChanged({ sort: key, descending });
+  }
+
+  private queryChanged(change: Partial<TableQuery>): void {
+    this.pages.setQuery({ ...this.pages.current, ...change });
+    this.table.scrollToTop();
+    this.dataChanged();
+    const [first, last] = this.table.range();
+    this.pages.need(first, last);
+    if (change.q !== undefined || change.statuses !== undefined) void this.charts.refresh(true);
+  }
+
+  /** Fetch the CSV with the server's auth, then save it under the server's file name. */
+  private async downloadCsv(): Promise<void> {
+    const query = this.pages.current;
+    const response = await request(tablePath(this.scope, "table.csv"), {
+      ...scopeQuery(this.scope, query),
+      sort: query.sort,
+      order: query.descending ? "desc" : "asc",
+    });
+    const disposition = response.headers.get("Content-Disposition") ?? "";
+    const named = /filename="?([^";]+)"?/.exec(disposition)?.[1];
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", "");
+    link.href = url;
+    link.download = named ?? `${this.scope.experiment}-runs.csv`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    window.setTimeout(() => {
+      URL.revokeObjectURL(url);
+    }, 10_000);
+  }
+
+  private showMessage(text: string | null): void {
+    this.message.hidden = text === null;
+    this.message.textContent = text ?? "";
+  }
+}
