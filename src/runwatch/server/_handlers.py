@@ -201,6 +201,67 @@ class FileHandler(_Handler):
         self.finish(set_content_type=content_type)
 
 
+class TableHandler(_Handler):
+    params = _params.TABLE
+
+    @tornado.web.authenticated
+    async def get(self, experiment: str) -> None:
+        args = self.args()
+        await self.answer(self.service.table, _params.table_query(args, experiment), args.since())
+
+
+class ScatterHandler(_Handler):
+    params = _params.SCATTER
+
+    @tornado.web.authenticated
+    async def get(self, experiment: str) -> None:
+        args = self.args()
+        x, y = _params.axis(args, "x"), _params.axis(args, "y")
+        query = _params.table_query(args, experiment)
+        await self.answer(self.service.scatter, query, x, y, args.since())
+
+
+class OverlayHandler(_Handler):
+    params = _params.OVERLAY
+
+    @tornado.web.authenticated
+    async def get(self, experiment: str) -> None:
+        args = self.args()
+        metric = args.one("metric")
+        if not metric:
+            raise ValidationError("query parameter 'metric' is missing; expected a metric name")
+        budget = args.integer(
+            "budget", _params.DEFAULT_OVERLAY_BUDGET, _params.MIN_BUDGET, _params.MAX_BUDGET
+        )
+        runs = _params.overlay_runs(args)
+        await self.answer(self.service.overlay, experiment, metric, runs, budget, args.since())
+
+
+class TableCsvHandler(_Handler):
+    """The filtered runs table as a CSV download, streamed a few hundred rows at a time."""
+
+    params = _params.TABLE_CSV
+
+    @tornado.web.authenticated
+    async def get(self, experiment: str) -> None:
+        query = _params.table_query(self.args(), experiment, paged=False)
+        chunks = self.service.table_csv(query)
+        first = await self.call(next, chunks, None)  # errors (404) before any header
+        fallback = re.sub(r"[^A-Za-z0-9._-]", "_", experiment)
+        self.set_header("Content-Type", "text/csv; charset=utf-8")
+        self.set_header(
+            "Content-Disposition",
+            f'attachment; filename="{fallback}-runs.csv"; '
+            f"filename*=UTF-8''{quote(experiment)}-runs.csv",
+        )
+        chunk = first
+        while chunk is not None:
+            self.write(chunk.encode("utf-8"))
+            await self.flush()
+            chunk = await self.call(next, chunks, None)
+        self.finish()
+
+
 class OpenApiHandler(_Handler):
     """The OpenAPI document, with its server URL under this server's base URL."""
 
@@ -224,6 +285,10 @@ def openapi_document() -> dict[str, Any]:
 ROUTES: list[tuple[str, type[_Handler]]] = [
     ("/experiments", ExperimentsHandler),
     ("/experiments/{experiment}/runs", ExperimentRunsHandler),
+    ("/experiments/{experiment}/table", TableHandler),
+    ("/experiments/{experiment}/table.csv", TableCsvHandler),
+    ("/experiments/{experiment}/scatter", ScatterHandler),
+    ("/experiments/{experiment}/overlay", OverlayHandler),
     ("/runs/{run_id}", RunHandler),
     ("/runs/{run_id}/children", ChildrenHandler),
     ("/runs/{run_id}/metrics", MetricsHandler),

@@ -10,18 +10,18 @@ a `since` equal to it is answered as unchanged after one indexed read.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import IO, Any
+from collections.abc import Iterator, Sequence
+from typing import IO, Any, Protocol
 
 from .. import _codec, _liveness
 from .._artifacts import FILES, safe_name
-from .._entities import FileInfo, MetricInfo, MetricKind, RunInfo, RunQuery
+from .._entities import FileInfo, MetricInfo, MetricKind, RunInfo, RunQuery, TableQuery
 from .._logs import DRIVER_LOG
 from .._values import BOOL, NUMBER
 from .._workspace import Workspace
 from ..errors import RunwatchError
 from ..widgets._downsample import minmax
-from ._locate import WorkspaceLocator
+from ._locate import FixedLocator
 from ._wire import (
     Cell,
     ExperimentList,
@@ -31,9 +31,12 @@ from ._wire import (
     LogBody,
     MetricsBody,
     MetricSummary,
+    OverlayBody,
     RunDetailsBody,
     RunPage,
     RunRow,
+    RunsTable,
+    ScatterBody,
     SeriesBody,
 )
 
@@ -46,11 +49,27 @@ class NotFoundError(RunwatchError, LookupError):
     """The experiment or file a request names does not exist."""
 
 
-class RunwatchService:
-    """The REST API's answers for the workspace `locator` finds."""
+class Locator(Protocol):
+    """Where the service's workspace comes from (see `_locate`)."""
 
-    def __init__(self, locator: WorkspaceLocator) -> None:
+    def find(self) -> Workspace | None: ...
+
+    def describe(self) -> str: ...
+
+
+class RunwatchService:
+    """The REST API's answers for the workspace `locator` finds.
+
+    In a kernel, `RunwatchService.for_workspace(ws)` answers for one workspace
+    without a server (the notebook widgets call it directly).
+    """
+
+    def __init__(self, locator: Locator) -> None:
         self.locator = locator
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace) -> RunwatchService:
+        return cls(FixedLocator(workspace))
 
     def _workspace(self) -> Workspace:
         ws = self.locator.find()
@@ -218,6 +237,38 @@ class RunwatchService:
                 f"file {name!r} of run {run_id!r} is recorded but missing from the artifact "
                 f"store {ws.artifacts_url}"
             ) from None
+
+    # --- the experiment dashboard (see `_dashboard`) -------------------------------------
+    def table(self, query: TableQuery, since: int | None = None) -> RunsTable:
+        """One page of the runs table, with its columns and counts."""
+        from . import _dashboard
+
+        return _dashboard.table(self._workspace(), query, since)
+
+    def scatter(self, query: TableQuery, x: str, y: str, since: int | None = None) -> ScatterBody:
+        """Column `x` against column `y`, one point per filtered run (no paging)."""
+        from . import _dashboard
+
+        return _dashboard.scatter(self._workspace(), query, x, y, since)
+
+    def overlay(
+        self,
+        experiment: str,
+        metric: str,
+        run_ids: Sequence[str],
+        budget: int = 500,
+        since: int | None = None,
+    ) -> OverlayBody:
+        """The series `metric` of each run (1..50 of them), downsampled to `budget`."""
+        from . import _dashboard
+
+        return _dashboard.overlay(self._workspace(), experiment, metric, run_ids, budget, since)
+
+    def table_csv(self, query: TableQuery) -> Iterator[str]:
+        """Every filtered row (offset and limit ignored) as CSV text, in chunks."""
+        from . import _dashboard
+
+        return _dashboard.table_csv(self._workspace(), query)
 
 
 def snippet(ws: Workspace, run_id: str) -> str:

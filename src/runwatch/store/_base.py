@@ -22,7 +22,9 @@ from .._entities import (
     RunInfo,
     RunPageResult,
     RunQuery,
+    RunsTable,
     RunSummary,
+    TableQuery,
 )
 
 
@@ -87,6 +89,25 @@ class RunStore(ABC):
 
         An unknown experiment or parent gives an empty page.
         """
+
+    @abstractmethod
+    def runs_table(self, query: TableQuery, columns: Sequence[str] | None = None) -> RunsTable:
+        """The dashboard's runs table: filtered, sorted, paged rows with every tag,
+        property and latest scalar metric value, the columns and counts, from one
+        snapshot in a few statements whatever the number of runs.
+
+        `columns` limits the columns and row values to those keys (a chart's axes);
+        None gives all. A sort or column key that no run of the scope has raises
+        `ValidationError`; an unknown experiment or parent gives an empty table.
+        """
+
+    @abstractmethod
+    def read_metric_of_runs(
+        self, run_ids: Sequence[str], name: str
+    ) -> list[tuple[RunInfo, MetricInfo | None, MetricPoints]]:
+        """Each run (in the order given) with all points (steps, values) of its metric
+        `name`, None and no points if it has not logged it; one snapshot, a few
+        statements for any number of runs. `RunNotFoundError` for an unknown id."""
 
     @abstractmethod
     def set_status(

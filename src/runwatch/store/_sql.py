@@ -30,8 +30,10 @@ from .._entities import (
     RunInfo,
     RunPageResult,
     RunQuery,
+    RunsTable,
     RunStatus,
     RunSummary,
+    TableQuery,
 )
 from ..errors import RunNotFoundError, RunStateError, StoreError, ValidationError
 from ._base import RunStore
@@ -347,6 +349,24 @@ class SqlStore(RunStore):
 
         with self._read() as db:
             return query_runs(db, query, self.TYPES["float"], time.time())
+
+    def runs_table(self, query: TableQuery, columns: Sequence[str] | None = None) -> RunsTable:
+        from ._table import runs_table  # _table builds on this module
+
+        with self._read() as db:
+            return runs_table(db, query, columns, time.time())
+
+    def read_metric_of_runs(
+        self, run_ids: Sequence[str], name: str
+    ) -> list[tuple[RunInfo, MetricInfo | None, MetricPoints]]:
+        from ._table import metric_of_runs
+
+        if isinstance(run_ids, str):
+            raise ValidationError(f"run_ids {run_ids!r} must be a list of run ids, not a str")
+        if not run_ids:
+            return []
+        with self._read() as db:
+            return metric_of_runs(db, run_ids, name)
 
     def set_status(
         self, run_id: str, status: str, *, error: Mapping[str, Any] | None = None

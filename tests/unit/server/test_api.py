@@ -308,6 +308,10 @@ async def test_a_parameter_given_twice_is_refused(jp_fetch: Fetch, logged: Any) 
 ROUTE_URLS = [
     "experiments",
     "experiments/train/runs",
+    "experiments/train/table",
+    "experiments/train/table.csv",
+    "experiments/train/scatter?x=number&y=duration",
+    "experiments/train/overlay?metric=loss&run=RUN",
     "runs/RUN",
     "runs/RUN/children",
     "runs/RUN/metrics",

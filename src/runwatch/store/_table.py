@@ -1,0 +1,394 @@
+"""The experiment dashboard's queries: the runs table, and one metric across runs.
+
+`runs_table` answers a `TableQuery` in at most five statements plus one per
+column key that needs checking, whatever the number of runs: the runs of the
+scope that pass the tag filter (and the text pre-filter of `_query`), the
+metric columns of the filtered runs, the latest metric values of the rows,
+and, to sort by a metric, that metric's values. Python reads each distinct
+tags/properties JSON text once, applies the exact text and status filters,
+counts, sorts and pages those light rows. Tag and property values are never
+taken apart in SQL: SQLite and PostgreSQL spell JSON access differently, and
+listing the keys needs every run's JSON anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .. import _codec
+from .._entities import (
+    MetricInfo,
+    MetricKind,
+    MetricPoints,
+    RunInfo,
+    RunsTable,
+    TableColumn,
+    TableQuery,
+    TableRun,
+)
+from ..errors import RunNotFoundError, ValidationError
+from ._query import _like, _tag_clause, _text_matches, _text_prefilter
+from ._sql import _METRIC_COLUMNS, _RUN_COLUMNS, _RUN_FROM, Connection, _metric_info, _run_info
+
+_NUMERIC_RUN_COLUMNS = {"number", "created_time", "duration"}
+Row = Sequence[Any]  # a row of _RUN_COLUMNS: a RunInfo is built for the page only
+_ID, _NUMBER, _NAME, _STATUS, _CREATED, _START, _END, _TAGS, _PROPERTIES = (
+    0, 2, 6, 7, 8, 9, 10, 13, 14
+)  # fmt: skip
+_RUN_COLUMN_INDEX = {"number": _NUMBER, "status": _STATUS, "display_name": _NAME,
+                     "created_time": _CREATED}  # fmt: skip
+_SCALAR = f"m.kind = '{MetricKind.SCALAR}'"
+_METRICS_OF_SCOPE = f"metrics m JOIN runs r ON r.id = m.run_id WHERE {_SCALAR} AND "
+
+
+def run_column(key: str) -> TableColumn:
+    return TableColumn(key, "run", key, key in _NUMERIC_RUN_COLUMNS)
+
+
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _json_memo() -> Callable[[str], dict[str, Any]]:
+    """`json.loads` remembering each text: runs of one sweep share their tags' JSON."""
+    seen: dict[str, dict[str, Any]] = {}
+
+    def load(text: str) -> dict[str, Any]:
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = json.loads(text)
+        return found
+
+    return load
+
+
+def _property_value(value: Any) -> Any:
+    """A property as a table cell: scalars as they are, anything else as its JSON text."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return _codec.dump_json(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class _Scope:
+    """The SQL condition for a query's runs before filters, and with tag/text filters."""
+
+    def __init__(self, db: Connection, query: TableQuery) -> None:
+        self.known = True
+        self.params: list[Any]
+        if query.parent_id is not None:
+            self.sql, self.params = "r.parent_id = ?", [query.parent_id]
+            if query.experiment is not None:
+                self.sql += " AND r.experiment_id = (SELECT id FROM experiments WHERE name = ?)"
+                self.params.append(query.experiment)
+        else:
+            found = db.execute("SELECT id FROM experiments WHERE name = ?", (query.experiment,))
+            row = found.fetchone()
+            self.known = row is not None
+            self.sql = "r.experiment_id = ?"
+            if not query.include_children:
+                self.sql += " AND r.parent_id IS NULL"
+            self.params = [row[0] if row else -1]
+        where, params = [self.sql], list(self.params)
+        for key, value in query.tags:
+            clause, patterns = _tag_clause(key, value)
+            where.append(clause)
+            params += patterns
+        self.exact_text = not query.text
+        if query.text:
+            prefilter = _text_prefilter(query.text.lower())
+            if prefilter is not None:
+                where.append(prefilter[0])
+                params += prefilter[1]
+        self.filtered = " AND ".join(where)
+        self.filtered_params = params
+        if query.statuses:
+            self.filtered += f" AND r.status IN ({_placeholders(query.statuses)})"
+            self.filtered_params = [*params, *query.statuses]
+        self.unfiltered_status = " AND ".join(where)
+        self.unfiltered_status_params = params
+
+
+def runs_table(
+    db: Connection, query: TableQuery, wanted: Sequence[str] | None, now: float
+) -> RunsTable:
+    """Answer `query` inside the read transaction `db`; `wanted` limits the columns
+    (and row values) to those keys, None gives every column."""
+    cursor = int(db.execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0])
+    keys = set(wanted) if wanted is not None else None
+    scope = _Scope(db, query)
+    if not scope.known:
+        return RunsTable(cursor, 0, {}, [run_column(k) for k in TableQuery.RUN_COLUMNS], [])
+    rows = db.execute(
+        f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE {scope.unfiltered_status}",
+        scope.unfiltered_status_params,
+    ).fetchall()
+    kept, counts = _filter(rows, query)
+    load = _json_memo()
+    columns = _json_columns(kept, load, keys)
+    columns += _metric_columns(db, scope, kept, keys)
+    by_key = {column.key: column for column in columns}
+    for key in [query.sort, *(wanted or ())]:
+        if key not in by_key and key not in TableQuery.RUN_COLUMNS:
+            found = _column_in_scope(db, scope, key, "sort" if key == query.sort else "column")
+            if keys is not None and key in keys:
+                by_key[key] = found
+                columns.append(found)
+    kept = _sorted(db, scope, query, kept, load, now)
+    total = len(kept)
+    page = kept if query.limit is None else kept[query.offset : query.offset + query.limit]
+    metric_values = _metric_values(db, scope, page, query.limit is None, keys)
+    table_rows = []
+    for row in page:
+        info = _run_info(row)
+        table_rows.append(TableRun(info, _values(info, load, metric_values.get(info.id, {}), keys)))
+    run_columns = [run_column(k) for k in TableQuery.RUN_COLUMNS if keys is None or k in keys]
+    ordered = sorted(columns, key=lambda c: (TableQuery.GROUPS.index(c.group), c.name))
+    return RunsTable(cursor, total, counts, run_columns + ordered, table_rows)
+
+
+def _filter(rows: list[Row], query: TableQuery) -> tuple[list[Row], dict[str, int]]:
+    """The rows passing the exact text and the status filters, and the status counts."""
+    text = query.text.lower()
+    wanted = set(query.statuses)
+    counts: dict[str, int] = {}
+    kept: list[Row] = []
+    for row in rows:
+        if text and not _text_matches(text, row[_ID], row[_NAME], row[_NUMBER], row[_TAGS]):
+            continue
+        status = row[_STATUS]
+        counts[status] = counts.get(status, 0) + 1
+        if not wanted or status in wanted:
+            kept.append(row)
+    return kept, counts
+
+
+def _json_columns(
+    kept: list[Row], load: Callable[[str], dict[str, Any]], keys: set[str] | None
+) -> list[TableColumn]:
+    tags: set[str] = set()
+    numeric: dict[str, bool] = {}
+    for text in {row[_TAGS] for row in kept}:
+        tags.update(load(text))
+    for text in {row[_PROPERTIES] for row in kept}:
+        for name, value in load(text).items():
+            numeric[name] = numeric.get(name, True) and _is_number(value)
+    columns = [TableColumn(f"tag:{name}", "tag", name, False) for name in tags]
+    columns += [TableColumn(f"property:{n}", "property", n, num) for n, num in numeric.items()]
+    return [c for c in columns if keys is None or c.key in keys]
+
+
+def _metric_columns(
+    db: Connection, scope: _Scope, kept: list[Row], keys: set[str] | None
+) -> list[TableColumn]:
+    names: list[str] | None = None
+    if keys is not None:
+        names = sorted(k[len("metric:") :] for k in keys if k.startswith("metric:"))
+        if not names:
+            return []
+    where, params = scope.filtered, list(scope.filtered_params)
+    if names is not None:
+        where += f" AND m.name IN ({_placeholders(names)})"
+        params += names
+    classes: dict[str, set[str | None]] = {}
+    if scope.exact_text:
+        rows = db.execute(
+            f"SELECT m.name, m.value_class FROM {_METRICS_OF_SCOPE}{where} "
+            "GROUP BY m.name, m.value_class",
+            params,
+        ).fetchall()
+    else:  # the SQL text filter is a superset: keep the metrics of runs that really match
+        ids = {row[_ID] for row in kept}
+        rows = [
+            (name, value_class)
+            for run_id, name, value_class in db.execute(
+                f"SELECT m.run_id, m.name, m.value_class FROM {_METRICS_OF_SCOPE}{where}", params
+            ).fetchall()
+            if run_id in ids
+        ]
+    for name, value_class in rows:
+        classes.setdefault(name, set()).add(value_class)
+    return [
+        TableColumn(f"metric:{name}", "metric", name, (found - {None}) == {"number"})
+        for name, found in classes.items()
+    ]
+
+
+def _column_in_scope(db: Connection, scope: _Scope, key: str, what: str) -> TableColumn:
+    """The column `key` that no filtered run has, if a run of the scope has it; else
+    `ValidationError` (an unknown column)."""
+    group, _, name = key.partition(":")
+    if group == "metric":
+        row = db.execute(
+            f"SELECT m.value_class FROM {_METRICS_OF_SCOPE}{scope.sql} AND m.name = ? LIMIT 1",
+            [*scope.params, name],
+        ).fetchone()
+        if row is not None:
+            return TableColumn(key, group, name, row[0] == "number")
+    else:
+        column = "r.tags" if group == "tag" else "r.properties"
+        token = _like(_codec.dump_json(name)) + ":"
+        row = db.execute(
+            f"SELECT 1 FROM runs r WHERE {scope.sql} AND ({column} LIKE ? ESCAPE '\\' OR "
+            f"{column} LIKE ? ESCAPE '\\') LIMIT 1",
+            [*scope.params, f"{{{token}%", f"%,{token}%"],
+        ).fetchone()
+        if row is not None:
+            return TableColumn(key, group, name, False)
+    raise ValidationError(
+        f"{what} {key!r} is not a column of these runs: no run here has {group} {name!r}; "
+        "the table's `columns` list the keys there are"
+    )
+
+
+def _sort_key(value: Any) -> tuple[int, Any] | None:
+    """Numbers (inf too) before text; None and NaN are missing."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return None if value != value else (0, value)
+    return (1, str(value))
+
+
+def _sorted(
+    db: Connection,
+    scope: _Scope,
+    query: TableQuery,
+    kept: list[Row],
+    load: Callable[[str], dict[str, Any]],
+    now: float,
+) -> list[Row]:
+    key = query.sort
+    group, _, name = key.partition(":")
+    value: Callable[[Row], Any]
+    if key == "duration":
+
+        def value(row: Row) -> Any:
+            start = row[_START]
+            return None if start is None else max(0.0, (row[_END] or now) - start)
+
+    elif key in _RUN_COLUMN_INDEX:
+        index = _RUN_COLUMN_INDEX[key]
+        value = operator.itemgetter(index)
+    elif group == "tag":
+        value = lambda row: load(row[_TAGS]).get(name)  # noqa: E731 - as the defs above
+    elif group == "property":
+        value = lambda row: _property_value(load(row[_PROPERTIES]).get(name))  # noqa: E731
+    else:
+        rows = db.execute(
+            f"SELECT m.run_id, m.last_value FROM {_METRICS_OF_SCOPE}{scope.filtered} "
+            "AND m.name = ?",
+            [*scope.filtered_params, name],
+        ).fetchall()
+        metric = {run_id: _codec.load_value(text) for run_id, text in rows}
+        value = lambda row: metric.get(row[_ID])  # noqa: E731
+    present: list[tuple[tuple[int, Any], int, Row]] = []
+    missing: list[Row] = []
+    for row in kept:
+        sort_key = _sort_key(value(row))
+        if sort_key is None:
+            missing.append(row)
+        else:
+            present.append((sort_key, row[_NUMBER], row))
+    present.sort(key=lambda item: item[:2], reverse=query.descending)
+    missing.sort(key=operator.itemgetter(_NUMBER), reverse=query.descending)
+    return [item[2] for item in present] + missing
+
+
+def _metric_values(
+    db: Connection, scope: _Scope, rows: list[Row], every_row: bool, keys: set[str] | None
+) -> dict[str, dict[str, Any]]:
+    """run id -> {metric name: latest value} of the scalar metrics of `rows`."""
+    if not rows:
+        return {}
+    names: list[str] = []
+    if keys is not None:
+        names = sorted(k[len("metric:") :] for k in keys if k.startswith("metric:"))
+        if not names:
+            return {}
+    name_filter = f" AND m.name IN ({_placeholders(names)})" if names else ""
+    if every_row:  # one statement over the scope, not one IN list per few hundred runs
+        sql = f"SELECT m.run_id, m.name, m.last_value FROM {_METRICS_OF_SCOPE}{scope.filtered}"
+        params: list[Any] = list(scope.filtered_params)
+    else:
+        ids = [row[_ID] for row in rows]
+        sql = (
+            f"SELECT m.run_id, m.name, m.last_value FROM metrics m WHERE {_SCALAR} "
+            f"AND m.run_id IN ({_placeholders(ids)})"
+        )
+        params = ids
+    values: dict[str, dict[str, Any]] = {}
+    for run_id, name, text in db.execute(sql + name_filter, params + names).fetchall():
+        values.setdefault(run_id, {})[name] = _codec.load_value(text)
+    return values
+
+
+def _values(
+    info: RunInfo,
+    load: Callable[[str], dict[str, Any]],
+    metrics: dict[str, Any],
+    keys: set[str] | None,
+) -> dict[str, Any]:
+    tags, properties = load(info.tags_json), load(info.properties_json)
+    if keys is not None:  # a chart's few columns: look each up
+        values: dict[str, Any] = {}
+        for key in keys:
+            group, _, name = key.partition(":")
+            found = tags if group == "tag" else properties if group == "property" else metrics
+            if name in found:
+                value = found[name]
+                values[key] = _property_value(value) if group == "property" else value
+        return values
+    values = {f"tag:{k}": v for k, v in tags.items()}
+    values.update((f"property:{k}", _property_value(v)) for k, v in properties.items())
+    values.update((f"metric:{k}", v) for k, v in metrics.items())
+    return values
+
+
+def metric_of_runs(
+    db: Connection, run_ids: Sequence[str], name: str
+) -> list[tuple[RunInfo, MetricInfo | None, MetricPoints]]:
+    """Each run of `run_ids` (in that order) with every point of its metric `name`
+    (steps and values), in three statements; `RunNotFoundError` for an unknown id."""
+    ids = list(dict.fromkeys(run_ids))
+    marks = _placeholders(ids)
+    infos = {
+        row[0]: _run_info(row)
+        for row in db.execute(
+            f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE r.id IN ({marks})", ids
+        ).fetchall()
+    }
+    for run_id in ids:
+        if run_id not in infos:
+            raise RunNotFoundError(f"no run with id {run_id!r} in this workspace")
+    metrics: dict[str, MetricInfo] = {
+        row[0]: _metric_info(row)
+        for row in db.execute(
+            f"SELECT {_METRIC_COLUMNS} FROM metrics WHERE name = ? AND run_id IN ({marks})",
+            [name, *ids],
+        ).fetchall()
+    }
+    steps: dict[str, list[int]] = {}
+    values: dict[str, list[Any]] = {}
+    for run_id, encoding, vals, packed_steps in db.execute(
+        "SELECT m.run_id, c.encoding, c.vals, c.steps FROM metric_chunks c "
+        f"JOIN metrics m ON m.id = c.metric_id WHERE m.name = ? AND m.run_id IN ({marks}) "
+        "ORDER BY m.run_id, c.first_index",
+        [name, *ids],
+    ).fetchall():
+        steps.setdefault(run_id, []).extend(_codec.unpack_steps(bytes(packed_steps)))
+        values.setdefault(run_id, []).extend(_codec.unpack_values(encoding, bytes(vals)))
+    return [
+        (
+            infos[run_id],
+            metrics.get(run_id),
+            MetricPoints(0, steps.get(run_id, []), values.get(run_id, []), []),
+        )
+        for run_id in ids
+    ]
