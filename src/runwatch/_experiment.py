@@ -5,11 +5,12 @@ from __future__ import annotations
 import builtins
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._entities import RunSummary
+from ._entities import RunSummary, TableQuery
 from ._values import short_repr
 from ._workspace import Workspace
 from .errors import ValidationError
@@ -144,6 +145,100 @@ class Experiment:
         return self.workspace.store.list_run_summaries(
             self.name,
             list(metrics) if metrics is not None else None,
+            include_children=include_children,
+        )
+
+    def get_runs_frame(
+        self,
+        *,
+        parent: Run | str | None = None,
+        status: str | Sequence[str] | None = None,
+        tags: str | Sequence[str] | Mapping[str, Any] | None = None,
+        include_children: bool = False,
+    ) -> Any:
+        """The runs as a pandas DataFrame (needs pandas), one row per run, by number,
+        read in a few queries whatever the number of runs.
+
+        Columns: `id`, `number`, `status`, `display_name`, `created_time`,
+        `start_time`, `end_time` (UTC Timestamps), `duration` (seconds), then each
+        tag, property and metric (a scalar metric's latest value) by its name; a
+        name shared by a tag, a property or a metric (or a run column) is
+        prefixed with its group in each: `tag:alpha`, `property:alpha`,
+        `metric:alpha`. Non-scalar properties are their JSON text.
+
+        The runs are the experiment's top-level runs (with `include_children`,
+        every run, plus a `parent_id` column), or the direct children of
+        `parent` (a `Run` or run id: a sweep's trials). `status` keeps runs with
+        that status (or any of a list); `tags` as in `get_runs`.
+
+        >>> import tempfile
+        >>> ws = Workspace("demo", store=f"sqlite:///{tempfile.mkdtemp()}/runwatch.db")
+        >>> exp = Experiment(ws, "sweep")
+        >>> for alpha in (0.1, 0.5):
+        ...     with exp.start_logging() as run:
+        ...         run.add_properties({"alpha": alpha})
+        ...         run.log("mse", alpha * 2)
+        >>> exp.get_runs_frame()[["number", "status", "alpha", "mse"]]
+           number     status  alpha  mse
+        0       1  Completed    0.1  0.2
+        1       2  Completed    0.5  1.0
+        """
+        from . import _export
+
+        query = self._table_query(parent, status, tags, include_children)
+        return _export.data_frame(
+            self.workspace.store.runs_table(query), time.time(), with_parent=include_children
+        )
+
+    def export_runs_csv(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        parent: Run | str | None = None,
+        status: str | Sequence[str] | None = None,
+        tags: str | Sequence[str] | Mapping[str, Any] | None = None,
+        include_children: bool = False,
+    ) -> Path:
+        """Write the runs table of `get_runs_frame` (same columns and filters) to a CSV
+        file at `path` (UTF-8; times as ISO 8601 UTC); pandas is not needed.
+        Returns the path."""
+        from . import _export
+
+        query = self._table_query(parent, status, tags, include_children)
+        table = self.workspace.store.runs_table(query)
+        target = Path(path)
+        with target.open("w", encoding="utf-8", newline="") as out:
+            for chunk in _export.csv_chunks(table, time.time()):
+                out.write(chunk)
+        return target
+
+    def _table_query(
+        self,
+        parent: Run | str | None,
+        status: str | Sequence[str] | None,
+        tags: str | Sequence[str] | Mapping[str, Any] | None,
+        include_children: bool,
+    ) -> TableQuery:
+        statuses = (status,) if isinstance(status, str) else tuple(status or ())
+        wanted = [
+            (key, None if value is None else str(value))
+            for key, value in _tag_filter(tags).items()
+        ]
+        parent_id = parent if isinstance(parent, str) or parent is None else parent.id
+        if parent_id is not None:
+            found = self.workspace.store.get_run(parent_id)  # RunNotFoundError if unknown
+            if found.experiment != self.name:
+                raise ValidationError(
+                    f"run {parent_id!r} is in experiment {found.experiment!r}, not {self.name!r}"
+                )
+        return TableQuery(
+            experiment=self.name,
+            parent_id=parent_id,
+            statuses=statuses,
+            tags=tuple(wanted),
+            sort="number",
+            descending=False,
+            limit=None,
             include_children=include_children,
         )
 
