@@ -8,6 +8,7 @@
 import { button, el, setChildren } from "../components/dom";
 import { requestAPI } from "./api";
 import type { ColumnInfo, OverlayBody, ScatterBody } from "./api";
+import { extent } from "./chartFrame";
 import { overlayChart, scatterChart } from "./charts";
 import type { ChartSize, Goal } from "./charts";
 import type { PickedRun } from "./runsTable";
@@ -48,6 +49,8 @@ export class ChartBuilder {
   private scatter: { body: ScatterBody; key: string } | null = null;
   private overlay: { body: OverlayBody; key: string } | null = null;
   private goalChosen = false;
+  /** The user set the log-x box: stop choosing it from the data. */
+  private logXChosen = false;
   private primary: PrimaryMetric | null = null;
 
   constructor(private readonly options: ChartBuilderOptions) {
@@ -72,6 +75,9 @@ export class ChartBuilder {
       this.redraw();
     });
     this.metricSelect.addEventListener("change", reload);
+    this.logX.input.addEventListener("change", () => {
+      this.logXChosen = true;
+    });
     for (const box of [this.logX, this.logY, this.overlayLogY]) {
       box.input.addEventListener("change", () => {
         this.redraw();
@@ -238,6 +244,7 @@ export class ChartBuilder {
       since,
     });
     if (body.unchanged) return;
+    if (!this.logXChosen && this.scatter?.key !== key) this.logX.input.checked = spansDecades(body);
     this.scatter = { body, key };
     this.redraw();
   }
@@ -250,8 +257,8 @@ export class ChartBuilder {
       this.redraw();
       return;
     }
+    // The runs are named one by one: the overlay route takes no scope.
     const base = {
-      parent: this.options.scope.parent,
       metric: key.slice("metric:".length),
       run: runs.map((r) => r.id),
       budget: OVERLAY_BUDGET,
@@ -266,6 +273,14 @@ export class ChartBuilder {
     this.overlay = { body, key: signature };
     this.redraw();
   }
+}
+
+/** X values all positive and three or more decades apart (a sweep's log-uniform alpha). */
+function spansDecades(body: ScatterBody): boolean {
+  const xs = body.points.map((p) => p.x).filter((x): x is number => x !== null);
+  const range = extent(xs);
+  if (xs.length < 3 || range === null || range[0] <= 0) return false;
+  return range[1] / range[0] >= 1000;
 }
 
 /** Whether the lowest or the highest value of column `key` is the best one. */

@@ -21,13 +21,13 @@ import { VirtualList } from "./virtualList";
 export const TABLE_ROW_HEIGHT = 30;
 const CHECK_WIDTH = 30;
 const WIDTHS: Readonly<Record<string, number>> = {
-  number: 64,
-  status: 108,
-  display_name: 200,
-  created_time: 130,
-  duration: 86,
+  number: 72,
+  status: 116,
+  display_name: 150,
+  created_time: 140,
+  duration: 92,
 };
-const VALUE_WIDTH = 124;
+const VALUE_WIDTH = 110;
 
 /** A run picked in the table (what the overlay's legend needs). */
 export interface PickedRun {
@@ -84,7 +84,14 @@ export class RunsTable {
     this.columns = columns;
     const widths = [CHECK_WIDTH, ...columns.map(widthOf)];
     const total = widths.reduce((a, b) => a + b, 0);
-    this.el.style.setProperty("--rw-db-cols", widths.map((w) => `${w}px`).join(" "));
+    // The name column takes the room left over; the others keep their width.
+    const template = [
+      `${CHECK_WIDTH}px`,
+      ...columns.map((c) =>
+        c.key === "display_name" ? `minmax(${widthOf(c)}px, 1fr)` : `${widthOf(c)}px`,
+      ),
+    ];
+    this.el.style.setProperty("--rw-db-cols", template.join(" "));
     this.el.style.setProperty("--rw-db-width", `${total}px`);
     this.renderHead();
     this.list.schedule();
@@ -216,7 +223,7 @@ function cell(row: TableRow, column: ColumnInfo): HTMLElement {
       if (row.display_name === null) node.classList.add("rw-muted", "rw-mono");
       break;
     case "created_time":
-      node.textContent = formatShortTimestamp(row.start_time ?? row.created_time);
+      node.textContent = formatShortTimestamp(row.created_time);
       node.title = `created ${formatTimestamp(row.created_time)}\nstarted ${formatTimestamp(row.start_time)}`;
       break;
     case "duration":

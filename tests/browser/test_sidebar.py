@@ -125,13 +125,14 @@ def open_run(page: Any, run_id: str) -> Any:
     return panel
 
 
-def live_logger(root: Path) -> tuple[subprocess.Popen[str], str]:
-    """A separate process with a Running run that completes when told to."""
+def live_logger(root: Path, experiment: str = "sb-live") -> tuple[subprocess.Popen[str], str]:
+    """A separate process with a Running run (in `experiment`) that completes when told to."""
     code = textwrap.dedent(
         """
         import sys
         from runwatch import Workspace, Experiment
-        run = Experiment(Workspace.from_config(), "sb-live").start_logging(display_name="live")
+        exp = Experiment(Workspace.from_config(), sys.argv[1])
+        run = exp.start_logging(display_name="live")
         for i in range(5):
             run.log("acc", 0.5 + i / 10)
         run.flush()
@@ -142,7 +143,7 @@ def live_logger(root: Path) -> tuple[subprocess.Popen[str], str]:
         """
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, experiment],
         cwd=root,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
