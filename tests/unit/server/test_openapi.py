@@ -85,6 +85,18 @@ async def test_real_answers_match_the_documented_schemas(
     _check(await body("runs", run.id, "metrics"), "MetricsBody")
     _check(await body("runs", run.id, "log"), "LogBody")
     _check(await body("runs", run.id, "files"), "FileList")
+    table = await body("experiments", "exp", "table")
+    _check(table, "RunsTable")
+    assert {"metric:loss": None, "tag:t": ""} in [row["values"] for row in table["rows"]]
+    _check(await body("experiments", "exp", "table", since=table["cursor"]), "RunsTable")
+    _check(await body("experiments", "exp", "table", parent=run.id), "RunsTable")
+    scatter = await body("experiments", "exp", "scatter", x="duration", y="metric:loss")
+    _check(scatter, "ScatterBody")
+    unchanged = await body(
+        "experiments", "exp", "scatter", x="number", y="number", since=table["cursor"]
+    )
+    _check(unchanged, "ScatterBody")
+    _check(await body("experiments", "exp", "overlay", metric="loss", run=run.id), "OverlayBody")
     response = await jp_fetch("runwatch", "api", "nope", raise_error=False)
     assert response.code == 404
     missing = await jp_fetch("runwatch", "api", "runs", "nope", raise_error=False)

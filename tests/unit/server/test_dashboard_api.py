@@ -1,0 +1,233 @@
+"""The experiment dashboard's routes (table, scatter, overlay, table.csv) through a real
+Jupyter server, on a sweep-like parent with 20 children logged through the public API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+import runwatch
+from runwatch import Experiment
+from runwatch._entities import TableQuery
+from runwatch.server._service import RunwatchService
+
+pytestmark = pytest.mark.xdist_group("jupyter_server")
+Fetch = Callable[..., Awaitable[Any]]  # pytest-jupyter's jp_fetch
+ALPHAS = [round(0.05 * i, 2) for i in range(20)]
+
+
+def mse_of(alpha: float) -> float:
+    return round((alpha - 0.35) ** 2 + 0.01, 6)
+
+
+async def get(fetch: Fetch, *parts: str, params: Any = None, expect: int = 200) -> Any:
+    response = await fetch("runwatch", "api", *parts, params=params, raise_error=False)
+    assert response.code == expect, response.body
+    return json.loads(response.body)
+
+
+@pytest.fixture
+def sweep(server_ws: runwatch.Workspace) -> dict[str, Any]:
+    """Experiment 'tune': two plain runs and a parent whose 20 children try alphas."""
+    exp = Experiment(server_ws, "tune")
+    with exp.start_logging(display_name="baseline") as baseline:
+        baseline.log("mse", 0.5)
+        baseline.tag("kind", "baseline")
+    with pytest.raises(ValueError), exp.start_logging() as broken:
+        broken.tag("kind", "broken")
+        raise ValueError("boom")
+    parent = exp.start_logging()
+    parent.tag("kind", "sweep")
+    children = []
+    for i, alpha in enumerate(ALPHAS):
+        child = parent.child_run()
+        child.add_properties({"param.alpha": alpha})
+        for step in range(30):
+            child.log("mse", mse_of(alpha) + (30 - step) / 100)
+        child.log("mse", mse_of(alpha))
+        child.tag("fold", str(i % 2))
+        child.complete()
+        children.append(child)
+    parent.complete()
+    return {
+        "exp": exp,
+        "baseline": baseline,
+        "broken": broken,
+        "parent": parent,
+        "children": children,
+    }
+
+
+async def test_table_page_columns_and_counts(jp_fetch: Fetch, sweep: Any) -> None:
+    body = await get(jp_fetch, "experiments", "tune", "table")
+    assert [row["id"] for row in body["rows"]] == [
+        sweep["parent"].id,
+        sweep["broken"].id,
+        sweep["baseline"].id,
+    ]
+    assert (body["total"], body["offset"], body["limit"]) == (3, 0, 100)
+    assert body["status_counts"] == {"Completed": 2, "Failed": 1}
+    keys = [column["key"] for column in body["columns"]]
+    assert keys == [*TableQuery.RUN_COLUMNS, "tag:kind", "metric:mse"]
+    assert body["rows"][2]["values"] == {"tag:kind": "baseline", "metric:mse": 0.5}
+    assert body["rows"][2]["display_name"] == "baseline"
+    same = await get(jp_fetch, "experiments", "tune", "table", params={"since": body["cursor"]})
+    assert same["unchanged"] and same["rows"] == []
+
+
+async def test_table_filters_paging_and_sorts(jp_fetch: Fetch, sweep: Any) -> None:
+    async def ids(**params: Any) -> list[str]:
+        body = await get(jp_fetch, "experiments", "tune", "table", params=params)
+        return [row["id"] for row in body["rows"]]
+
+    parent, children = sweep["parent"], sweep["children"]
+    assert await ids(status="Failed") == [sweep["broken"].id]
+    assert await ids(tag="kind=sweep") == [parent.id]
+    assert await ids(q="BASELINE") == [sweep["baseline"].id]
+    # Runs without the metric come last, by number in the same direction.
+    assert await ids(sort="metric:mse", order="asc") == [
+        sweep["baseline"].id,
+        sweep["broken"].id,
+        parent.id,
+    ]
+    scope = {"parent": parent.id}
+    page = await get(
+        jp_fetch, "experiments", "tune", "table", params={**scope, "limit": 5, "offset": 5}
+    )
+    assert page["total"] == 20 and [r["number"] for r in page["rows"]] == [
+        children[i].number for i in range(14, 9, -1)
+    ]
+    by_mse = await ids(**scope, sort="metric:mse", order="asc")
+    best = min(children, key=lambda child: child.get_metrics()["mse"][-1])
+    assert by_mse[0] == best.id
+    by_alpha = await ids(**scope, sort="property:param.alpha", order="desc", limit=3)
+    assert by_alpha == [child.id for child in children[::-1][:3]]
+    by_tag = await ids(**scope, sort="tag:fold", order="asc", limit=10)
+    assert by_tag == [child.id for child in children if child.get_tags()["fold"] == "0"]
+
+
+async def test_scatter_alpha_against_mse_finds_the_best_run(jp_fetch: Fetch, sweep: Any) -> None:
+    params = {"parent": sweep["parent"].id, "x": "property:param.alpha", "y": "metric:mse"}
+    body = await get(jp_fetch, "experiments", "tune", "scatter", params=params)
+    assert body["x"] == {
+        "key": "property:param.alpha",
+        "label": "param.alpha",
+        "group": "property",
+        "numeric": True,
+    }
+    assert body["y"]["numeric"] is True
+    points = body["points"]
+    assert len(points) == 20
+    lowest = min(points, key=lambda point: point["y"])
+    metrics = {child.id: child.get_metrics()["mse"][-1] for child in sweep["children"]}
+    best_id = min(metrics, key=metrics.__getitem__)
+    assert lowest["id"] == best_id and lowest["y"] == metrics[best_id]
+    assert lowest["x"] == 0.35
+    failed_only = await get(
+        jp_fetch, "experiments", "tune", "scatter", params={**params, "status": "Failed"}
+    )
+    assert failed_only["points"] == []
+    top = await get(
+        jp_fetch, "experiments", "tune", "scatter", params={"x": "number", "y": "metric:mse"}
+    )
+    assert {p["id"]: p["y"] for p in top["points"]}[sweep["broken"].id] is None
+
+
+async def test_overlay_reads_each_runs_series(jp_fetch: Fetch, sweep: Any) -> None:
+    children = sweep["children"]
+    chosen = [children[3].id, children[0].id, sweep["broken"].id]
+    body = await get(
+        jp_fetch,
+        "experiments",
+        "tune",
+        "overlay",
+        params=[("metric", "mse"), ("budget", "16"), *(("run", run_id) for run_id in chosen)],
+    )
+    assert [s["id"] for s in body["series"]] == chosen
+    first = body["series"][0]
+    assert first["count"] == 31 and len(first["x"]) <= 16
+    assert min(first["y"]) == mse_of(ALPHAS[3])
+    assert body["series"][2]["count"] == 0 and body["series"][2]["x"] == []
+
+
+async def test_csv_download_parses_back(jp_fetch: Fetch, sweep: Any) -> None:
+    response = await jp_fetch(
+        "runwatch",
+        "api",
+        "experiments",
+        "tune",
+        "table.csv",
+        params={"parent": sweep["parent"].id, "sort": "number", "order": "asc"},
+    )
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert 'attachment; filename="tune-runs.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.body.decode("utf-8"))))
+    assert [row["id"] for row in rows] == [child.id for child in sweep["children"]]
+    assert [float(row["param.alpha"]) for row in rows] == ALPHAS
+    assert [float(row["mse"]) for row in rows] == [mse_of(alpha) for alpha in ALPHAS]
+    assert {row["status"] for row in rows} == {"Completed"}
+
+
+@pytest.mark.parametrize(
+    ("route", "params", "status", "message"),
+    [
+        ("table", {"sort": "size"}, 400, "sort 'size'"),
+        ("table", {"sort": "metric:nope"}, 400, "'metric:nope'"),
+        ("table", {"limit": "501"}, 400, "limit='501'"),
+        ("table", {"order": "up"}, 400, "order='up'"),
+        ("table", {"parent": "nope"}, 404, "'nope'"),
+        ("table.csv", {"sort": "tag:"}, 400, "'tag:'"),
+        ("scatter", {"x": "number"}, 400, "'y' is missing"),
+        ("scatter", {"x": "number", "y": "property:nope"}, 400, "'property:nope'"),
+        ("overlay", {"metric": "mse"}, 400, "1 to 50"),
+        ("overlay", [("metric", "mse")] + [("run", f"r{i}") for i in range(51)], 400, "51"),
+        ("overlay", {"metric": "mse", "run": "x", "budget": "3"}, 400, "budget='3'"),
+        ("overlay", {"metric": "mse", "run": "nope"}, 404, "'nope'"),
+    ],
+)
+async def test_bad_requests_name_the_value(
+    jp_fetch: Fetch, sweep: Any, route: str, params: Any, status: int, message: str
+) -> None:
+    body = await get(jp_fetch, "experiments", "tune", route, params=params, expect=status)
+    assert message in body["error"]["message"]
+
+
+async def test_unknown_experiment_and_foreign_parent_are_404(
+    jp_fetch: Fetch, sweep: Any, server_ws: runwatch.Workspace
+) -> None:
+    for route, params in [
+        ("table", {}),
+        ("table.csv", {}),
+        ("scatter", {"x": "number", "y": "number"}),
+    ]:
+        body = await get(jp_fetch, "experiments", "nope", route, params=params, expect=404)
+        assert "'nope'" in body["error"]["message"]
+    with Experiment(server_ws, "other").start_logging() as elsewhere:
+        pass
+    body = await get(
+        jp_fetch, "experiments", "tune", "table", params={"parent": elsewhere.id}, expect=404
+    )
+    assert "'other'" in body["error"]["message"]
+    body = await get(
+        jp_fetch,
+        "experiments",
+        "tune",
+        "overlay",
+        params={"metric": "mse", "run": elsewhere.id},
+        expect=404,
+    )
+    assert "'other'" in body["error"]["message"]
+
+
+def test_service_answers_in_the_kernel_without_a_server(sweep: Any) -> None:
+    service = RunwatchService.for_workspace(sweep["exp"].workspace)
+    query = TableQuery(experiment="tune", parent_id=sweep["parent"].id, limit=5)
+    assert service.table(query)["total"] == 20
+    assert len(service.scatter(query, "property:param.alpha", "metric:mse")["points"]) == 20
+    text = "".join(service.table_csv(query))
+    assert len(list(csv.DictReader(io.StringIO(text)))) == 20
