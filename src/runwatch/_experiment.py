@@ -221,8 +221,7 @@ class Experiment:
     ) -> TableQuery:
         statuses = (status,) if isinstance(status, str) else tuple(status or ())
         wanted = [
-            (key, None if value is None else str(value))
-            for key, value in _tag_filter(tags).items()
+            (key, None if value is None else str(value)) for key, value in _tag_filter(tags).items()
         ]
         parent_id = parent if isinstance(parent, str) or parent is None else parent.id
         if parent_id is not None:

@@ -296,7 +296,7 @@ def _sorted(
             missing.append(row)
         else:
             present.append((sort_key, row[_NUMBER], row))
-    present.sort(key=lambda item: item[:2], reverse=query.descending)
+    present.sort(key=operator.itemgetter(0, 1), reverse=query.descending)
     missing.sort(key=operator.itemgetter(_NUMBER), reverse=query.descending)
     return [item[2] for item in present] + missing
 
