@@ -93,11 +93,19 @@ export interface Frame {
   readonly marks: SVGGElement;
 }
 
+export interface Axis {
+  domain: [number, number];
+  label: string;
+  log?: boolean;
+  /** Every value is a whole number (run numbers, steps): no ticks in between. */
+  integer?: boolean;
+}
+
 export interface FrameOptions {
   width: number;
   height: number;
-  x: { domain: [number, number]; label: string; log?: boolean };
-  y: { domain: [number, number]; label: string; log?: boolean };
+  x: Axis;
+  y: Axis;
   className: string;
 }
 
@@ -112,6 +120,13 @@ export function frame(options: FrameOptions): Frame {
   const bottom = height - MARGIN.bottom;
   const x = scale(options.x.domain, [left, right], options.x.log === true);
   const y = scale(options.y.domain, [bottom, top], options.y.log === true);
+  for (const [s, axis] of [
+    [x, options.x],
+    [y, options.y],
+  ] as const) {
+    const whole = s.ticks.filter((t) => Number.isInteger(t));
+    if (axis.integer === true && whole.length >= 2) s.ticks = whole;
+  }
   const root = svg("svg", {
     class: `rw-db-chart ${options.className}`,
     width,

@@ -68,8 +68,18 @@ export function scatterChart(
   const best = bestPoint(shown, options.goal);
   const chart = frame({
     ...options.size,
-    x: { domain: xs, label: body.x.label, log: options.logX },
-    y: { domain: ys, label: body.y.label, log: options.logY },
+    x: {
+      domain: xs,
+      label: body.x.label,
+      log: options.logX,
+      integer: shown.every((p) => Number.isInteger(p.x)),
+    },
+    y: {
+      domain: ys,
+      label: body.y.label,
+      log: options.logY,
+      integer: shown.every((p) => Number.isInteger(p.y)),
+    },
     className: "rw-db-scatter-chart",
   });
   chart.root.dataset.x = body.x.key;
@@ -137,7 +147,7 @@ export function overlayChart(
   }
   const chart = frame({
     ...options.size,
-    x: { domain: xs, label: "step" },
+    x: { domain: xs, label: "step", integer: series.every((s) => s.x.every(Number.isInteger)) },
     y: { domain: ys, label: metric, log: options.logY },
     className: "rw-db-overlay-chart",
   });

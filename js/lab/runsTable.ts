@@ -25,7 +25,7 @@ const WIDTHS: Readonly<Record<string, number>> = {
   status: 116,
   display_name: 150,
   created_time: 140,
-  duration: 92,
+  duration: 100,
 };
 const VALUE_WIDTH = 110;
 
@@ -93,6 +93,9 @@ export class RunsTable {
     ];
     this.el.style.setProperty("--rw-db-cols", template.join(" "));
     this.el.style.setProperty("--rw-db-width", `${total}px`);
+    // A few runs: no empty box below them (room for the heads and a sideways scrollbar).
+    const rows = Math.max(2, pages.total ?? 0) + 1;
+    this.el.style.maxHeight = `${rows * TABLE_ROW_HEIGHT + 18}px`;
     this.renderHead();
     this.list.schedule();
   }
@@ -208,11 +211,10 @@ function widthOf(column: ColumnInfo): number {
 }
 
 function cell(row: TableRow, column: ColumnInfo): HTMLElement {
-  const node = el("span", "rw-db-cell");
+  const node = el("span", `rw-db-cell${column.numeric ? " rw-num" : ""}`);
   node.dataset.key = column.key;
   switch (column.key) {
     case "number":
-      node.classList.add("rw-num");
       node.textContent = `#${row.number}`;
       break;
     case "status":
@@ -227,14 +229,12 @@ function cell(row: TableRow, column: ColumnInfo): HTMLElement {
       node.title = `created ${formatTimestamp(row.created_time)}\nstarted ${formatTimestamp(row.start_time)}`;
       break;
     case "duration":
-      node.classList.add("rw-num");
       node.textContent = formatDuration(durationOf(row));
       break;
     default: {
       const value = row.values[column.key];
       const text = formatCell(value);
       node.textContent = text;
-      if (column.numeric) node.classList.add("rw-num");
       if (text === EMPTY) node.classList.add("rw-muted");
       else node.title = `${column.label}: ${typeof value === "string" ? value : text}`;
     }

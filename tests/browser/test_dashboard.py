@@ -251,6 +251,12 @@ def test_the_sidebar_opens_the_dashboard_and_a_run_completed_elsewhere_updates(
         assert badge.get_attribute("data-status") == "Running"
         assert panel.locator(".rw-db-count").inner_text() == "3 runs"
         assert panel.locator('.rw-db-th[data-key="metric:acc"]').count() == 1
+        panel.locator(".rw-db-picker > summary").click()
+        panel.locator('.rw-db-picker-item input[data-key="metric:acc"]').uncheck()
+        page.wait_for_selector('.rw-dashboard .rw-db-th[data-key="metric:acc"]', state="detached")
+        panel.locator('.rw-db-picker-item input[data-key="metric:acc"]').check()
+        panel.locator('.rw-db-th[data-key="metric:acc"]').wait_for()
+        panel.locator(".rw-db-picker > summary").click()
         # Still open in the sidebar: expanding and collapsing keeps working.
         header = page.locator('.rw-sb-experiment[data-experiment="db-live"]')
         assert header.get_attribute("aria-expanded") == "true"

@@ -357,3 +357,31 @@ def test_ten_thousand_runs_scroll_with_few_rows_in_the_page(
         assert page.locator(".rw-sidebar .rw-vl-row").count() < 80  # only rows in view
     page.wait_for_selector('.rw-sb-run .rw-sb-num:text-is("#1")', timeout=10_000)
     screenshot(page, "sidebar-10000-runs-bottom")
+
+
+def test_the_dashboard_of_ten_thousand_runs_renders_only_the_rows_in_view(
+    lab: Server, ws: Workspace, page: Any
+) -> None:
+    deadline = time.monotonic() + 180
+    while run_count(lab, "sb-many") < MANY:
+        assert time.monotonic() < deadline, "the 10,000 runs were not written in time"
+        time.sleep(1)
+    open_lab(page, lab)
+    open_sidebar(page, "sb-many")
+    page.locator('.rw-sb-experiment[data-experiment="sb-many"] .rw-sb-compare').click()
+    panel = page.locator('.rw-dashboard[data-experiment="sb-many"]')
+    panel.locator('.rw-db-run [data-key="number"]:text-is("#10000")').wait_for(timeout=30_000)
+    assert panel.locator(".rw-db-count").inner_text() == f"{MANY} runs"
+    scroller = panel.locator(".rw-db-table .rw-vl")
+    for fraction in (0.5, 0.999):
+        started = time.monotonic()
+        scroller.evaluate("(el, f) => { el.scrollTop = el.scrollHeight * f; }", fraction)
+        page.wait_for_function(
+            "el => el.querySelectorAll('.rw-db-placeholder').length === 0"
+            " && el.querySelectorAll('.rw-db-run').length > 5",
+            arg=panel.element_handle(),
+        )
+        assert time.monotonic() - started < 5
+        assert panel.locator(".rw-vl-row").count() < 60  # only rows in view
+    panel.locator('.rw-db-run [data-key="number"]:text-is("#1")').wait_for(timeout=10_000)
+    screenshot(page, "dashboard-10000-runs-bottom")
