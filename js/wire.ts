@@ -1,5 +1,5 @@
 /**
- * The widget's wire shapes: the JSON each synced trait holds.
+ * The widgets' wire shapes: the JSON each synced trait holds.
  *
  * Mirrors src/runwatch/widgets/_wire.py field for field (same names, same
  * optionality); tests/unit/widgets/test_wire.py checks that the two agree.
@@ -88,6 +88,44 @@ export interface ChildrenState {
   rows: ChildRow[];
 }
 
+export interface ColumnState {
+  key: string;
+  label: string;
+  group: string;
+  numeric: boolean;
+}
+
+export interface RunsRow {
+  id: string;
+  number: number;
+  status: string;
+  display_name: string | null;
+  created_time: number;
+  start_time: number | null;
+  end_time: number | null;
+  values: Record<string, Cell>;
+}
+
+export interface RunsTableState {
+  total: number;
+  offset: number;
+  limit: number;
+  status_counts: Record<string, number>;
+  columns: ColumnState[];
+  rows: RunsRow[];
+  sort: string;
+  descending: boolean;
+  text: string;
+  statuses: string[];
+}
+
+export interface ScopeState {
+  experiment: string;
+  parent_id: string | null;
+  title: string;
+  status: string | null;
+}
+
 /** Traits of the model whose `_part` is "header" (HEADER_TRAITS in Python). */
 export interface HeaderTraits {
   _part: "header";
@@ -110,6 +148,17 @@ export interface BodyTraits {
   children: ChildrenState | null;
 }
 
+/** Traits of ExperimentDetails' runs part (RUNS_TRAITS in Python). */
+export interface RunsTraits {
+  scope: ScopeState;
+  table: RunsTableState | null;
+  selected: string[];
+  max_selected: number;
+  notice: string;
+  polling: boolean;
+  interval: number;
+}
+
 /** What the frontend sends with `model.send` (handled by the Python side). */
 export interface ChildrenQuery {
   page: number;
@@ -121,3 +170,18 @@ export type OutgoingMessage =
   | { type: "back" }
   | ({ type: "children_page" } & ChildrenQuery)
   | { type: "open_child"; id: string };
+
+/** What ExperimentDetails' runs part sends (handled by the Python side). */
+export interface TableQueryMessage {
+  sort?: string;
+  descending?: boolean;
+  text?: string;
+  statuses?: string[];
+  offset?: number;
+}
+
+export type RunsMessage =
+  | ({ type: "table_query" } & TableQueryMessage)
+  | { type: "select"; ids: string[] }
+  | { type: "open_run"; id: string }
+  | { type: "export_csv" };

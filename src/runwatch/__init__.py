@@ -47,11 +47,11 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def __getattr__(name: str) -> object:
-    # RunDetails pulls in ipywidgets, anywidget and bqplot: load them on first use only.
-    if name == "RunDetails":
-        from .widgets import RunDetails
+    # The widgets pull in ipywidgets, anywidget and bqplot: load them on first use only.
+    if name in ("RunDetails", "ExperimentDetails"):
+        from . import widgets
 
-        return RunDetails
+        return getattr(widgets, name)
     raise AttributeError(f"module 'runwatch' has no attribute {name!r}")
 
 
@@ -62,6 +62,7 @@ __all__ = [
     "DaskCompute",
     "Environment",
     "Experiment",
+    "ExperimentDetails",
     "ImageRef",
     "LocalCompute",
     "Run",

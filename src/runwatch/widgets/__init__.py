@@ -1,7 +1,7 @@
-"""The live Jupyter views: `RunDetails(run).show()`.
+"""The live Jupyter views: `RunDetails(run).show()` and `ExperimentDetails(experiment).show()`.
 
-`RunDetails` loads ipywidgets, anywidget, bqplot and the built frontend on
-first use; `import runwatch` loads none of them.
+They load ipywidgets, anywidget, bqplot and the built frontend on first
+use; `import runwatch` loads none of them.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._details import RunDetails
+    from ._experiment_details import ExperimentDetails
 
-__all__ = ["RunDetails"]
+__all__ = ["ExperimentDetails", "RunDetails"]
 
 
 def __getattr__(name: str) -> object:
@@ -19,4 +20,8 @@ def __getattr__(name: str) -> object:
         from ._details import RunDetails
 
         return RunDetails
+    if name == "ExperimentDetails":
+        from ._experiment_details import ExperimentDetails
+
+        return ExperimentDetails
     raise AttributeError(f"module 'runwatch.widgets' has no attribute {name!r}")

@@ -84,6 +84,11 @@ class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
             raise ValidationError(
                 f"RunDetails expects a runwatch.Run, got {short_repr(run_instance)} of type "
                 f"{type(run_instance).__name__}"
+                + (
+                    "; to compare the runs of an experiment use ExperimentDetails(experiment)"
+                    if type(run_instance).__name__ == "Experiment"
+                    else ""
+                )
             )
         if not isinstance(refresh_interval, (int, float)) or refresh_interval < MIN_INTERVAL:
             raise ValidationError(

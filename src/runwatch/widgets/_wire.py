@@ -1,4 +1,4 @@
-"""The widget's wire shapes: the JSON each synced trait holds.
+"""The widgets' wire shapes: the JSON each synced trait holds.
 
 Declared once here and mirrored field for field by the TypeScript interfaces
 in js/wire.ts; tests/unit/widgets/test_wire.py checks that the two agree.
@@ -92,6 +92,56 @@ class ChildrenState(TypedDict):
     rows: list[ChildRow]
 
 
+# --- ExperimentDetails: the runs table of an experiment or of a sweep's trials ---------------
+
+
+class ColumnState(TypedDict):
+    """A column of the runs table (the service's ColumnInfo): `key` is `number`, `status`,
+    `display_name`, `created_time`, `duration`, `tag:<name>`, `property:<name>` or
+    `metric:<name>`; `group` is "run", "tag", "property" or "metric"."""
+
+    key: str
+    label: str
+    group: str
+    numeric: bool
+
+
+class RunsRow(TypedDict):
+    id: str
+    number: int
+    status: str
+    display_name: str | None
+    created_time: float
+    start_time: float | None
+    end_time: float | None
+    values: dict[str, Cell]  # tag/property/metric column key -> value
+
+
+class RunsTableState(TypedDict):
+    """One page of the filtered, sorted runs, and the query that produced it."""
+
+    total: int
+    offset: int
+    limit: int
+    status_counts: dict[str, int]  # before the status filter
+    columns: list[ColumnState]
+    rows: list[RunsRow]
+    sort: str
+    descending: bool
+    text: str
+    statuses: list[str]
+
+
+class ScopeState(TypedDict):
+    """What the table compares: an experiment's top-level runs, or a run's children."""
+
+    experiment: str
+    parent_id: str | None
+    title: str
+    status: str | None  # the parent run's status; None for an experiment
+
+
 #: Traits of each anywidget part, by part name (the TS side reads the same names).
 HEADER_TRAITS = ("run", "now", "properties", "tags", "scalars", "breadcrumb", "polling", "interval")
 BODY_TRAITS = ("tables", "images", "log", "children")
+RUNS_TRAITS = ("scope", "table", "selected", "max_selected", "notice", "polling", "interval")

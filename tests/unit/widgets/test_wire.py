@@ -45,3 +45,16 @@ def test_python_widget_declares_the_same_traits() -> None:
 
     assert synced(RunHeader) == set(_wire.HEADER_TRAITS)
     assert synced(RunBody) == set(_wire.BODY_TRAITS)
+
+
+def test_experiment_details_traits_match() -> None:
+    from runwatch.widgets._experiment_details import RunsPart
+
+    interfaces = ts_interfaces(WIRE_TS)
+    assert set(interfaces["RunsTraits"]) == set(_wire.RUNS_TRAITS)
+    synced = {
+        name
+        for name in RunsPart.class_traits(sync=True)
+        if not name.startswith("_") and name not in ("layout", "tabbable", "tooltip")
+    }
+    assert synced == set(_wire.RUNS_TRAITS)
