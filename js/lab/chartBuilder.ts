@@ -145,13 +145,16 @@ export class ChartBuilder {
       among.some((c) => c.key === key);
     const primaryKey = this.primary === null ? "" : `metric:${this.primary.name}`;
     const firstMetric = numeric.find((c) => c.group === "metric")?.key ?? "";
-    const yKey = has(y, numeric) ? y : has(primaryKey, numeric) ? primaryKey : firstMetric;
-    this.ySelect.value = yKey;
-    this.xSelect.value = has(x, numeric)
+    let yKey = has(y, numeric) ? y : has(primaryKey, numeric) ? primaryKey : firstMetric;
+    const xKey = has(x, numeric)
       ? x
       : (numeric.find((c) => c.group === "property" && c.key !== yKey)?.key ??
         numeric.find((c) => c.group === "tag" && c.key !== yKey)?.key ??
         "number");
+    // No metric logged: plot another run column (duration against run number).
+    if (yKey === "") yKey = numeric.find((c) => c.key !== xKey)?.key ?? "";
+    this.xSelect.value = xKey;
+    this.ySelect.value = yKey;
     this.metricSelect.value = has(metric, metrics)
       ? metric
       : has(primaryKey, metrics)
@@ -199,6 +202,8 @@ export class ChartBuilder {
           `Tick runs in the table (up to ${MAX_OVERLAY}) to overlay their series of the chosen metric.`,
         ),
       );
+    } else if (this.metricSelect.value === "") {
+      setChildren(this.overlaySlot, el("div", "rw-db-chart-note", "These runs logged no metrics."));
     } else if (this.overlay !== null) {
       const chart = overlayChart(
         this.overlay.body.metric,

@@ -25,7 +25,7 @@ const WIDTHS: Readonly<Record<string, number>> = {
   status: 116,
   display_name: 150,
   created_time: 140,
-  duration: 100,
+  duration: 112,
 };
 const VALUE_WIDTH = 110;
 

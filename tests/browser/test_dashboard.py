@@ -220,9 +220,12 @@ def test_clicking_a_row_opens_the_run_and_html_names_are_text(
     open_lab(page, lab)
     panel = open_dashboard(page, "db-sweep", sweep.parent.id)
     xss = sweep.children[XSS_TRIAL]
-    panel.locator(".rw-db-search").fill(str(xss.number))
+    panel.locator(".rw-db-search").fill("onerror")
+    page.wait_for_function(
+        "el => el.textContent === '1 run'", arg=panel.locator(".rw-db-count").element_handle()
+    )
+    assert row_ids(panel) == [xss.id]
     name = panel.locator(f'.rw-db-run[data-run-id="{xss.id}"] [data-key="display_name"]')
-    name.wait_for(timeout=15_000)
     assert name.inner_text() == XSS_NAME
     assert page.locator(".rw-dashboard img").count() == 0
     screenshot(page, "dashboard-html-as-text")
