@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import operator
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ from ._query import _like, _tag_clause, _text_matches, _text_prefilter
 from ._sql import _METRIC_COLUMNS, _RUN_COLUMNS, _RUN_FROM, Connection, _metric_info, _run_info
 
 _NUMERIC_RUN_COLUMNS = {"number", "created_time", "duration"}
+_RUN_COLUMN_KEYS = frozenset(TableQuery.RUN_COLUMNS)
 Row = Sequence[Any]  # a row of _RUN_COLUMNS: a RunInfo is built for the page only
 _ID, _NUMBER, _NAME, _STATUS, _CREATED, _START, _END, _TAGS, _PROPERTIES = (
     0, 2, 6, 7, 8, 9, 10, 13, 14
@@ -144,10 +146,15 @@ def runs_table(
     total = len(kept)
     page = kept if query.limit is None else kept[query.offset : query.offset + query.limit]
     metric_values = _metric_values(db, scope, page, query.limit is None, keys)
+    specs = None
+    if keys is not None:
+        specs = [(key, *key.partition(":")[::2]) for key in keys if key not in _RUN_COLUMN_KEYS]
     table_rows = []
     for row in page:
         info = _run_info(row)
-        table_rows.append(TableRun(info, _values(info, load, metric_values.get(info.id, {}), keys)))
+        table_rows.append(
+            TableRun(info, _values(info, load, metric_values.get(info.id, {}), specs))
+        )
     run_columns = [run_column(k) for k in TableQuery.RUN_COLUMNS if keys is None or k in keys]
     ordered = sorted(columns, key=lambda c: (TableQuery.GROUPS.index(c.group), c.name))
     return RunsTable(cursor, total, counts, run_columns + ordered, table_rows)
@@ -156,17 +163,16 @@ def runs_table(
 def _filter(rows: list[Row], query: TableQuery) -> tuple[list[Row], dict[str, int]]:
     """The rows passing the exact text and the status filters, and the status counts."""
     text = query.text.lower()
+    if text:
+        rows = [
+            row
+            for row in rows
+            if _text_matches(text, row[_ID], row[_NAME], row[_NUMBER], row[_TAGS])
+        ]
+    counts = Counter(map(operator.itemgetter(_STATUS), rows))
     wanted = set(query.statuses)
-    counts: dict[str, int] = {}
-    kept: list[Row] = []
-    for row in rows:
-        if text and not _text_matches(text, row[_ID], row[_NAME], row[_NUMBER], row[_TAGS]):
-            continue
-        status = row[_STATUS]
-        counts[status] = counts.get(status, 0) + 1
-        if not wanted or status in wanted:
-            kept.append(row)
-    return kept, counts
+    kept = [row for row in rows if row[_STATUS] in wanted] if wanted else rows
+    return kept, dict(counts)
 
 
 def _json_columns(
@@ -247,15 +253,6 @@ def _column_in_scope(db: Connection, scope: _Scope, key: str, what: str) -> Tabl
     )
 
 
-def _sort_key(value: Any) -> tuple[int, Any] | None:
-    """Numbers (inf too) before text; None and NaN are missing."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return None if value != value else (0, value)
-    return (1, str(value))
-
-
 def _sorted(
     db: Connection,
     scope: _Scope,
@@ -288,17 +285,23 @@ def _sorted(
         ).fetchall()
         metric = {run_id: _codec.load_value(text) for run_id, text in rows}
         value = lambda row: metric.get(row[_ID])  # noqa: E731
-    present: list[tuple[tuple[int, Any], int, Row]] = []
+    # Numbers (inf too), then text; None and NaN are missing. Numbers within a scope
+    # are unique, so the tuples never compare rows.
+    numbers: list[tuple[Any, int, Row]] = []
+    texts: list[tuple[str, int, Row]] = []
     missing: list[Row] = []
-    for row in kept:
-        sort_key = _sort_key(value(row))
-        if sort_key is None:
+    for row, found in zip(kept, map(value, kept), strict=True):
+        if found is None or found != found:
             missing.append(row)
+        elif isinstance(found, (int, float)):
+            numbers.append((found, row[_NUMBER], row))
         else:
-            present.append((sort_key, row[_NUMBER], row))
-    present.sort(key=operator.itemgetter(0, 1), reverse=query.descending)
+            texts.append((str(found), row[_NUMBER], row))
+    numbers.sort(reverse=query.descending)
+    texts.sort(reverse=query.descending)
     missing.sort(key=operator.itemgetter(_NUMBER), reverse=query.descending)
-    return [item[2] for item in present] + missing
+    first, second = (texts, numbers) if query.descending else (numbers, texts)
+    return [item[2] for item in first] + [item[2] for item in second] + missing
 
 
 def _metric_values(
@@ -333,13 +336,14 @@ def _values(
     info: RunInfo,
     load: Callable[[str], dict[str, Any]],
     metrics: dict[str, Any],
-    keys: set[str] | None,
+    keys: list[tuple[str, str, str]] | None,
 ) -> dict[str, Any]:
+    """The row's values by column key: all of them, or those of `keys`
+    ((key, group, name) of a chart's few columns)."""
     tags, properties = load(info.tags_json), load(info.properties_json)
-    if keys is not None:  # a chart's few columns: look each up
+    if keys is not None:
         values: dict[str, Any] = {}
-        for key in keys:
-            group, _, name = key.partition(":")
+        for key, group, name in keys:
             found = tags if group == "tag" else properties if group == "property" else metrics
             if name in found:
                 value = found[name]
