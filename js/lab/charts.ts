@@ -115,6 +115,9 @@ export function scatterChart(
     point.addEventListener("click", () => {
       openRun(p.id);
     });
+    point.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") openRun(p.id);
+    });
     chart.marks.append(point);
   }
   root.append(chart.root);
