@@ -134,7 +134,12 @@ def runs_table(
     kept, counts = _filter(rows, query)
     load = _json_memo()
     columns = _json_columns(kept, load, keys)
-    columns += _metric_columns(db, scope, kept, keys)
+    every_row = query.limit is None
+    if every_row:
+        metric_columns, metric_values = _scope_metrics(db, scope, kept, keys)
+    else:
+        metric_columns, metric_values = _metric_columns(db, scope, kept, keys), {}
+    columns += metric_columns
     by_key = {column.key: column for column in columns}
     for key in [query.sort, *(wanted or ())]:
         if key not in by_key and key not in TableQuery.RUN_COLUMNS:
@@ -142,10 +147,13 @@ def runs_table(
             if keys is not None and key in keys:
                 by_key[key] = found
                 columns.append(found)
-    kept = _sorted(db, scope, query, kept, load, now)
+    known = metric_values if every_row and (keys is None or query.sort in keys) else None
+    kept = _sorted(db, scope, query, kept, load, now, known)
     total = len(kept)
-    page = kept if query.limit is None else kept[query.offset : query.offset + query.limit]
-    metric_values = _metric_values(db, scope, page, query.limit is None, keys)
+    if query.limit is not None:
+        kept = kept[query.offset : query.offset + query.limit]
+        metric_values = _page_metrics(db, kept, keys)
+    page = kept
     specs = None
     if keys is not None:
         specs = [(key, *key.partition(":")[::2]) for key in keys if key not in _RUN_COLUMN_KEYS]
@@ -190,14 +198,23 @@ def _json_columns(
     return [c for c in columns if keys is None or c.key in keys]
 
 
+def _metric_names(keys: set[str] | None) -> list[str] | None:
+    """The metric names among `keys` (None: every metric)."""
+    if keys is None:
+        return None
+    return sorted(k[len("metric:") :] for k in keys if k.startswith("metric:"))
+
+
+def _metric_column(name: str, classes: set[str | None]) -> TableColumn:
+    return TableColumn(f"metric:{name}", "metric", name, (classes - {None}) == {"number"})
+
+
 def _metric_columns(
     db: Connection, scope: _Scope, kept: list[Row], keys: set[str] | None
 ) -> list[TableColumn]:
-    names: list[str] | None = None
-    if keys is not None:
-        names = sorted(k[len("metric:") :] for k in keys if k.startswith("metric:"))
-        if not names:
-            return []
+    names = _metric_names(keys)
+    if names == []:
+        return []
     where, params = scope.filtered, list(scope.filtered_params)
     if names is not None:
         where += f" AND m.name IN ({_placeholders(names)})"
@@ -220,10 +237,32 @@ def _metric_columns(
         ]
     for name, value_class in rows:
         classes.setdefault(name, set()).add(value_class)
-    return [
-        TableColumn(f"metric:{name}", "metric", name, (found - {None}) == {"number"})
-        for name, found in classes.items()
-    ]
+    return [_metric_column(name, found) for name, found in classes.items()]
+
+
+def _scope_metrics(
+    db: Connection, scope: _Scope, kept: list[Row], keys: set[str] | None
+) -> tuple[list[TableColumn], dict[str, dict[str, Any]]]:
+    """The metric columns and every row's latest values (run id -> name -> value), in
+    one statement over the scope (for every row: exports and charts)."""
+    names = _metric_names(keys)
+    if names == [] or not kept:
+        return [], {}
+    where, params = scope.filtered, list(scope.filtered_params)
+    if names is not None:
+        where += f" AND m.name IN ({_placeholders(names)})"
+        params += names
+    ids = None if scope.exact_text else {row[_ID] for row in kept}
+    classes: dict[str, set[str | None]] = {}
+    values: dict[str, dict[str, Any]] = {}
+    for run_id, name, value_class, text in db.execute(
+        f"SELECT m.run_id, m.name, m.value_class, m.last_value FROM {_METRICS_OF_SCOPE}{where}",
+        params,
+    ).fetchall():
+        if ids is None or run_id in ids:
+            classes.setdefault(name, set()).add(value_class)
+            values.setdefault(run_id, {})[name] = _codec.load_value(text)
+    return [_metric_column(name, found) for name, found in classes.items()], values
 
 
 def _column_in_scope(db: Connection, scope: _Scope, key: str, what: str) -> TableColumn:
@@ -260,7 +299,10 @@ def _sorted(
     kept: list[Row],
     load: Callable[[str], dict[str, Any]],
     now: float,
+    metric_values: dict[str, dict[str, Any]] | None,
 ) -> list[Row]:
+    """`kept` in the query's order; `metric_values` holds the sort metric's values
+    if they were read already."""
     key = query.sort
     group, _, name = key.partition(":")
     value: Callable[[Row], Any]
@@ -277,6 +319,8 @@ def _sorted(
         value = lambda row: load(row[_TAGS]).get(name)  # noqa: E731 - as the defs above
     elif group == "property":
         value = lambda row: _property_value(load(row[_PROPERTIES]).get(name))  # noqa: E731
+    elif metric_values is not None:
+        value = lambda row: metric_values.get(row[_ID], {}).get(name)  # noqa: E731
     else:
         rows = db.execute(
             f"SELECT m.run_id, m.last_value FROM {_METRICS_OF_SCOPE}{scope.filtered} "
@@ -304,30 +348,22 @@ def _sorted(
     return [item[2] for item in first] + [item[2] for item in second] + missing
 
 
-def _metric_values(
-    db: Connection, scope: _Scope, rows: list[Row], every_row: bool, keys: set[str] | None
+def _page_metrics(
+    db: Connection, rows: list[Row], keys: set[str] | None
 ) -> dict[str, dict[str, Any]]:
-    """run id -> {metric name: latest value} of the scalar metrics of `rows`."""
-    if not rows:
+    """run id -> {metric name: latest value} of the scalar metrics of a page of rows."""
+    names = _metric_names(keys) or []
+    if not rows or (keys is not None and not names):
         return {}
-    names: list[str] = []
-    if keys is not None:
-        names = sorted(k[len("metric:") :] for k in keys if k.startswith("metric:"))
-        if not names:
-            return {}
-    name_filter = f" AND m.name IN ({_placeholders(names)})" if names else ""
-    if every_row:  # one statement over the scope, not one IN list per few hundred runs
-        sql = f"SELECT m.run_id, m.name, m.last_value FROM {_METRICS_OF_SCOPE}{scope.filtered}"
-        params: list[Any] = list(scope.filtered_params)
-    else:
-        ids = [row[_ID] for row in rows]
-        sql = (
-            f"SELECT m.run_id, m.name, m.last_value FROM metrics m WHERE {_SCALAR} "
-            f"AND m.run_id IN ({_placeholders(ids)})"
-        )
-        params = ids
+    ids = [row[_ID] for row in rows]
+    sql = (
+        f"SELECT m.run_id, m.name, m.last_value FROM metrics m WHERE {_SCALAR} "
+        f"AND m.run_id IN ({_placeholders(ids)})"
+    )
+    if names:
+        sql += f" AND m.name IN ({_placeholders(names)})"
     values: dict[str, dict[str, Any]] = {}
-    for run_id, name, text in db.execute(sql + name_filter, params + names).fetchall():
+    for run_id, name, text in db.execute(sql, ids + names).fetchall():
         values.setdefault(run_id, {})[name] = _codec.load_value(text)
     return values
 
