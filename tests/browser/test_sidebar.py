@@ -88,7 +88,13 @@ def open_sidebar(page: Any, experiment: str) -> None:
     # Only this one open: its runs are the sidebar's runs, and its header is not
     # 10,000 rows further down below an open experiment.
     while others.count():
+        # One click each, then wait for the re-render: a second click on a row that
+        # has not re-rendered yet would expand it again.
+        name = others.first.get_attribute("data-experiment")
         others.first.click()
+        page.wait_for_selector(
+            f'.rw-sb-experiment[data-experiment="{name}"][aria-expanded="false"]'
+        )
     header = page.locator(f'.rw-sb-experiment[data-experiment="{experiment}"]')
     header.wait_for(timeout=30_000)
     if header.get_attribute("aria-expanded") != "true":
