@@ -54,6 +54,7 @@ def run_stress_workers(tmp: Path, server: Any, url: str) -> tuple[list[dict], in
     go = tmp / "go"
     procs: list[tuple[subprocess.Popen[Any], Path, Path]] = []
     peak = 0
+    started = time.monotonic()
     try:
         for k in range(N_PROCS):
             out, err = tmp / f"worker{k}.out", tmp / f"worker{k}.err"
@@ -66,12 +67,14 @@ def run_stress_workers(tmp: Path, server: Any, url: str) -> tuple[list[dict], in
             assert not dead, f"workers {dead} exited before the start: {_stderr(procs[dead[0]])}"
             assert time.monotonic() < deadline, "the workers did not all get ready in time"
             time.sleep(0.05)
+        ready = time.monotonic()
         go.touch()
         deadline = time.monotonic() + TIMEOUT
         while any(proc.poll() is None for proc, _, _ in procs):
             assert time.monotonic() < deadline, f"the workers did not finish in {TIMEOUT:g} s"
             peak = max(peak, _connections(server))
             time.sleep(0.1)
+        print(f"ready after {ready - started:.1f} s, logged in {time.monotonic() - ready:.1f} s")
     finally:
         for proc, _, _ in procs:
             stop(proc)
