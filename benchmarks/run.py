@@ -4,6 +4,8 @@
     python benchmarks/run.py                 # full run (~15 min), median of 3
     python benchmarks/run.py --quick         # scaled-down smoke run (CI)
     python benchmarks/run.py --tools runwatch,trackio --workloads W1,W3 --repeat 5
+    python benchmarks/run.py --backends sqlite,postgres --tools runwatch,mlflow
+                                             # + runwatch and MLflow on PostgreSQL
 
 runwatch workloads run with this interpreter (runwatch installed there);
 MLflow and trackio run with a separate, cached virtualenv
@@ -39,6 +41,11 @@ TOOLS = ("runwatch", "mlflow", "trackio")
 PEERS = ("mlflow", "trackio")
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
 PEER_PACKAGES = ("mlflow", "trackio")
+BACKENDS = ("sqlite", "postgres")
+PG_TOOLS = ("runwatch", "mlflow")  # tools with a PostgreSQL store (trackio has none)
+# MLflow's PostgreSQL driver, installed into the peers' venv when first needed
+# (SQLAlchemy's `postgresql+psycopg` dialect; psycopg 3, as runwatch uses).
+PEER_PG_DRIVER = "psycopg[binary]"
 IMPORT_NAMES = {"runwatch": "runwatch", "mlflow": "mlflow", "trackio": "trackio"}
 W5_PROCESSES = 5
 TARGET_RATIO = 3.0
@@ -52,6 +59,12 @@ SCALES = {
         "mlflow": {"W1": 100, "W2": 100, "W3": 100, "W4": 100, "W6": 10},
         "trackio": {"W6": 4},
     },
+}
+# On PostgreSQL (--backends ...,postgres) these replace a tool's SCALES entries:
+# MLflow's full-size W3 setup (1.1M points through log_batch) would take minutes.
+SCALES_POSTGRES: dict[str, dict[str, dict[str, int]]] = {
+    "full": {"mlflow": {"W3": 10}},
+    "quick": {},
 }
 TIMEOUTS = {"full": 900, "quick": 300}  # seconds, per subprocess
 
@@ -77,6 +90,99 @@ def workload_env(tool: str) -> dict[str, str]:
     if tool == "runwatch":
         env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     return env
+
+
+# --------------------------------------------------------------------------
+# columns: a tool on a store backend
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # table column and key of the results
+    tool: str
+    backend: str  # "sqlite" (each tool's local store) or "postgres"
+
+
+def make_columns(tools: list[str], backends: list[str]) -> list[Column]:
+    """One column per tool, named after it (the default, sqlite only); with
+    several backends one per tool and backend ("runwatch-postgres"), tools
+    without a PostgreSQL store only in their sqlite column."""
+    if backends == ["sqlite"]:
+        return [Column(t, t, "sqlite") for t in tools]
+    return [
+        Column(f"{t}-{b}", t, b) for t in tools for b in backends if b == "sqlite" or t in PG_TOOLS
+    ]
+
+
+def scale_of(col: Column, mode: str, action: str) -> int:
+    scales = dict(SCALES[mode].get(col.tool, {}))
+    if col.backend == "postgres":
+        scales.update(SCALES_POSTGRES[mode].get(col.tool, {}))
+    return scales.get(action[:2], 1)
+
+
+class PgDatabases:
+    """The run's throwaway PostgreSQL server (tests/unit/store/pgserver.py,
+    fsync on) and a fresh database per workload run.  Each tool's tables are
+    created once, untimed, in a template database (MLflow's migrations take
+    seconds); every workload database is a copy of it (CREATE DATABASE ...
+    TEMPLATE), so each run starts from an empty, migrated store."""
+
+    def __init__(self) -> None:
+        sys.path.insert(0, str(BENCH.parent / "tests" / "unit" / "store"))
+        from pgserver import PgServer
+
+        self.server = PgServer(durable=True).start()
+        self.templates: dict[str, str] = {}
+        self.count = 0
+
+    def version(self) -> str:
+        import psycopg
+
+        with psycopg.connect(self.server.url()) as conn:
+            return str(conn.execute("SHOW server_version").fetchone()[0])
+
+    def url(self, tool: str, name: str) -> str:
+        """The URL as each tool takes it (MLflow: SQLAlchemy's psycopg 3 dialect)."""
+        url = self.server.url(name)
+        return url.replace("postgresql://", "postgresql+psycopg://") if tool == "mlflow" else url
+
+    def fresh(self, tool: str, py: str, action: str) -> str:
+        """A new database with the tool's tables and nothing else; its URL."""
+        import psycopg
+
+        if tool not in self.templates:
+            name = f"template_{tool}"
+            self.server.admin(f"CREATE DATABASE {name}")
+            d = tempfile.mkdtemp(prefix=f"bench-{tool}-schema-")
+            try:
+                res = run_workload(tool, py, "schema", d, 1, 300, self.url(tool, name))
+            finally:
+                shutil.rmtree(d, ignore_errors=True)
+            if "error" in res:
+                raise RuntimeError(f"{tool}: creating its tables failed: {res['error']}")
+            self.templates[tool] = name
+        self.count += 1
+        name = f"{tool}_{action}_{self.count}".lower()
+        for attempt in range(100):  # the schema process's session may still be ending
+            try:
+                self.server.admin(f"CREATE DATABASE {name} TEMPLATE {self.templates[tool]}")
+                break
+            except psycopg.errors.ObjectInUse:
+                if attempt == 99:
+                    raise
+                time.sleep(0.1)
+        return self.url(tool, name)
+
+    def drop(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        try:
+            self.server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except Exception as e:  # a leftover database goes with the server
+            print(f"[postgres] could not drop {name}: {e}", flush=True)
+
+    def stop(self) -> None:
+        self.server.stop()
 
 
 # --------------------------------------------------------------------------
@@ -139,6 +245,15 @@ NOTES = {
         "dashboard server calls.  trackio has no run tags: W6 puts the 3 tags in the run "
         "config.  trackio has no run status.",
     ],
+    "postgres": [
+        "PostgreSQL columns (`--backends sqlite,postgres`): one throwaway local server for "
+        "the whole run (`tests/unit/store/pgserver.py`, 127.0.0.1, fsync on as a real "
+        "server), a fresh database per workload run (W3: setup and reads share one), copied "
+        "from a template in which the tool created its tables beforehand (untimed).  "
+        "runwatch: a workspace with a `postgresql://` store and a local artifacts folder "
+        "(psycopg 3).  MLflow: tracking URI `postgresql+psycopg://...` (SQLAlchemy with "
+        "psycopg 3, in the peers' venv).  The same workloads and calls as on sqlite.",
+    ],
 }
 
 
@@ -169,6 +284,20 @@ def peer_python(venv: Path) -> Path:
         sys.exit("[venv] pip install failed; see the output above")
     ready.write_text(" ".join(PEER_PACKAGES) + "\n")
     return py
+
+
+def peer_pg_driver(py: Path) -> None:
+    """Install MLflow's PostgreSQL driver into the peers' venv if it lacks it."""
+    if subprocess.run([str(py), "-c", "import psycopg"], capture_output=True).returncode == 0:
+        return
+    print(f"[venv] pip install {PEER_PG_DRIVER} (MLflow's PostgreSQL driver)", flush=True)
+    pip = subprocess.run(
+        [str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", PEER_PG_DRIVER],
+        capture_output=True,
+        text=True,
+    )
+    if pip.returncode != 0:
+        sys.exit(f"[venv] pip install {PEER_PG_DRIVER} failed: {pip.stderr.strip()[-500:]}")
 
 
 def interpreter(tool: str, venv: Path) -> str:
@@ -276,47 +405,60 @@ def run_w5(tool: str, py: str, cwd: str, timeout: float) -> dict:
     return {"seconds": statistics.median(times), "samples": times, "scale": 1}
 
 
-def run_workload(tool: str, py: str, action: str, d: str, scale: int, timeout: float) -> dict:
+def run_workload(
+    tool: str, py: str, action: str, d: str, scale: int, timeout: float, store_url: str = ""
+) -> dict:
     script = str(WORKLOADS_DIR / f"{tool}_w.py")
     cmd = [py, script, action, "--dir", d, "--scale", str(scale)]
+    if store_url:
+        cmd += ["--store-url", store_url]
     return run_process(cmd, d, timeout, workload_env(tool))
 
 
-def warm_up(tool: str, py: str) -> str | None:
+def warm_up(col: Column, py: str, pg: PgDatabases | None) -> str | None:
     """One untimed, tiny pass over the tool's code paths (import, store
     creation, writes, reads, listing) so bytecode caches exist and files are
     in the OS cache before anything is measured.  Returns an error or None."""
+    tool = col.tool
     w3, w6 = (tempfile.mkdtemp(prefix=f"bench-{tool}-warmup-") for _ in range(2))
+    urls: dict[str, str] = {}
     try:
+        if col.backend == "postgres":
+            assert pg is not None
+            urls = {w3: pg.fresh(tool, py, "warmup"), w6: pg.fresh(tool, py, "warmup")}
         for action, d in (("W3setup", w3), ("W3read", w3), ("W6", w6)):
-            res = run_workload(tool, py, action, d, 100, 300)
+            res = run_workload(tool, py, action, d, 100, 300, urls.get(d, ""))
             if "error" in res:
                 return f"{action}: {res['error']}"
         return None
     finally:
         shutil.rmtree(w3, ignore_errors=True)
         shutil.rmtree(w6, ignore_errors=True)
+        for url in urls.values():
+            assert pg is not None
+            pg.drop(url)
 
 
 @dataclass
 class Task:
-    tool: str
+    col: Column
     action: str  # W1..W6, W3setup, W3read
     rep: int
 
 
-def plan(tools: list[str], workloads: list[str], repeat: int) -> list[Task]:
-    """Interleave tools within each workload so slow drift hits all alike."""
+def plan(columns: list[Column], workloads: list[str], repeat: int) -> list[Task]:
+    """Interleave tools within each workload so slow drift hits all alike.
+    W5 (import) does not depend on the store: only sqlite columns run it."""
     tasks = []
     for rep in range(1, repeat + 1):
         for w in workloads:
-            for tool in tools:
+            for col in columns:
                 if w == "W3":
                     if rep == 1:
-                        tasks.append(Task(tool, "W3setup", rep))
-                    tasks.append(Task(tool, "W3read", rep))
-                else:
-                    tasks.append(Task(tool, w, rep))
+                        tasks.append(Task(col, "W3setup", rep))
+                    tasks.append(Task(col, "W3read", rep))
+                elif w != "W5" or col.backend == "sqlite":
+                    tasks.append(Task(col, w, rep))
     return tasks
 
 
@@ -341,50 +483,65 @@ def run_task(
     args,
     scale: int,
     timeout: float,
-    w3_dirs: dict[str, str],
+    w3_dirs: dict[str, tuple[str, str]],
     results: dict[str, dict[str, list[dict]]],
 ) -> dict:
-    """Run one task in its fresh subprocess(es) and return its result."""
-    tool, action = task.tool, task.action
+    """Run one task in its fresh subprocess(es) and return its result.
+    PostgreSQL columns get a fresh database per task (W3: setup and reads
+    share one), dropped afterwards."""
+    col, action = task.col, task.action
+    tool = col.tool
     if args.unavailable.get(tool):
         return {"error": f"not importable: {args.unavailable[tool]}"}
     py = interpreter(tool, args.venv)
-    if action.startswith("W3"):  # setup and reads share one directory
+    pg: PgDatabases | None = args.pg
+    if action.startswith("W3"):  # setup and reads share one directory (and database)
         if action == "W3setup":
-            w3_dirs[tool] = tempfile.mkdtemp(prefix=f"bench-{tool}-W3-")
-        setup = results[tool].get("W3setup", [{}])[-1]
+            d = tempfile.mkdtemp(prefix=f"bench-{tool}-W3-")
+            w3_dirs[col.name] = (d, "")
+            if col.backend == "postgres":
+                assert pg is not None
+                w3_dirs[col.name] = (d, pg.fresh(tool, py, action))
+        setup = results[col.name].get("W3setup", [{}])[-1]
         if action == "W3read" and "error" in setup:
             return {"error": "W3 setup failed: " + setup["error"]}
-        d = w3_dirs[tool]
+        d, url = w3_dirs[col.name]
     else:
         d = tempfile.mkdtemp(prefix=f"bench-{tool}-{action}-")
+        url = ""
+        if col.backend == "postgres" and action != "W5":
+            assert pg is not None
+            url = pg.fresh(tool, py, action)
     try:
         if action == "W5":
             return run_w5(tool, py, d, timeout)
-        return run_workload(tool, py, action, d, scale, timeout)
+        return run_workload(tool, py, action, d, scale, timeout, url)
     finally:
         if not action.startswith("W3"):
             shutil.rmtree(d, ignore_errors=True)
+            if url and pg is not None:
+                pg.drop(url)
 
 
-def run_all(args, tools: list[str], workloads: list[str]) -> dict[str, dict[str, list[dict]]]:
-    """Run every task, printing progress; results[tool][workload] = [per repeat]."""
+def run_all(args, columns: list[Column], workloads: list[str]) -> dict[str, dict[str, list[dict]]]:
+    """Run every task, printing progress; results[column][workload] = [per repeat]."""
     mode = "quick" if args.quick else "full"
-    tasks = plan(tools, workloads, args.repeat)
-    results: dict[str, dict[str, list[dict]]] = {t: {} for t in tools}
-    w3_dirs: dict[str, str] = {}
+    tasks = plan(columns, workloads, args.repeat)
+    results: dict[str, dict[str, list[dict]]] = {c.name: {} for c in columns}
+    w3_dirs: dict[str, tuple[str, str]] = {}
     t_start = time.monotonic()
     try:
         for i, task in enumerate(tasks, 1):
-            scale = SCALES[mode].get(task.tool, {}).get(task.action[:2], 1)
+            scale = scale_of(task.col, mode, task.action)
             print(
-                f"[{i}/{len(tasks)}] {task.tool} {task.action} (rep {task.rep}/{args.repeat}) ...",
+                f"[{i}/{len(tasks)}] {task.col.name} {task.action} "
+                f"(rep {task.rep}/{args.repeat}) ...",
                 end=" ",
                 flush=True,
             )
             t0 = time.monotonic()
             res = run_task(task, args, scale, TIMEOUTS[mode], w3_dirs, results)
-            results[task.tool].setdefault(
+            results[task.col.name].setdefault(
                 "W3" if task.action == "W3read" else task.action, []
             ).append(res)
             done = "done" if task.action == "W3setup" and "error" not in res else brief(res)
@@ -393,8 +550,10 @@ def run_all(args, tools: list[str], workloads: list[str]) -> dict[str, dict[str,
                 flush=True,
             )
     finally:
-        for d in w3_dirs.values():
+        for d, url in w3_dirs.values():
             shutil.rmtree(d, ignore_errors=True)
+            if url and args.pg is not None:
+                args.pg.drop(url)
     return results
 
 
@@ -454,7 +613,31 @@ def cell_for(row: Row, runs: list[dict] | None, footnote: Callable[[str], str]) 
     return Cell(value, text)
 
 
-def build_report(results, tools, workloads, args, facts) -> str:
+def ratio_columns(columns: list[Column]) -> list[tuple[str, list[Column], Column]]:
+    """With several backends: (header, numerator columns, denominator column)
+    for each ratio column.  Per backend, the fastest peer on that backend over
+    runwatch on it; and runwatch on PostgreSQL over runwatch on sqlite."""
+    by = {(c.tool, c.backend): c for c in columns}
+    out = []
+    backends = [b for b in BACKENDS if any(c.backend == b for c in columns)]
+    for b in backends:
+        rw = by.get(("runwatch", b))
+        peers = [c for c in columns if c.backend == b and c.tool in PEERS]
+        if rw and peers:
+            head = peers[0].name if len(peers) == 1 else f"fastest peer ({b})"
+            out.append((f"{head} / {rw.name}", peers, rw))
+    if ("runwatch", "sqlite") in by and ("runwatch", "postgres") in by:
+        out.append(
+            (
+                "runwatch-postgres / runwatch-sqlite",
+                [by[("runwatch", "postgres")]],
+                by[("runwatch", "sqlite")],
+            )
+        )
+    return out
+
+
+def build_report(results, columns: list[Column], workloads, args, facts) -> str:
     notes: list[str] = []
 
     def footnote(text: str) -> str:
@@ -462,21 +645,38 @@ def build_report(results, tools, workloads, args, facts) -> str:
             notes.append(text)
         return f" [{notes.index(text) + 1}]"
 
-    peers = [t for t in tools if t in PEERS]
-    header = ["workload", *tools]
-    if "runwatch" in tools and peers:
-        header += ["fastest peer / runwatch"]
-    if "runwatch" in tools:
-        header += ["runwatch target", "met?"]
+    names = [c.name for c in columns]
+    multi = any(c.name != c.tool for c in columns)  # several backends: ratio columns only
+    ratios = ratio_columns(columns) if multi else []
+    peers = [c.name for c in columns if c.tool in PEERS]
+    header = ["workload", *names]
+    if multi:
+        header += [head for head, _, _ in ratios]
+    else:
+        if "runwatch" in names and peers:
+            header += ["fastest peer / runwatch"]
+        if "runwatch" in names:
+            header += ["runwatch target", "met?"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in ROWS:
         if row.workload not in workloads:
             continue
-        cells = {t: cell_for(row, results[t].get(row.workload), footnote) for t in tools}
-        line = [row.label] + [cells[t].text for t in tools]
+        cells = {n: cell_for(row, results[n].get(row.workload), footnote) for n in names}
+        line = [row.label] + [cells[n].text for n in names]
+        if multi:
+            for _, over, under in ratios:
+                vals = [(cells[c.name].value, c.name) for c in over]
+                vals = [(v, n) for v, n in vals if v is not None]
+                den = cells[under.name].value
+                if row.target is not None and vals and den:
+                    line.append(f"{min(vals)[0] / den:.1f}x")
+                else:
+                    line.append("—")
+            lines.append("| " + " | ".join(line) + " |")
+            continue
         rw = cells.get("runwatch")
         ratio = None
-        if "runwatch" in tools and peers:
+        if "runwatch" in names and peers:
             peer_vals = [(cells[p].value, p) for p in peers if cells[p].value is not None]
             if row.target is not None and peer_vals and rw.value:
                 best, who = min(peer_vals)
@@ -484,7 +684,7 @@ def build_report(results, tools, workloads, args, facts) -> str:
                 line.append(f"{ratio:.1f}x ({who})")
             else:
                 line.append("—")
-        if "runwatch" in tools:
+        if "runwatch" in names:
             if row.field == "errors_lost":
                 line += [
                     "0 lost, 0 errors",
@@ -519,23 +719,36 @@ def build_report(results, tools, workloads, args, facts) -> str:
     out += [f"- {f}" for f in facts]
     out += ["", *lines, ""]
     out.append("Lower is better.  `—` = not measured.")
-    if "runwatch" in tools and peers:
+    if multi:
+        out[-1] += (
+            "  A ratio `a / b` is column a's figure divided by column b's: for a peer over"
+            " runwatch, above 1x = runwatch faster; for runwatch-postgres / runwatch-sqlite,"
+            " what the PostgreSQL store costs over the local file (above 1x = slower)."
+            "  Targets are for the local (sqlite) store; see the default run's table."
+        )
+        if "W5" in workloads and any(c.backend == "postgres" for c in columns):
+            out.append(
+                "W5 (the import) does not depend on the store, so only the sqlite columns"
+                " measure it (runwatch imports psycopg only when it opens a PostgreSQL store)."
+            )
+    elif "runwatch" in names and peers:
         out[-1] += (
             "  The ratio is the fastest peer's figure divided by runwatch's"
             " (above 1x = runwatch faster)."
         )
+    mode_key = "quick" if args.quick else "full"
     scaled_cells = [
-        (t, w, k)
-        for t in tools
-        for w, k in SCALES["quick" if args.quick else "full"].get(t, {}).items()
-        if w in workloads
+        (c.name, w, k)
+        for c in columns
+        for w in WORKLOADS
+        if w in workloads and (k := scale_of(c, mode_key, w)) > 1
     ]
     if scaled_cells:
         out += ["", "`*` scaled down and extrapolated linearly to full size:"]
-        for t, w, k in scaled_cells:
-            meas = _measured(results[t].get(w, []))
+        for n, w, k in scaled_cells:
+            meas = _measured(results[n].get(w, []))
             out.append(
-                f"- {t} {w}: ran 1/{k} of the work{meas}, x{k} "
+                f"- {n} {w}: ran 1/{k} of the work{meas}, x{k} "
                 + {
                     "W3": "(only the part after opening the store is scaled)",
                     "W4": "(only the logging time is scaled; imports and start-up are not)",
@@ -549,16 +762,18 @@ def build_report(results, tools, workloads, args, facts) -> str:
             "start = interpreter start-up after spawn, import = import of the tool, "
             "open = open the store + create the run, log = log the points + finish:",
         ]
-        for t in tools:
+        for n in names:
             good = sorted(
-                (r for r in results[t].get("W4", []) if r.get("child_phases")),
+                (r for r in results[n].get("W4", []) if r.get("child_phases")),
                 key=lambda r: r["seconds"],
             )
             if good:
-                out.append(f"- {t}: {_phases(good[len(good) // 2]['child_phases'])}")
-    for t in tools:
+                out.append(f"- {n}: {_phases(good[len(good) // 2]['child_phases'])}")
+    for t in dict.fromkeys(c.tool for c in columns):
         if NOTES.get(t):
             out += [""] + NOTES[t]
+    if any(c.backend == "postgres" for c in columns):
+        out += ["", *NOTES["postgres"]]
     if notes:
         out += ["", "Notes:"] + [f"[{i}] {n}" for i, n in enumerate(notes, 1)]
     return "\n".join(out) + "\n"
@@ -607,6 +822,13 @@ def main(argv=None) -> int:
     p.add_argument("--tools", default=",".join(TOOLS), help="comma list of " + ",".join(TOOLS))
     p.add_argument("--workloads", default=",".join(WORKLOADS), help="comma list of W1..W6")
     p.add_argument(
+        "--backends",
+        default="sqlite",
+        help="comma list of store backends: sqlite (each tool's local store, the default), "
+        "postgres (a throwaway local PostgreSQL server; runwatch and MLflow only); with "
+        "more than one, columns are named tool-backend",
+    )
+    p.add_argument(
         "--out",
         default=None,
         help="Markdown output (default benchmarks/results/latest.md, "
@@ -622,9 +844,14 @@ def main(argv=None) -> int:
     args.venv = Path(args.venv).resolve()
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
+    backends = [b.strip().lower() for b in args.backends.split(",") if b.strip()]
     bad = [t for t in tools if t not in TOOLS] + [w for w in workloads if w not in WORKLOADS]
+    bad += [b for b in backends if b not in BACKENDS]
     if bad:
-        p.error(f"unknown tool/workload: {', '.join(bad)}")
+        p.error(f"unknown tool/workload/backend: {', '.join(bad)}")
+    columns = make_columns(tools, backends)
+    if not columns:
+        p.error("no column to run: PostgreSQL is only measured for " + ", ".join(PG_TOOLS))
     out = (
         Path(args.out)
         if args.out
@@ -650,23 +877,45 @@ def main(argv=None) -> int:
             text=True,
         ).stdout.strip()
         facts.append(f"peers' venv: {args.venv} (python {pyver})")
+    args.pg = None
+    if "postgres" in backends:
+        if "mlflow" in tools:
+            peer_pg_driver(peer_python(args.venv))
+        print("[setup] starting a throwaway PostgreSQL server ...", end=" ", flush=True)
+        try:
+            args.pg = PgDatabases()
+        except Exception as e:  # no binaries, no psycopg here, initdb failed, ...
+            sys.exit(f"cannot start PostgreSQL for --backends postgres: {e}")
+        pg_version = args.pg.version()
+        print(f"PostgreSQL {pg_version} on port {args.pg.server.port}", flush=True)
+        facts.append(f"PostgreSQL {pg_version}, local throwaway server on 127.0.0.1, fsync on")
+        if "mlflow" in tools:
+            peer_vers = versions(str(peer_python(args.venv)), ["psycopg", "sqlalchemy"])
+            vers.update({f"{k} (peers)": v for k, v in peer_vers.items()})
+        if "runwatch" in tools:
+            vers.update(versions(sys.executable, ["psycopg"]))
     facts.append("versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()))
 
-    # The peers' bytecode was compiled by pip; a quick run only warms runwatch.
-    for tool in ["runwatch"] if args.quick else tools:
-        if tool in tools and not args.unavailable.get(tool):
-            print(f"[setup] warm-up of {tool} (untimed) ...", end=" ", flush=True)
-            err = warm_up(tool, interpreter(tool, args.venv))
+    try:
+        # The peers' bytecode was compiled by pip; a quick run only warms runwatch.
+        for col in columns:
+            if (args.quick and col.tool != "runwatch") or args.unavailable.get(col.tool):
+                continue
+            print(f"[setup] warm-up of {col.name} (untimed) ...", end=" ", flush=True)
+            err = warm_up(col, interpreter(col.tool, args.venv), args.pg)
             print(f"failed: {err}" if err else "done", flush=True)
 
-    t0 = time.monotonic()
-    results = run_all(args, tools, workloads)
+        t0 = time.monotonic()
+        results = run_all(args, columns, workloads)
+    finally:
+        if args.pg is not None:
+            args.pg.stop()
     facts.append(
         f"suite wall time: {time.monotonic() - t0:.0f} s, load average at end: "
         + ", ".join(f"{x:.2f}" for x in os.getloadavg())
     )
 
-    report = build_report(results, tools, workloads, args, facts)
+    report = build_report(results, columns, workloads, args, facts)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report)
     out.with_suffix(".json").write_text(
@@ -675,6 +924,8 @@ def main(argv=None) -> int:
                 "facts": facts,
                 "mode": "quick" if args.quick else "full",
                 "repeat": args.repeat,
+                "backends": backends,
+                "columns": {c.name: {"tool": c.tool, "backend": c.backend} for c in columns},
                 "results": results,
             },
             indent=1,
@@ -685,7 +936,11 @@ def main(argv=None) -> int:
     print(f"written to {out} (+ {out.with_suffix('.json').name})")
     # A smoke run fails when a runwatch workload failed (not on missed targets).
     failed = [
-        w for w, runs in results.get("runwatch", {}).items() if any("error" in r for r in runs)
+        f"{c.name} {w}" if c.name != c.tool else w
+        for c in columns
+        if c.tool == "runwatch"
+        for w, runs in results[c.name].items()
+        if any("error" in r for r in runs)
     ]
     if failed:
         print(f"runwatch workloads failed: {', '.join(failed)}", file=sys.stderr)

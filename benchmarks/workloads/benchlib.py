@@ -1,8 +1,8 @@
 """Helpers shared by the per-tool workload scripts (stdlib only).
 
 Every workload script (runwatch_w.py, mlflow_w.py, trackio_w.py) is run as
-``python <script> ACTION --dir TMPDIR [--scale K] [--idx I]`` in a fresh
-process, by the interpreter that has that tool installed.  It prints exactly
+``python <script> ACTION --dir TMPDIR [--scale K] [--idx I] [--store-url URL]``
+in a fresh process, by the interpreter that has that tool installed.  It prints exactly
 one line ``BENCH_RESULT {json}`` on stdout; everything else a tool prints
 (banners, warnings) is ignored by the harness.
 
@@ -105,6 +105,9 @@ def main(actions: dict[str, Callable[[argparse.Namespace], dict]]) -> None:
     p.add_argument("--scale", type=int, default=1, help="do 1/SCALE of the full work")
     p.add_argument("--idx", type=int, default=0, help="W4 child index")
     p.add_argument("--n", type=int, default=0, help="W4 child: points to log")
+    p.add_argument(
+        "--store-url", default="", help="the tool's store (empty: a sqlite file in --dir)"
+    )
     args = p.parse_args()
     os.chdir(args.dir)
     try:
@@ -137,6 +140,8 @@ def run_w4(
     """
     n = scaled(W4_POINTS, args.scale)
     cmd = [sys.executable, script, "W4child", "--dir", args.dir, "--n", str(n)]
+    if args.store_url:
+        cmd += ["--store-url", args.store_url]
     t0, t0_wall = now(), time.time()
     procs = [
         subprocess.Popen(

@@ -1,7 +1,9 @@
-"""MLflow workloads (sqlite tracking store), run with the peers' venv.
+"""MLflow workloads (sqlite or PostgreSQL tracking store), run with the peers' venv.
 
-The tracking URI is ``sqlite:///<tmpdir>/mlflow.db``.  Creating the database
-(schema migrations) and the experiment happens before any timer starts.
+The tracking URI is ``sqlite:///<tmpdir>/mlflow.db``, or the harness's
+``--store-url`` (an empty PostgreSQL database, ``postgresql://...``, through
+SQLAlchemy's default psycopg2 driver).  Creating the database (schema
+migrations) and the experiment happens before any timer starts.
 MLflow is slow enough that several workloads run scaled down (see SCALES in
 the harness) and are extrapolated linearly.
 """
@@ -18,16 +20,16 @@ IMPORT_NAME = "mlflow"
 BATCH = 1000  # MLflow's limit on metrics per log_batch call
 
 
-def _uri(d: str) -> str:
-    return f"sqlite:///{os.path.join(d, 'mlflow.db')}"
+def _uri(args) -> str:
+    return args.store_url or f"sqlite:///{os.path.join(args.dir, 'mlflow.db')}"
 
 
-def _client(d: str, create: bool = False):
+def _client(args, create: bool = False):
     """A client on the store in ``d``; with create=True also initialise the
     database and the experiment (untimed setup).  Returns (client, exp_id)."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri=_uri(d))
+    client = MlflowClient(tracking_uri=_uri(args))
     if create:
         return client, client.create_experiment(bl.PROJECT)
     return client, client.get_experiment_by_name(bl.PROJECT).experiment_id
@@ -59,8 +61,8 @@ def w1(args):
     """20,000 x mlflow.log_metric('loss', v, step=i) in one run (fluent API)."""
     import mlflow
 
-    _client(args.dir, create=True)
-    mlflow.set_tracking_uri(_uri(args.dir))
+    _client(args, create=True)
+    mlflow.set_tracking_uri(_uri(args))
     mlflow.set_experiment(bl.PROJECT)
     n = scaled(bl.W1_CALLS, args.scale)
     vals = bl.values(n)
@@ -74,7 +76,7 @@ def w1(args):
 
 def w2(args):
     """1,000,000 points with MlflowClient.log_batch (1,000 metrics per call)."""
-    client, exp_id = _client(args.dir, create=True)
+    client, exp_id = _client(args, create=True)
     steps = scaled(bl.W2_STEPS, args.scale)
     data = bl.w2_data(steps)
     batches = _metric_batches({f"m{i}": vals for i, vals in enumerate(data)})
@@ -85,7 +87,7 @@ def w2(args):
 
 
 def w3_setup(args):
-    client, exp_id = _client(args.dir, create=True)
+    client, exp_id = _client(args, create=True)
     series = bl.values(scaled(bl.W3_SERIES, args.scale))
     ids = {"series": _log_batches(client, exp_id, _metric_batches({"series": series}))}
     data = bl.w2_data(scaled(bl.W2_STEPS, args.scale))
@@ -109,14 +111,14 @@ def w3_read(args):
     ids = bl.load_json(os.path.join(args.dir, "ids.json"))
 
     t0 = now()
-    client = MlflowClient(tracking_uri=_uri(args.dir))
+    client = MlflowClient(tracking_uri=_uri(args))
     client.get_run(ids["series"])
     t_open_a = now() - t0
     series = client.get_metric_history(ids["series"], "series")
     t_series = now() - t0
 
     t0 = now()
-    client = MlflowClient(tracking_uri=_uri(args.dir))
+    client = MlflowClient(tracking_uri=_uri(args))
     keys = list(client.get_run(ids["w2"]).data.metrics)
     t_open_b = now() - t0
     everything = {k: client.get_metric_history(ids["w2"], k) for k in keys}
@@ -134,10 +136,10 @@ def w3_read(args):
 
 
 def w4(args):
-    _client(args.dir, create=True)  # one shared sqlite file, schema ready
+    _client(args, create=True)  # one shared store, schema ready
 
     def count():
-        client, exp_id = _client(args.dir)
+        client, exp_id = _client(args)
         runs = client.search_runs([exp_id], max_results=1000)
         return sum(len(client.get_metric_history(r.info.run_id, "loss")) for r in runs)
 
@@ -148,7 +150,7 @@ def w4_child(args):
     import mlflow
 
     def open_run(idx):
-        mlflow.set_tracking_uri(_uri(args.dir))
+        mlflow.set_tracking_uri(_uri(args))
         mlflow.set_experiment(bl.PROJECT)
         return mlflow.start_run(run_name=f"proc-{idx}")
 
@@ -165,7 +167,7 @@ def w6(args):
     metrics), set_terminated; then search_runs with the latest metrics."""
     from mlflow.entities import Metric
 
-    client, exp_id = _client(args.dir, create=True)
+    client, exp_id = _client(args, create=True)
     n = scaled(bl.W6_RUNS, args.scale)
     loss, acc = bl.values(n, 1), bl.values(n, 2)
     t0 = now()
@@ -191,7 +193,18 @@ def w6(args):
     return bl.w6_result(args, n, t_create, t_list, sum(1 for _, _, v in listing if v is not None))
 
 
+def schema(args):
+    """Untimed: let MLflow create its tables (alembic migrations, several
+    seconds on PostgreSQL) in --store-url; the harness copies that database
+    as the template of each workload's fresh database."""
+    from mlflow import MlflowClient
+
+    MlflowClient(tracking_uri=_uri(args)).search_experiments()
+    return {}
+
+
 ACTIONS = {
+    "schema": schema,
     "W1": w1,
     "W2": w2,
     "W3setup": w3_setup,

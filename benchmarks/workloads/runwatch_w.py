@@ -2,8 +2,10 @@
 installed editable there).
 
 The workspace lives in the workload's temp directory: a sqlite store
-(``runwatch.db``) plus an artifacts folder, with ``.runwatch/config.json``
-written so fresh processes can use ``Workspace.from_config``.  Creating the
+(``runwatch.db``), or the harness's ``--store-url`` (an empty PostgreSQL
+database, ``postgresql://...``), plus a local artifacts folder, with
+``.runwatch/config.json`` written so fresh processes can use
+``Workspace.from_config``.  Creating the
 workspace and the Experiment object happens before any timer starts.
 """
 
@@ -17,13 +19,13 @@ from benchlib import now, scaled
 IMPORT_NAME = "runwatch"
 
 
-def _workspace(d: str, create: bool = False):
+def _workspace(d: str, create: bool = False, url: str = ""):
     import runwatch
 
     if create:
         ws = runwatch.Workspace(
             name="bench",
-            store=f"sqlite:///{os.path.join(d, 'runwatch.db')}",
+            store=url or f"sqlite:///{os.path.join(d, 'runwatch.db')}",
             artifacts=os.path.join(d, "artifacts"),
         )
         ws.write_config(d)
@@ -31,10 +33,10 @@ def _workspace(d: str, create: bool = False):
     return runwatch.Workspace.from_config(path=d)
 
 
-def _experiment(d: str, create: bool = False):
+def _experiment(d: str, create: bool = False, url: str = ""):
     import runwatch
 
-    return runwatch.Experiment(_workspace(d, create), bl.PROJECT)
+    return runwatch.Experiment(_workspace(d, create, url), bl.PROJECT)
 
 
 def _count(value, name: str | None = None) -> int:
@@ -50,7 +52,7 @@ def _count(value, name: str | None = None) -> int:
 
 def w1(args):
     """20,000 x run.log('loss', v), then run.complete()."""
-    exp = _experiment(args.dir, create=True)
+    exp = _experiment(args.dir, create=True, url=args.store_url)
     n = scaled(bl.W1_CALLS, args.scale)
     vals = bl.values(n)
     t0 = now()
@@ -72,7 +74,7 @@ def _log_lists(exp, series: dict[str, list[float]]) -> str:
 
 def w2(args):
     """run.log_list(f'm{i}', 10,000 floats) for 100 metrics, then complete()."""
-    exp = _experiment(args.dir, create=True)
+    exp = _experiment(args.dir, create=True, url=args.store_url)
     steps = scaled(bl.W2_STEPS, args.scale)
     series = {f"m{i}": vals for i, vals in enumerate(bl.w2_data(steps))}
     t0 = now()
@@ -82,7 +84,7 @@ def w2(args):
 
 
 def w3_setup(args):
-    exp = _experiment(args.dir, create=True)
+    exp = _experiment(args.dir, create=True, url=args.store_url)
     ids = {"series": _log_lists(exp, {"series": bl.values(scaled(bl.W3_SERIES, args.scale))})}
     data = bl.w2_data(scaled(bl.W2_STEPS, args.scale))
     ids["w2"] = _log_lists(exp, {f"m{i}": vals for i, vals in enumerate(data)})
@@ -118,7 +120,8 @@ def w3_read(args):
 
 
 def w4(args):
-    _experiment(args.dir, create=True)  # shared workspace + config exist up front
+    # the shared workspace + config exist up front
+    _experiment(args.dir, create=True, url=args.store_url)
 
     def count():
         import runwatch
@@ -149,7 +152,7 @@ def w4_child(args):
 def w6(args):
     """1,000 x (start_logging ; set_tags(3 tags) ; log loss ; log acc ;
     complete); then exp.get_run_summaries(metrics=['loss'])."""
-    exp = _experiment(args.dir, create=True)
+    exp = _experiment(args.dir, create=True, url=args.store_url)
     n = scaled(bl.W6_RUNS, args.scale)
     loss, acc = bl.values(n, 1), bl.values(n, 2)
     t0 = now()
@@ -168,7 +171,17 @@ def w6(args):
     return bl.w6_result(args, n, t_create, t_list, sum(1 for _, _, v in listing if v is not None))
 
 
+def schema(args):
+    """Untimed: create the store's tables in --store-url (the harness copies
+    that database as the template of each workload's fresh database)."""
+    from runwatch.store import open_store
+
+    open_store(args.store_url).close()
+    return {}
+
+
 ACTIONS = {
+    "schema": schema,
     "W1": w1,
     "W2": w2,
     "W3setup": w3_setup,

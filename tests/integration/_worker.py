@@ -3,6 +3,7 @@
     python _worker.py own-run   STORE_DIR EXPERIMENT INDEX N GO_FILE
     python _worker.py same-run  STORE_DIR RUN_ID     INDEX N GO_FILE
     python _worker.py hard-kill STORE_DIR EXPERIMENT N_FLUSHED
+    python _worker.py stress    STORE_URL ARTIFACTS EXPERIMENT INDEX N GO_FILE
 
 It only uses the public runwatch API, like a training script would.
 """
@@ -62,6 +63,42 @@ def same_run(store_dir: str, run_id: str, index: int, n: int, go_file: str) -> N
     print(json.dumps({"index": index, "run_id": run.id}), flush=True)
 
 
+STRESS_METRICS = ("a", "b", "c")
+STRESS_FLUSH_EVERY = 250
+
+
+def stress_point(metric: str, index: int, i: int) -> int | float:
+    """The i-th point of `metric` of worker `index` (ints and floats, unique per worker)."""
+    if metric == "a":
+        return value(index, i)
+    if metric == "b":
+        return -value(index, i)
+    return index + i / 4  # exact in binary, so it reads back equal
+
+
+def stress(
+    store_url: str, artifacts: str, experiment: str, index: int, n: int, go_file: str
+) -> None:
+    """One of many processes logging into one (PostgreSQL) store at once: its own run,
+    `n` points to each of 3 metrics with a flush every STRESS_FLUSH_EVERY steps, tags
+    before and after. Says when it is ready (`GO_FILE.ready<INDEX>`), then waits for GO."""
+    ws = runwatch.Workspace(name="t", store=store_url, artifacts=artifacts)
+    exp = runwatch.Experiment(ws, experiment)
+    Path(f"{go_file}.ready{index}").touch()
+    wait_for(go_file, timeout=120.0)
+    run = exp.start_logging()
+    run.set_tags({"worker": str(index), "phase": "logging"})
+    for i in range(n):
+        for metric in STRESS_METRICS:
+            run.log(metric, stress_point(metric, index, i))
+        if (i + 1) % STRESS_FLUSH_EVERY == 0:
+            run.flush()
+            run.tag(f"flushed-{i + 1}", str(i + 1))
+    run.tag("phase", "done")
+    run.complete()
+    print(json.dumps({"index": index, "run_id": run.id, "number": run.number}), flush=True)
+
+
 def hard_kill(store_dir: str, experiment: str, n_flushed: int) -> None:
     """Log, flush, say so, then keep logging (throttled) until SIGKILLed.
 
@@ -95,6 +132,9 @@ def main(argv: list[str]) -> None:
     elif mode == "same-run":
         store_dir, run_id, index, n, go_file = args
         same_run(store_dir, run_id, int(index), int(n), go_file)
+    elif mode == "stress":
+        store_url, artifacts, experiment, index, n, go_file = args
+        stress(store_url, artifacts, experiment, int(index), int(n), go_file)
     elif mode == "hard-kill":
         store_dir, experiment, n_flushed = args
         hard_kill(store_dir, experiment, int(n_flushed))
