@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import runwatch
+
+PGSERVER_DIR = Path(__file__).resolve().parent / "unit" / "store"
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +42,31 @@ def run(exp: runwatch.Experiment) -> Iterator[runwatch.Run]:
     yield run
     if run.get_status() == "Running":
         run.complete()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A throwaway PostgreSQL server of this test process (`unit/store/pgserver.py`).
+
+    Skipped, saying why, when PostgreSQL or psycopg is missing; with
+    RUNWATCH_REQUIRE_POSTGRES=1 (as in CI) failed instead. Stopped by its PID
+    at the end of the session.
+    """
+    sys.path.insert(0, str(PGSERVER_DIR))
+    try:
+        from pgserver import REQUIRE_ENV, PgServer, PgUnavailable
+    finally:
+        sys.path.remove(str(PGSERVER_DIR))
+    try:
+        import psycopg  # noqa: F401  (the optional extra)
+
+        server = PgServer().start()
+    except (ImportError, PgUnavailable) as why:
+        reason = f"no PostgreSQL server for these tests: {why}"
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{reason} ({REQUIRE_ENV}=1)", pytrace=False)
+        pytest.skip(reason)
+    try:
+        yield server
+    finally:
+        server.stop()

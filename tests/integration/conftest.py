@@ -8,10 +8,8 @@ subprocesses. Nothing is mocked.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -52,33 +50,3 @@ def workspace(ws_dir: Path) -> runwatch.Workspace:
 @pytest.fixture
 def experiment(workspace: runwatch.Workspace) -> runwatch.Experiment:
     return runwatch.Experiment(workspace, "tour")
-
-
-STORE_TESTS = Path(__file__).resolve().parent.parent / "unit" / "store"
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[Any]:
-    """A throwaway PostgreSQL server of this test process (the store tests' `pgserver.py`).
-
-    Skipped when PostgreSQL (or psycopg) is missing, failed instead with
-    RUNWATCH_REQUIRE_POSTGRES=1, as the store suite does.
-    """
-    sys.path.insert(0, str(STORE_TESTS))
-    try:
-        from pgserver import REQUIRE_ENV, PgServer, PgUnavailable
-    finally:
-        sys.path.remove(str(STORE_TESTS))
-    try:
-        import psycopg  # noqa: F401  (the optional extra)
-
-        server = PgServer().start()
-    except (ImportError, PgUnavailable) as why:
-        reason = f"no PostgreSQL server for the integration tests: {why}"
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(f"{reason} ({REQUIRE_ENV}=1)", pytrace=False)
-        pytest.skip(reason)
-    try:
-        yield server
-    finally:
-        server.stop()

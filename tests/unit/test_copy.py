@@ -25,7 +25,6 @@ from runwatch.errors import ValidationError
 pytestmark = pytest.mark.xdist_group("copy")  # one PostgreSQL server for the module
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
-STORE_TESTS = Path(__file__).parent / "store"
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -43,35 +42,13 @@ def laptop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     return local_ws(tmp_path / "laptop", "laptop")
 
 
-@pytest.fixture(scope="module")
-def pg_server() -> Iterator[Any]:
-    sys.path.insert(0, str(STORE_TESTS))
-    try:
-        from pgserver import REQUIRE_ENV, PgServer, PgUnavailable
-
-        try:
-            import psycopg  # noqa: F401  (the optional extra)
-
-            server = PgServer().start()
-        except (ImportError, PgUnavailable) as why:
-            if os.environ.get(REQUIRE_ENV) == "1":
-                pytest.fail(f"no PostgreSQL server: {why} ({REQUIRE_ENV}=1)", pytrace=False)
-            pytest.skip(f"no PostgreSQL server for the copy tests: {why}")
-    finally:
-        sys.path.remove(str(STORE_TESTS))
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def team(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
     """The target: another SQLite workspace, or a PostgreSQL store with its own artifacts."""
     if request.param == "sqlite":
         yield local_ws(tmp_path / "team", "team")
         return
-    server = request.getfixturevalue("pg_server")
+    server = request.getfixturevalue("postgres_server")  # tests/conftest.py
     ws = Workspace("team", store=server.new_database("copy"), artifacts=f"{tmp_path}/shared")
     try:
         yield ws

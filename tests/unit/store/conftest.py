@@ -13,13 +13,12 @@ with RUNWATCH_REQUIRE_POSTGRES=1 (as in CI) they fail instead.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pgserver import REQUIRE_ENV, PgServer, PgUnavailable
+from pgserver import PgServer
 
 from runwatch.store import RunStore
 from runwatch.store._sqlite import SqliteStore
@@ -81,31 +80,11 @@ CHUNK_READERS: dict[str, Callable[[RunStore, str, str], list[tuple[int, int, str
 }
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PgServer]:
-    """A PostgreSQL server of this test process, stopped at the end of the session."""
-    try:
-        import psycopg  # noqa: F401  (the optional extra)
-
-        server = PgServer().start()
-    except (ImportError, PgUnavailable) as why:
-        reason = f"no PostgreSQL server for the store tests: {why}"
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(f"{reason} ({REQUIRE_ENV}=1)", pytrace=False)
-        pytest.skip(reason)
-    _SERVER.append(server)
-    try:
-        yield server
-    finally:
-        _SERVER.clear()
-        server.stop()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     if name == "postgresql":
-        request.getfixturevalue("postgres_server")
+        _SERVER[:] = [request.getfixturevalue("postgres_server")]  # tests/conftest.py
     return name
 
 
