@@ -12,6 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import runwatch
+
 from .conftest import Server, free_port, news_off, open_notebook, run_all, screenshot
 
 
@@ -84,6 +86,16 @@ def test_demo_opens_lab_with_a_live_sweep(tmp_path: Path, page: Any) -> None:
             lab.send_signal(signal.SIGTERM)
             lab.wait(timeout=20)
         log.close()
+        _cancel_what_is_left(folder)
+
+
+def _cancel_what_is_left(folder: Path) -> None:
+    """Cancel the demo's sweep (and anything else queued or running), so the demo's
+    agent finishes and exits after its idle time instead of outliving the test."""
+    ws = runwatch.Workspace.from_config(folder)
+    for info in ws.store.list_active():
+        if info.parent_id is None:
+            runwatch.Run.get(ws, info.id).cancel()
 
 
 def _watch(page: Any) -> None:
