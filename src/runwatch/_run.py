@@ -467,13 +467,15 @@ class Run(MetricsMixin, FilesMixin):
     def get_details(self) -> dict[str, Any]:
         """Status, times, properties, tags, log files and error, Azure-style."""
         info = self._refresh()
+        definition = self._ws.store.get_definition(self.id) or {}
         details: dict[str, Any] = {
             "runId": info.id,
             "runNumber": info.number,
             "experimentName": info.experiment,
             "displayName": info.display_name,
             "type": info.run_type,
-            "target": "local",
+            # A submitted run's compute target by name; logged in a notebook or script: local.
+            "target": (definition.get("compute") or {}).get("name", "local"),
             "status": info.status,
             "parentRunId": info.parent_id,
             "createdTimeUtc": _iso(info.created_time),

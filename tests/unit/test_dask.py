@@ -225,6 +225,7 @@ def test_a_script_runs_on_a_worker_with_metrics_logs_and_outputs(
     assert RunStatus.RUNNING in seen and RunStatus.NOT_RESPONDING not in seen
     details = run.wait_for_completion(poll_interval=0.05)
     assert details["status"] == RunStatus.COMPLETED
+    assert details["target"] == "dask"
     assert run.get_metrics() == {"loss": [0.5, 0.25]}
     # The script ran under the worker process the run names.
     worker = run.get_properties()["daskWorker"]
