@@ -1,6 +1,6 @@
-"""ExperimentDetails in a real JupyterLab, driven by chromium: a 20-trial sweep's runs
-table, the alpha-vs-mse scatter with its best point, the overlay, and a run opened in
-place. Screenshots: test-artifacts/browser/experiment-*.png.
+"""ExperimentDetails in a real JupyterLab and Notebook 7, driven by chromium: a 20-trial
+sweep's runs table, the alpha-vs-mse scatter with its best point, the overlay, and a run
+opened in place. Screenshots: test-artifacts/browser/experiment-*.png.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 import textwrap
 from typing import Any
 
-from runwatch import Experiment, Run
+from runwatch import Experiment, Run, Workspace
 
 from .conftest import Server, open_notebook, run_all, screenshot, workspace_in
 
@@ -60,14 +60,17 @@ def best_alpha_by_get_metrics(exp: Experiment) -> tuple[float, str]:
     return float(best.get_properties()["param.alpha"]), best.id
 
 
-def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
-    ws = workspace_in(lab.root)
-    scripts = lab.root / "compare-scripts"
+def run_sweep(server: Server, page: Any) -> Workspace:
+    """Write the trial script and the sweep's notebook into the server's root, run it in
+    the browser and wait until the runs table shows the 20 completed trials.
+    Returns the workspace."""
+    ws = workspace_in(server.root)
+    scripts = server.root / "compare-scripts"
     scripts.mkdir(exist_ok=True)
     (scripts / "trial.py").write_text(textwrap.dedent(TRIAL))
-    path = lab.notebook("compare.ipynb", [textwrap.dedent(NOTEBOOK)])
-    open_notebook(page, lab, path)
-    run_all(page, lab)
+    path = server.notebook("compare.ipynb", [textwrap.dedent(NOTEBOOK)])
+    open_notebook(page, server, path)
+    run_all(page, server)
 
     page.wait_for_selector(".rw-runs .rw-compare-row", timeout=90_000)
     page.wait_for_function(
@@ -79,6 +82,54 @@ def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
         "() => document.querySelectorAll('.rw-runs .rw-compare-row').length === 20",
         timeout=30_000,
     )
+    return ws
+
+
+def plot_alpha_against_mse(page: Any) -> None:
+    """The chart builder: X = alpha, Y = mse (X goes elsewhere first, so the choice redraws)."""
+    select(page, "X", "Run")
+    page.wait_for_function(
+        "() => document.querySelector('.rw-scatter .mainheading')?.textContent"
+        ".startsWith('mse vs Run')"
+    )
+    select(page, "X", "param.alpha (property)")
+    select(page, "Y", "mse")
+    page.wait_for_function(
+        "() => document.querySelector('.rw-scatter .mainheading')?.textContent"
+        ".startsWith('mse vs param.alpha')",
+        timeout=15_000,
+    )
+
+
+def check_scatter_best(page: Any, best_alpha: float, best_id: str) -> None:
+    """20 points, the star on the lowest one, and its tooltip names the run and alpha that
+    get_metrics() says are the best."""
+    marks = page.evaluate(SCATTER_MARKS)
+    runs, best, label = marks[0], marks[1], marks[2]
+    assert len(runs) == 20 and None not in runs
+    assert len(best) == 1 and len(label) == 1
+    # the star sits on a run's point, the lowest one on screen (lowest mse)
+    lowest = max(runs, key=lambda p: p[1])
+    assert abs(best[0][0] - lowest[0]) < 0.5 and abs(best[0][1] - lowest[1]) < 0.5
+    # ...and that run is the one get_metrics() says, at its alpha
+    star = page.evaluate_handle(
+        "() => [...document.querySelectorAll('.rw-scatter .object_grp')][20]"
+    ).as_element()
+    assert star is not None
+    star.scroll_into_view_if_needed()
+    box = star.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tooltip = page.locator(".bqplot_tooltip_div").filter(has_text=best_id).first
+    tooltip.wait_for(timeout=10_000)
+    text = tooltip.inner_text()
+    assert best_id in text, text
+    shown = re.search(r"param\.alpha \(property\)\s*([-\d.e]+)", text)
+    assert shown is not None and float(shown.group(1)) == best_alpha, text
+
+
+def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
+    ws = run_sweep(lab, page)
     headers = page.locator(".rw-runs thead th").all_inner_texts()
     assert any("param.alpha" in h for h in headers) and any("mse" in h for h in headers)
     screenshot(page, "experiment-table")
@@ -96,42 +147,8 @@ def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
     first_row = page.locator(".rw-runs .rw-compare-row").first
     assert first_row.get_attribute("data-id") == best_id
 
-    # the chart builder: X = alpha, Y = mse (X goes elsewhere first, so the choice redraws)
-    select(page, "X", "Run")
-    page.wait_for_function(
-        "() => document.querySelector('.rw-scatter .mainheading')?.textContent"
-        ".startsWith('mse vs Run')"
-    )
-    select(page, "X", "param.alpha (property)")
-    select(page, "Y", "mse")
-    page.wait_for_function(
-        "() => document.querySelector('.rw-scatter .mainheading')?.textContent"
-        ".startsWith('mse vs param.alpha')",
-        timeout=15_000,
-    )
-    marks = page.evaluate(SCATTER_MARKS)
-    runs, best, label = marks[0], marks[1], marks[2]
-    assert len(runs) == 20 and None not in runs
-    assert len(best) == 1 and len(label) == 1
-    # the star sits on a run's point, the lowest one on screen (lowest mse)
-    lowest = max(runs, key=lambda p: p[1])
-    assert abs(best[0][0] - lowest[0]) < 0.5 and abs(best[0][1] - lowest[1]) < 0.5
-    # ...and that run is the one get_metrics() says, at its alpha
-    star = page.evaluate_handle(
-        "() => [...document.querySelectorAll('.rw-scatter .object_grp')][20]"
-    ).as_element()
-    assert star is not None
-    box = star.bounding_box()
-    assert box is not None
-    star.scroll_into_view_if_needed()
-    box = star.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    tooltip = page.locator(".bqplot_tooltip_div").filter(has_text=best_id).first
-    tooltip.wait_for(timeout=10_000)
-    text = tooltip.inner_text()
-    assert best_id in text, text
-    shown = re.search(r"param\.alpha \(property\)\s*([-\d.e]+)", text)
-    assert shown is not None and float(shown.group(1)) == best_alpha, text
+    plot_alpha_against_mse(page)
+    check_scatter_best(page, best_alpha, best_id)
     screenshot(page, "experiment-scatter")
 
     # tick three runs: their mse series are overlaid, one line each, legend by run number
@@ -166,3 +183,12 @@ def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
     page.locator(".rw-back-to-runs").click()
     page.wait_for_selector(".rw-runs .rw-compare-row", timeout=15_000)
     assert page.locator(".rw-runs .rw-compare-row").count() == 20
+
+
+def test_notebook7_table_and_scatter(notebook7: Server, page: Any) -> None:
+    ws = run_sweep(notebook7, page)
+    assert page.locator(".rw-experiment-details").count() == 1
+    best_alpha, best_id = best_alpha_by_get_metrics(Experiment(ws, "compare"))
+    plot_alpha_against_mse(page)
+    check_scatter_best(page, best_alpha, best_id)
+    screenshot(page, "experiment-notebook7")
