@@ -19,65 +19,24 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from server import free_port, http_get, median_ms, start_server, wait_ready
+from server import build, free_port, http_get, median_ms, start_server, wait_ready
 
-from runwatch import Workspace
-from runwatch._entities import MetricBatch, TableQuery
+from runwatch._entities import TableQuery
 from runwatch.server._service import RunwatchService
 
 RESULTS = Path(__file__).parent / "results" / "dashboard.md"
-STATUSES = {"Completed": 0.85, "Failed": 0.1, "Running": 0.03, "Queued": 0.02}
 BATCH = 100
 
 
-def build(folder: Path, runs: int) -> Workspace:
-    root = folder / ".runwatch"
-    ws = Workspace("bench", f"sqlite:///{root}/runwatch.db", str(root / "artifacts"))
-    ws.write_config(folder)
-    rng = random.Random(0)
-    ids: list[str] = []
-    for status, share in STATUSES.items():
-        left = int(runs * share)
-        while left > 0:
-            count = min(BATCH, left)
-            params = {"param.alpha": round(rng.random(), 3), "param.layers": rng.randint(1, 8)}
-            infos = ws.store.create_runs(
-                "big",
-                count=count,
-                run_type="script",
-                status=status,
-                tags={"team": status[:2]},
-                properties=params,
-            )
-            ids += [info.id for info in infos]
-            left -= count
-    started = time.perf_counter()
-    for i, run_id in enumerate(ids, 1):
-        batches = [
-            MetricBatch(
-                f"metric_{m}",
-                "scalar",
-                "number",
-                "",
-                list(range(10)),
-                [rng.random() for _ in range(10)],
-                [time.time()] * 10,
-            )
-            for m in range(5)
-        ]
-        ws.store.append_metrics(run_id, batches)
-        if i % 1000 == 0 or i == len(ids):
-            rate = i / (time.perf_counter() - started)
-            print(f"\r  metrics for {i}/{len(ids)} runs ({rate:.0f} runs/s)", end="", flush=True)
-    print()
-    return ws
+def parameters(rng: random.Random) -> dict[str, Any]:
+    """The properties of one batch of runs: what a sweep records per trial."""
+    return {"param.alpha": round(rng.random(), 3), "param.layers": rng.randint(1, 8)}
 
 
 def cases(
@@ -139,7 +98,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="runwatch-dashboard-bench-") as tmp:
         folder = Path(tmp)
         print(f"building a workspace with {args.runs} runs, 5 metrics each")
-        ws = build(folder, args.runs)
+        ws = build(folder, args.runs, batch=BATCH, properties=parameters)
         service = RunwatchService.for_workspace(ws)
         run_ids = [
             row["id"] for row in service.table(TableQuery(experiment="big", limit=10))["rows"]

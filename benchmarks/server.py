@@ -36,7 +36,17 @@ RESULTS = Path(__file__).parent / "results" / "server.md"
 STATUSES = {"Completed": 0.85, "Failed": 0.1, "Running": 0.03, "Queued": 0.02}
 
 
-def build(folder: Path, runs: int) -> Workspace:
+def build(
+    folder: Path,
+    runs: int,
+    *,
+    batch: int = 1000,
+    properties: Callable[[random.Random], dict[str, Any]] | None = None,
+) -> Workspace:
+    """A workspace with `runs` runs in experiment "big", 5 metrics of 10 points each.
+
+    Runs are created `batch` at a time, each batch with `properties(rng)` if given.
+    """
     root = folder / ".runwatch"
     ws = Workspace("bench", f"sqlite:///{root}/runwatch.db", str(root / "artifacts"))
     ws.write_config(folder)
@@ -45,9 +55,14 @@ def build(folder: Path, runs: int) -> Workspace:
     for status, share in STATUSES.items():
         left = int(runs * share)
         while left > 0:
-            count = min(1000, left)
+            count = min(batch, left)
             infos = ws.store.create_runs(
-                "big", count=count, run_type="script", status=status, tags={"team": status[:2]}
+                "big",
+                count=count,
+                run_type="script",
+                status=status,
+                tags={"team": status[:2]},
+                properties=properties(rng) if properties else None,
             )
             ids += [info.id for info in infos]
             left -= count
