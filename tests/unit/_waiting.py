@@ -1,4 +1,4 @@
-"""Waiting for submitted runs in tests: statuses seen until final, and the driver log."""
+"""Waiting for submitted runs in tests: statuses seen until final, log lines, and processes."""
 
 from __future__ import annotations
 
@@ -26,3 +26,29 @@ def wait_final(run: Run, timeout: float = 30.0, poll: float = 0.02) -> list[str]
             f"run {run.id} is still {status} after {timeout} s:\n{driver_log(run)}"
         )
         time.sleep(poll)
+
+
+def wait_for_line(run: Run, text: str, timeout: float = 20.0, poll: float = 0.02) -> None:
+    """Poll the driver log until it holds `text`, while the run is not final."""
+    deadline = time.monotonic() + timeout
+    while text not in driver_log(run):
+        assert time.monotonic() < deadline, f"{text!r} never reached the log:\n{driver_log(run)}"
+        assert not RunStatus.is_final(run.get_status()), driver_log(run)
+        time.sleep(poll)
+
+
+def process_gone(pid: int) -> bool:
+    """True if `pid` no longer runs (a zombie nobody reaped yet counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def wait_gone(pids: list[int], timeout: float = 10.0) -> list[int]:
+    """Wait until every pid is gone or `timeout` passes; return those still alive."""
+    deadline = time.monotonic() + timeout
+    while (alive := [p for p in pids if not process_gone(p)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _waiting import driver_log, wait_final
+from _waiting import driver_log, process_gone, wait_final
 
 import runwatch
 from runwatch import Experiment, LocalCompute, Run, RunStatus, ScriptRunConfig, _agent, _liveness
@@ -60,19 +60,10 @@ def _agent_pid(ws: runwatch.Workspace, timeout: float = 10.0) -> int:
     deadline = time.monotonic() + timeout
     while True:
         text = path.read_text().strip() if path.exists() else ""
-        if text and _alive(int(text)):
+        if text and not process_gone(int(text)):
             return int(text)
         assert time.monotonic() < deadline, f"no agent wrote its pid into {path}"
         time.sleep(0.02)
-
-
-def _alive(pid: int) -> bool:
-    """True if `pid` runs (a zombie, dead but not yet reaped by its parent, does not)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def _agent_holds_lock(ws: runwatch.Workspace) -> bool:
@@ -133,9 +124,9 @@ def test_the_agent_exits_when_idle_and_a_new_one_starts_on_submit(
     pid = _agent_pid(exp.workspace)
     assert _wait(first)[-1] == RunStatus.COMPLETED
     deadline = time.monotonic() + 8  # RUNWATCH_AGENT_IDLE=2
-    while _alive(pid) and time.monotonic() < deadline:
+    while not process_gone(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(pid), "the idle agent did not exit"
+    assert process_gone(pid), "the idle agent did not exit"
     assert not _agent_holds_lock(exp.workspace)
     second = exp.submit(config)
     assert _wait(second)[-1] == RunStatus.COMPLETED
@@ -334,9 +325,9 @@ def test_killing_the_agent_fails_its_runs(exp: Experiment, src: Path) -> None:
     pid = _agent_pid(exp.workspace)
     os.kill(pid, signal.SIGKILL)  # the agent this test started
     deadline = time.monotonic() + 5
-    while _alive(pid) and time.monotonic() < deadline:
+    while not process_gone(pid) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert not _alive(pid)
+    assert process_gone(pid)
     # This process started the agent, so the dead agent stays a zombie until reaped
     # here; a zombie is no owner that can end a run.
     status_while_unreaped = run.get_status()

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _waiting import driver_log, wait_final
+from _waiting import driver_log, wait_final, wait_for_line, wait_gone
 
 import runwatch
 from runwatch import (
@@ -171,29 +171,6 @@ def _config(src: Path, body: str, target: Any, **config: Any) -> ScriptRunConfig
     return ScriptRunConfig(src, "train.py", compute_target=target, **config)
 
 
-def _wait_for_line(run: Run, text: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in driver_log(run):
-        assert time.monotonic() < deadline, f"{text!r} never reached the log:\n{driver_log(run)}"
-        assert not RunStatus.is_final(run.get_status()), driver_log(run)
-        time.sleep(0.05)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
-def _wait_gone(pids: list[int], timeout: float = 10.0) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while (alive := [p for p in pids if not _gone(p)]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return alive
-
-
 # --- a script on a worker -----------------------------------------------------------------
 
 
@@ -270,11 +247,11 @@ def test_cancel_stops_the_script_and_its_children_on_the_worker(
         time.sleep(60)
         """
     run = exp.submit(_config(src, body, DaskCompute(cluster.address)))
-    _wait_for_line(run, "ready")
+    wait_for_line(run, "ready")
     script, child = (int(p) for p in pids.read_text().split())
     run.cancel()
     assert wait_final(run, timeout=20)[-1] == RunStatus.CANCELED
-    assert _wait_gone([script, child]) == []
+    assert wait_gone([script, child]) == []
     assert "stopping the script: canceled on request" in driver_log(run)
 
 
@@ -360,7 +337,7 @@ def test_canceling_a_sweep_stops_its_running_trials_on_the_workers(
 
     canceled_at = time.monotonic()
     parent.cancel()
-    alive = _wait_gone([pid for group in running.values() for pid in group], timeout=2.0)
+    alive = wait_gone([pid for group in running.values() for pid in group], timeout=2.0)
     assert alive == [], f"still alive {time.monotonic() - canceled_at:.1f} s after cancel"
 
     assert wait_final(parent, timeout=20)[-1] == RunStatus.CANCELED
@@ -481,7 +458,7 @@ def test_a_killed_worker_fails_its_run_with_a_clear_error(
         time.sleep(60)
         """
     run = exp.submit(_config(src, body, DaskCompute(each_cluster.address)))
-    _wait_for_line(run, "ready")
+    wait_for_line(run, "ready")
     script = int(pid_file.read_text())
     worker = run.get_properties()["daskWorker"]
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _waiting import driver_log, wait_final
+from _waiting import driver_log, process_gone, wait_final, wait_for_line
 
 import runwatch
 from runwatch import Experiment, Run, RunStatus, ScriptRunConfig, ValidationError
@@ -42,23 +42,6 @@ def _submit(exp: Experiment, src: Path, body: str, **config: Any) -> Run:
 
 def _wait(run: Run, timeout: float = 30.0) -> list[str]:
     return wait_final(run, timeout)
-
-
-def _wait_for_line(run: Run, text: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in driver_log(run):
-        assert time.monotonic() < deadline, f"{text!r} never reached the log:\n{driver_log(run)}"
-        assert not RunStatus.is_final(run.get_status()), driver_log(run)
-        time.sleep(0.02)
-
-
-def _gone(pid: int) -> bool:
-    """True if `pid` no longer runs (a zombie nobody reaped counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 # --- what a script sees and leaves ----------------------------------------------------------
@@ -402,7 +385,7 @@ def test_cancel_a_running_script_and_its_children(exp: Experiment, src: Path) ->
         time.sleep(60)
         """,
     )
-    _wait_for_line(run, "child ")
+    wait_for_line(run, "child ")
     child_pid = int(driver_log(run).split("child ", 1)[1].split()[0])
     assert run.get_status() == RunStatus.RUNNING
     started = time.monotonic()
@@ -413,9 +396,9 @@ def test_cancel_a_running_script_and_its_children(exp: Experiment, src: Path) ->
     assert details["error"]["error"] == {"code": "Canceled", "message": "canceled on request"}
     assert "stopping the script: canceled on request" in driver_log(run)
     deadline = time.monotonic() + 5
-    while not _gone(child_pid) and time.monotonic() < deadline:
+    while not process_gone(child_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _gone(child_pid), "the script's own child process outlived the cancel"
+    assert process_gone(child_pid), "the script's own child process outlived the cancel"
     # A canceled run is not an error for wait_for_completion.
     assert run.wait_for_completion()["status"] == RunStatus.CANCELED
 
@@ -435,7 +418,7 @@ def test_a_canceled_script_keeps_what_it_logged(exp: Experiment, src: Path) -> N
         time.sleep(60)
         """,
     )
-    _wait_for_line(run, "logged")
+    wait_for_line(run, "logged")
     run.cancel()
     assert _wait(run, timeout=10)[-1] == RunStatus.CANCELED
     assert run.get_metrics("step") == {"step": 1}
@@ -455,7 +438,7 @@ def test_cancel_kills_a_script_that_ignores_sigterm(
         time.sleep(60)
         """,
     )
-    _wait_for_line(run, "ready")
+    wait_for_line(run, "ready")
     started = time.monotonic()
     run.cancel()
     assert _wait(run, timeout=10)[-1] == RunStatus.CANCELED
