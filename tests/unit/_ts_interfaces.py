@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import types
+import typing
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, is_typeddict
 
@@ -93,3 +94,16 @@ def _split_union(text: str) -> list[str]:
             start = i + 1
     parts.append(text[start:].strip())
     return parts
+
+
+def assert_mirrors(shape: type, interface: dict[str, tuple[bool, frozenset[str]]]) -> None:
+    """The TypedDict `shape` and a parsed TypeScript interface have the same fields,
+    each equally optional and of the same type."""
+    hints = typing.get_type_hints(shape)
+    assert set(interface) == set(hints), f"{shape.__name__}: fields differ"
+    for field, annotation in hints.items():
+        optional, kind = interface[field]
+        assert optional == (field in shape.__optional_keys__), f"{shape.__name__}.{field}"
+        assert kind == py_type(annotation), (
+            f"{shape.__name__}.{field}: {kind} != {py_type(annotation)}"
+        )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import typing
 from pathlib import Path
 
 import pytest
-from _ts_interfaces import py_type, ts_interfaces, ts_type, typed_dicts
+from _ts_interfaces import assert_mirrors, py_type, ts_interfaces, ts_type, typed_dicts
 
 from runwatch.server import _wire
 
@@ -22,14 +21,7 @@ def test_every_shape_is_mirrored() -> None:
 @pytest.mark.parametrize("shape", SHAPES, ids=[s.__name__ for s in SHAPES])
 def test_typed_dict_matches_the_typescript_interface(shape: type) -> None:
     interface = ts_interfaces(API_TS)[shape.__name__]
-    hints = typing.get_type_hints(shape)
-    assert set(interface) == set(hints), f"{shape.__name__}: fields differ"
-    for field, annotation in hints.items():
-        optional, kind = interface[field]
-        assert optional == (field in shape.__optional_keys__), f"{shape.__name__}.{field}"
-        assert kind == py_type(annotation), (
-            f"{shape.__name__}.{field}: {kind} != {py_type(annotation)}"
-        )
+    assert_mirrors(shape, interface)
 
 
 def test_the_cell_alias_is_the_python_one() -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import typing
 from pathlib import Path
 
 import pytest
-from _ts_interfaces import py_type, ts_interfaces, typed_dicts
+from _ts_interfaces import assert_mirrors, ts_interfaces, typed_dicts
 
 from runwatch.widgets import _wire
 
@@ -17,14 +16,7 @@ SHAPES = typed_dicts(_wire)
 @pytest.mark.parametrize("shape", SHAPES, ids=[s.__name__ for s in SHAPES])
 def test_typed_dict_matches_the_typescript_interface(shape: type) -> None:
     interface = ts_interfaces(WIRE_TS)[shape.__name__]
-    hints = typing.get_type_hints(shape)
-    assert set(interface) == set(hints), f"{shape.__name__}: fields differ"
-    for field, annotation in hints.items():
-        optional, kind = interface[field]
-        assert optional == (field in shape.__optional_keys__), f"{shape.__name__}.{field}"
-        assert kind == py_type(annotation), (
-            f"{shape.__name__}.{field}: {kind} != {py_type(annotation)}"
-        )
+    assert_mirrors(shape, interface)
 
 
 def test_trait_names_match() -> None:
