@@ -7,6 +7,7 @@ widget, so nothing here needs tornado.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -120,17 +121,7 @@ def scatter(ws: Workspace, query: TableQuery, x: str, y: str, since: int | None)
         blank: ColumnInfo = {"key": "", "label": "", "group": "", "numeric": False}
         return {"cursor": cursor, "unchanged": True, "x": blank, "y": blank, "points": []}
     check_scope(ws, query.experiment, query.parent_id)
-    every = TableQuery(
-        experiment=query.experiment,
-        parent_id=query.parent_id,
-        statuses=query.statuses,
-        tags=query.tags,
-        text=query.text,
-        sort="number",
-        descending=False,
-        limit=None,
-    )
-    result = ws.store.runs_table(every, [x, y])
+    result = ws.store.runs_table(_every_row(query, sort="number", descending=False), [x, y])
     columns = {column.key: column for column in result.columns}
     now = time.time()
     points: list[ScatterPoint] = []
@@ -214,14 +205,12 @@ def overlay(
 def table_csv(ws: Workspace, query: TableQuery) -> Iterator[str]:
     """The whole filtered table (no paging) as CSV text chunks; see `_export`."""
     check_scope(ws, query.experiment, query.parent_id)
-    every = TableQuery(
-        experiment=query.experiment,
-        parent_id=query.parent_id,
-        statuses=query.statuses,
-        tags=query.tags,
-        text=query.text,
-        sort=query.sort,
-        descending=query.descending,
-        limit=None,
-    )
+    every = _every_row(query, sort=query.sort, descending=query.descending)
     yield from _export.csv_chunks(ws.store.runs_table(every), time.time())
+
+
+def _every_row(query: TableQuery, *, sort: str, descending: bool) -> TableQuery:
+    """`query`'s scope and filters, unpaged, in the given order."""
+    return dataclasses.replace(
+        query, sort=sort, descending=descending, offset=0, limit=None, include_children=False
+    )
