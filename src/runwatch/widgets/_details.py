@@ -34,6 +34,39 @@ STATIC = Path(__file__).parent / "static"
 MIN_INTERVAL = 0.2
 
 
+def check_interval(refresh_interval: object) -> float:
+    """`refresh_interval` in seconds, or a `ValidationError` naming it."""
+    if (
+        not isinstance(refresh_interval, (int, float))
+        or isinstance(refresh_interval, bool)
+        or refresh_interval < MIN_INTERVAL
+    ):
+        raise ValidationError(
+            f"refresh_interval {short_repr(refresh_interval)} must be a number of seconds "
+            f">= {MIN_INTERVAL}"
+        )
+    return float(refresh_interval)
+
+
+class LiveView:
+    """What the live widgets share: `show()`, and a static HTML summary
+    (`summary_html()`) in their display bundle for viewers without widgets."""
+
+    def show(self) -> None:
+        """Display the widget in the notebook."""
+        from IPython.display import display
+
+        display(self)  # type: ignore[no-untyped-call]
+
+    def summary_html(self) -> str:
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}  # type: ignore[misc]
+        bundle["text/html"] = self.summary_html()
+        return bundle
+
+
 def _asset(name: str) -> Path:
     path = STATIC / name
     if not path.exists():
@@ -70,7 +103,7 @@ class RunBody(_Part):
     children: traitlets.Any = traitlets.Any(None).tag(sync=True)
 
 
-class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
+class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
     """The live view of a run: `RunDetails(run).show()`.
 
     `refresh_interval` is in seconds (10 by default). Works with runs logged
@@ -90,13 +123,9 @@ class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
                     else ""
                 )
             )
-        if not isinstance(refresh_interval, (int, float)) or refresh_interval < MIN_INTERVAL:
-            raise ValidationError(
-                f"refresh_interval {short_repr(refresh_interval)} must be a number of seconds "
-                f">= {MIN_INTERVAL}"
-            )
+        interval = check_interval(refresh_interval)
         self.run = run_instance
-        self.refresh_interval = float(refresh_interval)
+        self.refresh_interval = interval
         self.header = RunHeader(interval=self.refresh_interval)
         self.body = RunBody()
         self.charts_box = ipywidgets.GridBox(
@@ -266,12 +295,6 @@ class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
             self._open(RunTracker(self.run.workspace, previous.run_id))
 
     # --- display ---------------------------------------------------------------------------
-    def show(self) -> None:
-        """Display the widget in the notebook."""
-        from IPython.display import display
-
-        display(self)  # type: ignore[no-untyped-call]
-
     def close(self) -> None:
         # Also called from __del__ of an instance whose __init__ refused its arguments,
         # so nothing here may assume __init__ got far.
@@ -283,11 +306,6 @@ class RunDetails(ipywidgets.VBox):  # type: ignore[misc]
             if part is not None:
                 part.close()
         super().close()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/html"] = self.summary_html()
-        return bundle
 
     def summary_html(self) -> str:
         """A static HTML summary for viewers that cannot run widgets."""

@@ -34,7 +34,7 @@ from .._values import short_repr
 from ..errors import RunwatchError, ValidationError
 from . import _compare
 from ._compare_charts import OverlayChart, ScatterChart
-from ._details import MIN_INTERVAL, RunDetails, _asset
+from ._details import LiveView, RunDetails, _asset, check_interval
 from ._poller import POLLER
 from ._wire import RunsTableState, ScopeState
 
@@ -55,7 +55,7 @@ class RunsPart(anywidget.AnyWidget):
     interval = traitlets.Float(10.0).tag(sync=True)
 
 
-class ExperimentDetails(ipywidgets.VBox):  # type: ignore[misc]
+class ExperimentDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
     """Compare runs side by side: `ExperimentDetails(experiment).show()`.
 
     `target` is an Experiment (its top-level runs) or a Run (its direct
@@ -69,20 +69,12 @@ class ExperimentDetails(ipywidgets.VBox):  # type: ignore[misc]
                 f"runwatch.Run (to compare its child runs, e.g. a sweep's trials), got "
                 f"{short_repr(target)} of type {type(target).__name__}"
             )
-        if (
-            not isinstance(refresh_interval, (int, float))
-            or isinstance(refresh_interval, bool)
-            or refresh_interval < MIN_INTERVAL
-        ):
-            raise ValidationError(
-                f"refresh_interval {short_repr(refresh_interval)} must be a number of seconds "
-                f">= {MIN_INTERVAL}"
-            )
+        interval = check_interval(refresh_interval)
         from ..server._service import RunwatchService
 
         self.target = target
         self.workspace = target.workspace
-        self.refresh_interval = float(refresh_interval)
+        self.refresh_interval = interval
         self.service = RunwatchService.for_workspace(self.workspace)
         if isinstance(target, Run):
             self.experiment_name = target.experiment.name
@@ -375,12 +367,6 @@ class ExperimentDetails(ipywidgets.VBox):  # type: ignore[misc]
             return f"run {self.target.number} of {self.experiment_name}"
         return f"experiment {self.experiment_name}"
 
-    def show(self) -> None:
-        """Display the widget in the notebook."""
-        from IPython.display import display
-
-        display(self)  # type: ignore[no-untyped-call]
-
     def close(self) -> None:
         # Also called from __del__ of an instance whose __init__ refused its arguments.
         self._closed = True
@@ -393,11 +379,6 @@ class ExperimentDetails(ipywidgets.VBox):  # type: ignore[misc]
         if getattr(self, "runs", None) is not None:
             self.runs.close()
         super().close()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/html"] = self.summary_html()
-        return bundle
 
     def summary_html(self) -> str:
         """A static HTML summary (the first page) for viewers that cannot run widgets."""
