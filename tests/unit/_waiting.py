@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from runwatch import Run, RunStatus
 
@@ -52,3 +53,13 @@ def wait_gone(pids: list[int], timeout: float = 10.0) -> list[int]:
     while (alive := [p for p in pids if not process_gone(p)]) and time.monotonic() < deadline:
         time.sleep(0.05)
     return alive
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> bool:
+    """Poll `condition()` until it is true (True) or `timeout` passes (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False

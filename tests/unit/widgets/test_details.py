@@ -3,22 +3,12 @@ dummies outside a kernel; the browser tests cover the frontend)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from _waiting import wait_until
 
 from runwatch import Experiment, Run, ValidationError
 from runwatch.widgets import RunDetails
 from runwatch.widgets._poller import POLLER
-
-
-def wait_until(condition: object, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_state_of_a_finished_run_and_no_polling(run: Run) -> None:

@@ -4,10 +4,10 @@ outside a kernel; tests/browser/test_experiment_details.py covers the frontend).
 from __future__ import annotations
 
 import csv
-import time
 from pathlib import Path
 
 import pytest
+from _waiting import wait_until
 
 import runwatch
 from runwatch import Experiment, Run, ValidationError
@@ -15,15 +15,6 @@ from runwatch.widgets import ExperimentDetails, RunDetails
 from runwatch.widgets._poller import POLLER
 
 ALPHAS = [0.1, 0.3, 0.5, 0.7, 0.9]
-
-
-def wait_until(condition: object, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def sweep_like(exp: Experiment, finish: bool = True) -> Run:
