@@ -19,27 +19,24 @@ Measures this checkout's runwatch (`src/` goes first on `sys.path` and on the
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 SRC = BENCH.parent / "src"
-sys.path[:0] = [str(SRC), str(BENCH)]
+sys.path[:0] = [str(SRC), str(BENCH), str(BENCH.parent / "tests" / "unit")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
 os.environ["RUNWATCH_QUIET"] = "1"
 os.environ["RUNWATCH_AGENT_IDLE"] = "2"  # the agent leaves soon after the last sweep
 
 import distributed  # noqa: E402
 import run as harness  # noqa: E402  (machine_facts)
+from _procs import dask_cluster  # noqa: E402  (the tests' cluster, started the same way)
 from submit import sweep_overhead  # noqa: E402
 
 import runwatch  # noqa: E402
@@ -57,56 +54,6 @@ ROWS = [
     ("finish_latency", "script's last line -> trial final (median)", "s"),
     ("sweep_end", "last trial final -> wait_for_completion() returns", "s"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def dask_cluster(logs: Path, workers: int, threads: int) -> Iterator[str]:
-    """A scheduler and `workers` worker processes on loopback; yields the address."""
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str, *args: str) -> None:
-        with open(logs / f"{name}.log", "wb") as log:
-            started.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "dask", *args],
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
-
-    try:
-        start(
-            "scheduler",
-            *("scheduler", "--host", "127.0.0.1", "--port", str(port)),
-            *("--dashboard-address", "127.0.0.1:0"),
-        )
-        start(
-            "worker",
-            *("worker", address, "--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0"),
-            *("--nworkers", str(workers), "--nthreads", str(threads)),
-        )
-        with distributed.Client(address, timeout=30, set_as_default=False) as client:
-            client.wait_for_workers(workers, timeout=60)
-        yield address
-    finally:
-        for process in reversed(started):  # the workers (and their nannies), then the scheduler
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
-                process.wait()
 
 
 def warm_up(ws: Workspace, source: Path, target: Any) -> None:
@@ -191,7 +138,7 @@ def main() -> None:
         source = root / "src"
         source.mkdir()
         print("starting a Dask scheduler and 2 workers on 127.0.0.1 ...", flush=True)
-        with dask_cluster(root, 2, args.slots // 2) as address:
+        with dask_cluster(root, 2, args.slots // 2) as (address, _client):
             targets = {"local": LocalCompute(slots=args.slots), "dask": DaskCompute(address)}
             for target in targets.values():
                 warm_up(ws, source, target)

@@ -25,15 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from _procs import free_port, stop
+
 KEY = "runwatch-test-key"
 SECRET = "runwatch-test-secret-0123456789"
 _REQUEST = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3})')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -46,16 +42,6 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> No
             return
         time.sleep(0.05)
     raise RuntimeError(f"the S3 server did not listen on port {port}:\n{log.read_text()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass
@@ -95,7 +81,7 @@ class Server:
 
 @contextlib.contextmanager
 def moto_server(folder: Path) -> Iterator[Server]:
-    port = _free_port()
+    port = free_port()
     log = folder / "moto.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -108,7 +94,7 @@ def moto_server(folder: Path) -> Iterator[Server]:
         _wait_for_port(port, process, log)
         yield Server(f"http://127.0.0.1:{port}", KEY, SECRET, log, process)
     finally:
-        _stop(process)
+        stop(process)
 
 
 def rclone_available() -> bool:
@@ -118,7 +104,7 @@ def rclone_available() -> bool:
 @contextlib.contextmanager
 def rclone_server(folder: Path) -> Iterator[Server]:
     """`rclone serve s3` over a local folder (each bucket a sub-folder), signatures checked."""
-    port = _free_port()
+    port = free_port()
     root = folder / "rclone-root"
     root.mkdir()
     log = folder / "rclone.log"
@@ -144,4 +130,4 @@ def rclone_server(folder: Path) -> Iterator[Server]:
         _wait_for_port(port, process, log)
         yield Server(f"http://127.0.0.1:{port}", KEY, SECRET, log, process)
     finally:
-        _stop(process)
+        stop(process)

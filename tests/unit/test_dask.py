@@ -15,8 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
-import subprocess
 import sys
 import textwrap
 import time
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _procs import dask_cluster, free_port
 from _waiting import driver_log, wait_final, wait_for_line, wait_gone
 
 import runwatch
@@ -51,13 +50,6 @@ pytestmark = [
 _SRC = str(Path(runwatch.__file__).resolve().parent.parent)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class Cluster:
     def __init__(self, address: str, client: Any) -> None:
         self.address = address
@@ -67,16 +59,6 @@ class Cluster:
         """{worker address: pid of the worker process} of the workers now connected."""
         pids: dict[str, int] = self.client.run(os.getpid)
         return pids
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # its own session: the nannies too
-            process.wait(timeout=10)
 
 
 #: What the workers (and the scripts they start) need: this checkout's runwatch first.
@@ -91,47 +73,14 @@ _WORKERS, _THREADS = 2, 2
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A scheduler and two workers as subprocesses (`dask scheduler`, `dask worker`)."""
-    env = {**os.environ, **_WORKER_ENV}
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    logs = tmp_path_factory.mktemp("dask")
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str, *args: str) -> None:
-        with open(logs / f"{name}.log", "wb") as log:
-            started.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "dask", *args],
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
-
-    # --no-dashboard would still bind 0.0.0.0:8787: keep the dashboards on loopback
-    # (port 0: each of the two workers gets a free one).
-    start(
-        "scheduler",
-        *("scheduler", "--host", "127.0.0.1", "--port", str(port)),
-        *("--dashboard-address", "127.0.0.1:0"),
-    )
-    start(
-        "worker",
-        *("worker", address, "--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0"),
-        *("--nworkers", str(_WORKERS), "--nthreads", str(_THREADS), "--death-timeout", "60"),
-    )
-    client = None
-    try:
-        client = distributed.Client(address, timeout=30, set_as_default=False)
-        client.wait_for_workers(_WORKERS, timeout=30)
+    with dask_cluster(
+        tmp_path_factory.mktemp("dask"),
+        _WORKERS,
+        _THREADS,
+        env={**os.environ, **_WORKER_ENV},
+        worker_args=("--death-timeout", "60"),
+    ) as (address, client):
         yield Cluster(address, client)
-    finally:
-        if client is not None:
-            client.close()
-        for process in reversed(started):
-            _stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -365,7 +314,7 @@ def test_without_distributed_the_error_says_what_to_install(
 
 
 def test_an_unreachable_scheduler_is_named_at_submit(exp: Experiment, src: Path) -> None:
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     config = _config(src, "print('never')\n", DaskCompute(address))
     with pytest.raises(ConfigError, match=f"cannot reach the Dask scheduler at {address}"):
         exp.submit(config)
@@ -378,7 +327,7 @@ def test_a_scheduler_gone_before_the_agent_connects_fails_the_run(
     from runwatch import _dask
 
     monkeypatch.setenv("RUNWATCH_DASK_TIMEOUT", "1")  # for the agent, which inherits it
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     # As if the scheduler answered at submit and stopped before the agent connected.
     monkeypatch.setattr(_dask, "_check_reachable", lambda address, timeout: None)
     run = exp.submit(_config(src, "print('never')\n", DaskCompute(address)))
