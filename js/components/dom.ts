@@ -57,3 +57,8 @@ export function widgetRoot(className: string, ...children: Child[]): HTMLElement
   root.dataset.lmSuppressShortcuts = "true";
   return root;
 }
+
+/** One labelled value of a header's meta line. */
+export function metaItem(label: string, value: HTMLElement): HTMLSpanElement {
+  return el("span", "rw-meta-item", el("span", "rw-meta-label", label), value);
+}

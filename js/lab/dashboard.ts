@@ -11,6 +11,7 @@ import { button, el, setChildren } from "../components/dom";
 import { request, requestAPI, segment } from "./api";
 import type { ColumnInfo, RunDetailsBody } from "./api";
 import { ChartBuilder, goalOf } from "./chartBuilder";
+import { LiveRefresh } from "./liveRefresh";
 import { RunsTable } from "./runsTable";
 import { statusChips } from "./sidebarRows";
 import { TablePages, scopeQuery, tablePath } from "./tablePages";
@@ -47,9 +48,14 @@ export class DashboardPanel extends Widget {
   /** Columns the user showed (true) or hid (false) in the picker. */
   private readonly chosen = new Map<string, boolean>();
   private shownColumns = "";
-  private pollTimer = 0;
-  private tickTimer = 0;
-  private polling: Promise<void> | null = null;
+  private readonly live = new LiveRefresh(this, {
+    poll: () => this.poll(),
+    interval: () => this.options.interval(),
+    // Durations of active runs tick every second without asking the server.
+    tick: () => {
+      this.table.schedule();
+    },
+  });
 
   constructor(private readonly options: DashboardOptions) {
     super();
@@ -141,31 +147,18 @@ export class DashboardPanel extends Widget {
 
   /** Poll now (the refresh command and button); concurrent calls share one poll. */
   refresh(): Promise<void> {
-    this.polling ??= this.poll().finally(() => {
-      this.polling = null;
-    });
-    return this.polling;
+    return this.live.refresh();
+  }
+
+  // Polls while visible (after the parent's load has started, on after-attach).
+  override processMessage(msg: Message): void {
+    super.processMessage(msg);
+    this.live.follow(msg);
   }
 
   protected override onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     void this.loadParent();
-    if (this.isVisible) this.resume();
-  }
-
-  protected override onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this.resume();
-  }
-
-  protected override onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.stopPolling();
-  }
-
-  protected override onBeforeDetach(msg: Message): void {
-    this.stopPolling();
-    super.onBeforeDetach(msg);
   }
 
   protected override onResize(msg: Widget.ResizeMessage): void {
@@ -175,27 +168,9 @@ export class DashboardPanel extends Widget {
   }
 
   override dispose(): void {
-    this.stopPolling();
+    this.live.stop();
     this.table.dispose();
     super.dispose();
-  }
-
-  private resume(): void {
-    this.stopPolling();
-    this.pollTimer = window.setInterval(() => {
-      void this.refresh();
-    }, this.options.interval() * 1000);
-    // Durations of active runs tick every second without asking the server.
-    this.tickTimer = window.setInterval(() => {
-      this.table.schedule();
-    }, 1000);
-    void this.refresh();
-  }
-
-  private stopPolling(): void {
-    window.clearInterval(this.pollTimer);
-    window.clearInterval(this.tickTimer);
-    this.pollTimer = this.tickTimer = 0;
   }
 
   private async poll(): Promise<void> {

@@ -18,6 +18,7 @@ import type { ChildRow, ChildrenQuery } from "../wire";
 import { apiUrl, durationOf, request, requestAPI, segment } from "./api";
 import type { LogBody, MetricsBody, RunDetailsBody, RunPage, RunRow, SeriesBody } from "./api";
 import { createHeader, renderFiles, renderMetrics, section } from "./detailsParts";
+import { LiveRefresh } from "./liveRefresh";
 
 const CHILD_PAGE = 20;
 const MAX_LOG_LINES = 5000;
@@ -58,9 +59,15 @@ export class RunPanel extends Widget {
   private log_ = { name: "", offset: 0, lines: [] as string[], truncated: false };
   private readonly sections: Record<"metrics" | "children" | "files" | "log", HTMLElement>;
   private readonly status = el("div", "rw-sb-message");
-  private pollTimer = 0;
-  private tickTimer = 0;
-  private loading: Promise<void> | null = null;
+  /** Polls while the run is active and the panel visible. */
+  private readonly live = new LiveRefresh(this, {
+    poll: () => this.load(),
+    interval: () => this.options.interval(),
+    tick: () => {
+      this.header.tick();
+    },
+    while: () => this.active,
+  });
 
   constructor(private readonly options: RunPanelOptions) {
     super();
@@ -142,67 +149,23 @@ export class RunPanel extends Widget {
 
   /** Load everything that changed; concurrent calls share one load. */
   refresh(): Promise<void> {
-    this.loading ??= this.load().finally(() => {
-      this.loading = null;
-    });
-    return this.loading;
+    return this.live.refresh();
   }
 
   // A panel added visible gets after-attach only; one brought back to the front, after-show.
-  protected override onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    if (this.isVisible) this.resume();
-  }
-
-  protected override onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this.resume();
-  }
-
-  protected override onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.stop();
-  }
-
-  protected override onBeforeDetach(msg: Message): void {
-    this.stop();
-    super.onBeforeDetach(msg);
-  }
-
-  private resume(): void {
-    void this.refresh().then(() => {
-      this.schedule();
-    });
+  override processMessage(msg: Message): void {
+    super.processMessage(msg);
+    this.live.follow(msg);
   }
 
   override dispose(): void {
-    this.stop();
+    this.live.stop();
     this.log.dispose();
     super.dispose();
   }
 
   private get active(): boolean {
     return this.body !== undefined && !isFinalStatus(this.body.run.status);
-  }
-
-  /** Poll while the run is active and the panel visible. */
-  private schedule(): void {
-    this.stop();
-    if (!this.active || !this.isVisible || this.isDisposed) return;
-    this.pollTimer = window.setTimeout(() => {
-      void this.refresh().then(() => {
-        this.schedule();
-      });
-    }, this.options.interval() * 1000);
-    this.tickTimer = window.setInterval(() => {
-      this.header.tick();
-    }, 1000);
-  }
-
-  private stop(): void {
-    window.clearTimeout(this.pollTimer);
-    window.clearInterval(this.tickTimer);
-    this.pollTimer = this.tickTimer = 0;
   }
 
   private async load(): Promise<void> {

@@ -3,7 +3,7 @@
  * the header, the metric summaries with sparklines, and the file list.
  */
 
-import { el, setChildren } from "../components/dom";
+import { el, metaItem, setChildren } from "../components/dom";
 import { errorBlock } from "../components/errorBlock";
 import { EMPTY, formatCell, formatDuration, formatTimestamp } from "../components/format";
 import { isFinalStatus, updateStatusBadge } from "../components/statusBadge";
@@ -93,10 +93,6 @@ function errorState(error: Record<string, string>): ErrorState {
     if (value !== undefined) state[key] = value;
   }
   return state;
-}
-
-function metaItem(label: string, value: HTMLElement): HTMLElement {
-  return el("span", "rw-meta-item", el("span", "rw-meta-label", label), value);
 }
 
 /** Metric summaries, one row each, with a sparkline for numeric series. */

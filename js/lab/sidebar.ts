@@ -12,6 +12,7 @@ import { isFinalStatus } from "../components/statusBadge";
 import { durationOf, requestAPI } from "./api";
 import type { ExperimentList, ExperimentRow } from "./api";
 import { Listing } from "./listing";
+import { LiveRefresh } from "./liveRefresh";
 import { experimentNode, runNode, statusChips } from "./sidebarRows";
 import type { ListingFilter } from "./listing";
 import { VirtualList } from "./virtualList";
@@ -43,9 +44,14 @@ export class RunwatchSidebar extends Widget {
   private statuses = new Set<string>();
   private metricSetting = "";
   private intervalSeconds = 10;
-  private pollTimer = 0;
-  private tickTimer = 0;
-  private polling: Promise<void> | null = null;
+  private readonly live = new LiveRefresh(this, {
+    poll: () => this.poll(),
+    interval: () => this.intervalSeconds,
+    // Durations of active runs tick every second without asking the server.
+    tick: () => {
+      this.list.schedule();
+    },
+  });
   private loaded = false;
 
   constructor(private readonly options: SidebarOptions) {
@@ -120,41 +126,18 @@ export class RunwatchSidebar extends Widget {
       this.metricSetting = metric;
       this.filterChanged();
     }
-    if (this.pollTimer !== 0) this.startPolling();
+    this.live.restart();
   }
 
   /** Poll now (the refresh command and button); concurrent calls share one poll. */
   refresh(): Promise<void> {
-    this.polling ??= this.poll().finally(() => {
-      this.polling = null;
-    });
-    return this.polling;
+    return this.live.refresh();
   }
 
-  // Restored open, the sidebar gets after-attach only; opened later, after-show.
-  protected override onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    if (this.isVisible) this.resume();
-  }
-
-  protected override onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this.resume();
-  }
-
-  protected override onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.stopPolling();
-  }
-
-  protected override onBeforeDetach(msg: Message): void {
-    this.stopPolling();
-    super.onBeforeDetach(msg);
-  }
-
-  private resume(): void {
-    this.startPolling();
-    void this.refresh();
+  // Polls while visible: restored open, the sidebar gets after-attach only; opened later, after-show.
+  override processMessage(msg: Message): void {
+    super.processMessage(msg);
+    this.live.follow(msg);
   }
 
   protected override onResize(msg: Widget.ResizeMessage): void {
@@ -163,26 +146,9 @@ export class RunwatchSidebar extends Widget {
   }
 
   override dispose(): void {
-    this.stopPolling();
+    this.live.stop();
     this.list.dispose();
     super.dispose();
-  }
-
-  private startPolling(): void {
-    this.stopPolling();
-    this.pollTimer = window.setInterval(() => {
-      void this.refresh();
-    }, this.intervalSeconds * 1000);
-    // Durations of active runs tick every second without asking the server.
-    this.tickTimer = window.setInterval(() => {
-      this.list.schedule();
-    }, 1000);
-  }
-
-  private stopPolling(): void {
-    window.clearInterval(this.pollTimer);
-    window.clearInterval(this.tickTimer);
-    this.pollTimer = this.tickTimer = 0;
   }
 
   private async poll(): Promise<void> {

@@ -5,7 +5,7 @@
 
 import type { AnyModel } from "@anywidget/types";
 import type { HeaderTraits, RunState, OutgoingMessage } from "../wire";
-import { button, el, setChildren, widgetRoot } from "../components/dom";
+import { button, el, metaItem, setChildren, widgetRoot } from "../components/dom";
 import { errorBlock } from "../components/errorBlock";
 import { formatCell, formatDuration, formatTimestamp } from "../components/format";
 import { createKvTable } from "../components/kvTable";
@@ -181,8 +181,4 @@ export function renderHeader(model: Model, host: HTMLElement): () => void {
 function elapsed(run: RunState, now: number): number | null {
   if (run.start_time === null) return null;
   return (run.end_time ?? now) - run.start_time;
-}
-
-function metaItem(label: string, value: HTMLElement): HTMLSpanElement {
-  return el("span", "rw-meta-item", el("span", "rw-meta-label", label), value);
 }
