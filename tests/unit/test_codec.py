@@ -8,31 +8,13 @@ import struct
 from typing import Any
 
 import pytest
+from _canon import canon
 
 from runwatch import _codec
 from runwatch._codec import B1, F8, I8, JSON
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-
-
-def canon(value: Any) -> Any:
-    """A comparable form that keeps the exact type, NaN and the sign of zero."""
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, int):
-        return ("int", value)
-    if isinstance(value, float):
-        return ("float", repr(value))
-    if isinstance(value, str):
-        return ("str", value)
-    if value is None:
-        return ("none",)
-    if isinstance(value, list):
-        return ("list", [canon(v) for v in value])
-    if isinstance(value, dict):
-        return ("dict", sorted((k, canon(v)) for k, v in value.items()))
-    raise AssertionError(f"unexpected value type {type(value).__name__}: {value!r}")
 
 
 CASES: dict[str, tuple[list[Any], str]] = {
