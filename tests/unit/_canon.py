@@ -12,7 +12,7 @@ def canon(value: Any) -> Any:
     if isinstance(value, int):
         return ("int", value)
     if isinstance(value, float):
-        return ("float", repr(value))
+        return ("float", repr(value))  # 'nan', '-0.0', 'inf' compare as text
     if isinstance(value, str):
         return ("str", value)
     if value is None:
