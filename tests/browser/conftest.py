@@ -91,6 +91,21 @@ class Server:
         return json.loads(data) if data else None
 
 
+def logging_process(root: Path, code: str, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """Python `code` in a separate process in `root` (the workspace's folder), with its
+    stdin a pipe to say "go"; returns it and the first line it prints (a run id)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "RUNWATCH_QUIET": "1"},
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
 def news_off(settings_dir: Path) -> None:
     """Turn off JupyterLab's news prompt, which would cover the screenshots."""
     folder = settings_dir / "@jupyterlab" / "apputils-extension"

@@ -6,9 +6,7 @@ watches what the widget shows. Screenshots: test-artifacts/browser/details-*.png
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Server, open_notebook, run_all, screenshot, workspace_in
+from .conftest import Server, logging_process, open_notebook, run_all, screenshot, workspace_in
 
 SETUP = (
     "from runwatch import Workspace, Experiment, Run, RunDetails\nws = Workspace.from_config()\n"
@@ -56,16 +54,7 @@ def start_logger(root: Path, seconds: float, points: int) -> tuple[subprocess.Po
         run.complete()
         """
     )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=root,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "RUNWATCH_QUIET": "1"},
-    )
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip()
+    return logging_process(root, code)
 
 
 def loss_points(page: Any) -> int:

@@ -21,7 +21,7 @@ import pytest
 
 from runwatch import Experiment, Run, ScriptRunConfig, Workspace
 
-from .conftest import Server, open_notebook, screenshot, workspace_in
+from .conftest import Server, logging_process, open_notebook, screenshot, workspace_in
 
 MANY = 10_000
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -148,16 +148,7 @@ def live_logger(root: Path, experiment: str = "sb-live") -> tuple[subprocess.Pop
         print("done", flush=True)
         """
     )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, experiment],
-        cwd=root,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "RUNWATCH_QUIET": "1"},
-    )
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip()
+    return logging_process(root, code, experiment)
 
 
 def test_a_run_completed_elsewhere_turns_completed_without_reload(
@@ -341,13 +332,18 @@ def test_portal_url_is_the_lab_url_with_the_run_parameter(
     assert run.get_portal_url() == f"{lab.url}/lab?runwatch-run={run.id}"
 
 
-def test_ten_thousand_runs_scroll_with_few_rows_in_the_page(
-    lab: Server, ws: Workspace, page: Any
-) -> None:
+def wait_for_many_runs(lab: Server) -> None:
+    """Until the background writer has stored all of "sb-many"'s runs."""
     deadline = time.monotonic() + 180
     while run_count(lab, "sb-many") < MANY:
         assert time.monotonic() < deadline, "the 10,000 runs were not written in time"
         time.sleep(1)
+
+
+def test_ten_thousand_runs_scroll_with_few_rows_in_the_page(
+    lab: Server, ws: Workspace, page: Any
+) -> None:
+    wait_for_many_runs(lab)
     open_lab(page, lab)
     open_sidebar(page, "sb-many")
     page.wait_for_selector('.rw-sb-run .rw-sb-num:text-is("#10000")', timeout=30_000)
@@ -368,10 +364,7 @@ def test_ten_thousand_runs_scroll_with_few_rows_in_the_page(
 def test_the_dashboard_of_ten_thousand_runs_renders_only_the_rows_in_view(
     lab: Server, ws: Workspace, page: Any
 ) -> None:
-    deadline = time.monotonic() + 180
-    while run_count(lab, "sb-many") < MANY:
-        assert time.monotonic() < deadline, "the 10,000 runs were not written in time"
-        time.sleep(1)
+    wait_for_many_runs(lab)
     open_lab(page, lab)
     open_sidebar(page, "sb-many")
     page.locator('.rw-sb-experiment[data-experiment="sb-many"] .rw-sb-compare').click()
