@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -25,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from server import build, free_port, http_get, median_ms, start_server, wait_ready
+from server import build, median_ms, median_over_http
 
 from runwatch._entities import TableQuery
 from runwatch.server._service import RunwatchService
@@ -105,22 +103,8 @@ def main() -> None:
         ]
         measured = cases(service, ws.store.current_seq(), run_ids)
         direct = {name: median_ms(call, args.repeat) for name, call, _ in measured}
-        port, token = free_port(), "bench-" + os.urandom(8).hex()
-        base = f"http://127.0.0.1:{port}/runwatch/api/"
-        proc = start_server(folder, port, token)
-        try:
-            wait_ready(base + "experiments", token, proc)
-            http = {
-                name: median_ms(lambda path=path: http_get(base + path, token), args.repeat)
-                for name, _, path in measured
-            }
-        finally:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
+        http = median_over_http(folder, [path for _, _, path in measured], args.repeat)
+        http = {name: http[path] for name, _, path in measured}
         ws.store.close()
     lines = [
         f"# Experiment dashboard: {args.runs:,} runs with 5 metrics each",

@@ -150,6 +150,27 @@ def wait_ready(url: str, token: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("jupyter server did not answer within 60 s")
 
 
+def median_over_http(folder: Path, paths: list[str], repeat: int) -> dict[str, float]:
+    """Median ms of GET `<api>/<path>` for each path, through a `jupyter server`
+    subprocess showing the workspace in `folder`; the server is stopped by its PID."""
+    port, token = free_port(), "bench-" + os.urandom(8).hex()
+    base = f"http://127.0.0.1:{port}/runwatch/api/"
+    proc = start_server(folder, port, token)
+    try:
+        wait_ready(base + "experiments", token, proc)
+        return {
+            path: median_ms(lambda path=path: http_get(base + path, token), repeat)
+            for path in paths
+        }
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
@@ -191,22 +212,8 @@ def main() -> None:
             ("experiments list", service.experiments, "experiments"),
         ]
         direct = {name: median_ms(call, args.repeat) for name, call, _ in cases}
-        port, token = free_port(), "bench-" + os.urandom(8).hex()
-        base = f"http://127.0.0.1:{port}/runwatch/api/"
-        proc = start_server(folder, port, token)
-        try:
-            wait_ready(base + "experiments", token, proc)
-            http = {
-                name: median_ms(lambda path=path: http_get(base + path, token), args.repeat)
-                for name, _, path in cases
-            }
-        finally:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
+        http = median_over_http(folder, [path for _, _, path in cases], args.repeat)
+        http = {name: http[path] for name, _, path in cases}
         ws.store.close()
     lines = [
         f"# REST API: {args.runs:,} runs in one experiment",
