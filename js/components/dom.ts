@@ -62,3 +62,17 @@ export function widgetRoot(className: string, ...children: Child[]): HTMLElement
 export function metaItem(label: string, value: HTMLElement): HTMLSpanElement {
   return el("span", "rw-meta-item", el("span", "rw-meta-label", label), value);
 }
+
+/** Save `blob` as a download named `name` (a temporary object URL and link). */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = el("a", "");
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => {
+    URL.revokeObjectURL(url);
+  }, 10_000);
+}

@@ -7,7 +7,7 @@
 
 import { Widget } from "@lumino/widgets";
 import type { Message } from "@lumino/messaging";
-import { button, el, setChildren } from "../components/dom";
+import { button, el, saveBlob, setChildren } from "../components/dom";
 import { request, requestAPI, segment } from "./api";
 import type { ColumnInfo, RunDetailsBody } from "./api";
 import { ChartBuilder, goalOf } from "./chartBuilder";
@@ -298,16 +298,7 @@ export class DashboardPanel extends Widget {
     });
     const disposition = response.headers.get("Content-Disposition") ?? "";
     const named = /filename="?([^";]+)"?/.exec(disposition)?.[1];
-    const url = URL.createObjectURL(await response.blob());
-    const link = el("a", "");
-    link.href = url;
-    link.download = named ?? `${this.scope.experiment}-runs.csv`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    window.setTimeout(() => {
-      URL.revokeObjectURL(url);
-    }, 10_000);
+    saveBlob(await response.blob(), named ?? `${this.scope.experiment}-runs.csv`);
   }
 
   private showMessage(text: string | null): void {

@@ -9,7 +9,7 @@ import { Widget } from "@lumino/widgets";
 import type { Message } from "@lumino/messaging";
 import { createChildTable } from "../components/childTable";
 import type { ChildTable } from "../components/childTable";
-import { button, el } from "../components/dom";
+import { button, el, saveBlob } from "../components/dom";
 import { createKvTable } from "../components/kvTable";
 import { formatCell } from "../components/format";
 import { createLogView } from "../components/logView";
@@ -302,16 +302,7 @@ export class RunPanel extends Widget {
   /** Fetch with the server's auth, then save the bytes under the file's name. */
   private async download(name: string): Promise<void> {
     const response = await request(`runs/${segment(this.runId)}/files/${filePath(name)}`);
-    const url = URL.createObjectURL(await response.blob());
-    const link = el("a", "");
-    link.href = url;
-    link.download = name.split("/").pop() ?? name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    window.setTimeout(() => {
-      URL.revokeObjectURL(url);
-    }, 10_000);
+    saveBlob(await response.blob(), name.split("/").pop() ?? name);
   }
 }
 
