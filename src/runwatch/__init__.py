@@ -13,8 +13,8 @@
 
 from __future__ import annotations
 
-from ._copy import copy_runs
-from ._dask import DaskCompute
+from typing import TYPE_CHECKING
+
 from ._entities import RunStatus
 from ._environment import Environment
 from ._experiment import Experiment
@@ -33,6 +33,11 @@ from .errors import (
     ValidationError,
 )
 
+if TYPE_CHECKING:  # what __getattr__ below loads on first use
+    from ._copy import copy_runs
+    from ._dask import DaskCompute
+    from .widgets import ExperimentDetails, RunDetails
+
 __version__ = "0.1.0"
 
 
@@ -46,12 +51,21 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "runwatch"}]
 
 
-def __getattr__(name: str) -> object:
-    # The widgets pull in ipywidgets, anywidget and bqplot: load them on first use only.
-    if name in ("RunDetails", "ExperimentDetails"):
-        from . import widgets
+# Loaded on first use, so `import runwatch` stays light: the widgets pull in ipywidgets,
+# anywidget and bqplot; copying and Dask are needed by few programs.
+_LAZY = {
+    "RunDetails": "widgets",
+    "ExperimentDetails": "widgets",
+    "copy_runs": "_copy",
+    "DaskCompute": "_dask",
+}
 
-        return getattr(widgets, name)
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'runwatch' has no attribute {name!r}")
 
 
