@@ -221,7 +221,33 @@ class SweepController(RunJob):
         statuses = [c.status for c in children]
         parent.tag("trials", ", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))))
         with contextlib.suppress(RunStateError):
-            self.store.set_status(self.run_id, RunStatus.COMPLETED)
+            status, error = _outcome(children, self._stopped)
+            self.store.set_status(self.run_id, status, error=error)
+
+
+def _outcome(
+    children: list[RunInfo], stopped: Mapping[str, str]
+) -> tuple[str, dict[str, Any] | None]:
+    """The sweep's final status and error from its trials.
+
+    A sweep whose every trial failed (trials the policy stopped aside) has
+    produced nothing to rank: it fails, with the first failed trial's error, so
+    no view shows a green badge over an empty chart.
+    """
+    ran = [c for c in children if c.id not in stopped]
+    failed = [c for c in ran if c.status == RunStatus.FAILED]
+    if not ran or len(failed) < len(ran):
+        return RunStatus.COMPLETED, None
+    first = min(failed, key=lambda c: c.number)
+    cause = first.error or {}
+    message = str(cause.get("message") or "no error was recorded")
+    return RunStatus.FAILED, {
+        "code": "UserError",
+        "type": "AllTrialsFailed",
+        "message": f"all {len(failed)} trials failed; the first, run {first.number} "
+        f"({first.id}), with: {message}",
+        "trial": first.id,
+    }
 
 
 class HyperDriveRun(Run):

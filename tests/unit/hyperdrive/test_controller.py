@@ -232,6 +232,43 @@ def test_a_sweep_whose_metric_is_never_logged_still_finishes(exp: Experiment, sr
     assert "best_metric" not in parent.get_metrics(own=True)
 
 
+def test_a_sweep_whose_every_trial_failed_is_failed_with_the_first_error(
+    exp: Experiment, src: Path
+) -> None:
+    config = HyperDriveConfig(
+        run_config=_script(src, "import sys\nraise ImportError(f'no module for x={sys.argv[2]}')\n"),
+        hyperparameter_sampling=GridParameterSampling({"--x": choice(1, 2, 3)}),
+        primary_metric_name="loss",
+        primary_metric_goal=PrimaryMetricGoal.MINIMIZE,
+    )
+    parent = exp.submit(config)
+    assert _wait(parent) == RunStatus.FAILED
+    error = parent.get_details()["error"]["error"]
+    first = min(parent.get_children(), key=lambda child: child.number)
+    assert error["type"] == "AllTrialsFailed"
+    assert error["trial"] == first.id
+    assert "all 3 trials failed" in error["message"]
+    assert f"no module for x={first.get_properties()['param.x']}" in error["message"]
+    assert parent.get_tags()["trials"] == "3 Failed"
+
+
+def test_a_sweep_with_one_good_trial_is_completed(exp: Experiment, src: Path) -> None:
+    body = (
+        "import sys\nfrom runwatch import Run\n"
+        "if sys.argv[2] != '2':\n    raise ValueError('diverged')\n"
+        "Run.get_context().log('loss', 0.5)\n"
+    )
+    config = HyperDriveConfig(
+        run_config=_script(src, body),
+        hyperparameter_sampling=GridParameterSampling({"--x": choice(1, 2, 3)}),
+        primary_metric_name="loss",
+        primary_metric_goal=PrimaryMetricGoal.MINIMIZE,
+    )
+    parent = exp.submit(config)
+    assert _wait(parent) == RunStatus.COMPLETED
+    assert parent.get_tags()["trials"] == "1 Completed, 2 Failed"
+
+
 def test_wait_for_completion_returns_when_the_sweep_ends_not_when_the_agent_exits(
     exp: Experiment, src: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
