@@ -236,7 +236,9 @@ def test_a_sweep_whose_every_trial_failed_is_failed_with_the_first_error(
     exp: Experiment, src: Path
 ) -> None:
     config = HyperDriveConfig(
-        run_config=_script(src, "import sys\nraise ImportError(f'no module for x={sys.argv[2]}')\n"),
+        run_config=_script(
+            src, "import sys\nraise ImportError(f'no module for x={sys.argv[2]}')\n"
+        ),
         hyperparameter_sampling=GridParameterSampling({"--x": choice(1, 2, 3)}),
         primary_metric_name="loss",
         primary_metric_goal=PrimaryMetricGoal.MINIMIZE,
