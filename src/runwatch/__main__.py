@@ -97,7 +97,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "copy":
             _copy(args)
             return 0
-        ws = Workspace.from_config(args.workspace)
+        ws = Workspace.find_config(args.workspace)
+        if ws is None:
+            where = args.workspace or "this folder"
+            print(
+                f"runwatch: no workspace in {where} or its parents (no .runwatch/config.json); "
+                "start one with Workspace.from_config() in Python, or pass --workspace",
+                file=sys.stderr,
+            )
+            return 1
         if args.command == "runs":
             _runs(ws, args.experiment, args.limit)
         else:

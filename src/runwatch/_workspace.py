@@ -83,15 +83,26 @@ class Workspace:
         workspace in the current folder is used (and created), and a line
         on stderr says where.
         """
+        found = cls.find_config(path)
+        if found is not None:
+            return found
+        searched = Path(path).expanduser().resolve() if path is not None else Path.cwd()
+        return cls._default_local(Path.cwd(), searched=searched)
+
+    @classmethod
+    def find_config(cls, path: str | os.PathLike[str] | None = None) -> Workspace | None:
+        """Like `from_config`, but None where no config is found: nothing is created.
+
+        For readers (`runwatch runs`, the Jupyter server) that must not leave a
+        `.runwatch/` folder behind wherever they happen to be started.
+        """
         start = Path(path).expanduser().resolve() if path is not None else Path.cwd()
         if path is not None and start.is_file():
             return cls._from_file(start)
         if path is not None and not start.exists():
             raise ConfigError(f"workspace config path {str(path)!r} does not exist")
         found = _find_config(start)
-        if found is not None:
-            return cls._from_file(found)
-        return cls._default_local(Path.cwd(), searched=start)
+        return cls._from_file(found) if found is not None else None
 
     @classmethod
     def _from_file(cls, file: Path) -> Workspace:

@@ -32,3 +32,16 @@ def test_unknown_run(ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixtur
     ws.write_config(tmp_path)
     assert main(["--workspace", str(tmp_path), "show", "nope"]) == 1
     assert "no run with id 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["runs"], ["show", "some-run"]])
+def test_outside_a_workspace_it_says_so_and_creates_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(command) == 1
+    assert "no workspace in this folder or its parents" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
