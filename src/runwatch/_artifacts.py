@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import _remote
-from ._values import short_repr
+from ._values import check_text, short_repr
 from .errors import ConfigError, RunwatchError, StoreError, ValidationError
 
 SHARED = "_shared"  # not a run id: run ids start with a letter or digit
@@ -67,7 +67,7 @@ def safe_name(name: object) -> str:
             f"file name {name!r} {problem}; expected a relative path inside the run, "
             "such as 'outputs/model.pkl'"
         )
-    return name
+    return check_text(name, "file name")
 
 
 class ArtifactStore:

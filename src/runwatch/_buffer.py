@@ -14,7 +14,7 @@ import warnings
 from typing import Any
 
 from ._entities import MetricBatch, MetricKind
-from ._values import VALUE_CLASSES, check_name
+from ._values import VALUE_CLASSES, check_description, check_name
 from .errors import ValidationError
 from .store import RunStore
 
@@ -55,14 +55,10 @@ class MetricBuffer:
         known = self.metrics.get(name) if isinstance(name, str) else None
         if known is None:
             check_name(name)
-            if description is not None and not isinstance(description, str):
-                raise ValidationError(
-                    f"description of metric {name!r} must be a str, got "
-                    f"{type(description).__name__}"
-                )
+            description = check_description(description, name)
             stored = None if self._fresh else self.store.get_metric(self.run_id, name)
             if stored is None:
-                known = Series(name, kind, None, description or "", 0)
+                known = Series(name, kind, None, description, 0)
             else:
                 value_class = VALUE_CLASSES.get(stored.value_class or "")  # the shared constant
                 known = Series(name, stored.kind, value_class, stored.description, stored.count)
@@ -92,7 +88,15 @@ class MetricBuffer:
         return batches
 
     def flush(self) -> None:
-        """Write everything pending; on failure keep it for the next try and raise."""
+        """Write everything pending in one transaction.
+
+        If the store refuses the data (a value it cannot hold slipped past
+        validation, or another process logged a name with another call), each
+        metric is written on its own: the others are stored, the refused ones
+        dropped and named in a `ValidationError`, so one bad point never blocks
+        the buffer. On any other failure (a locked or lost store) everything is
+        kept for the next try, and the error raised.
+        """
         with self._flush_lock:
             batches = self._unwritten + self.take()
             self._unwritten = []
@@ -100,25 +104,59 @@ class MetricBuffer:
                 return
             try:
                 self.store.append_metrics(self.run_id, batches)
-            except ValidationError:
-                raise  # another process logged these names with another call: never writable
+                return
+            except _REFUSED:
+                refused = self._write_each(batches)
             except BaseException:
                 self._unwritten = batches
                 raise
+            if refused:
+                raise ValidationError(_refused_message(self.run_id, refused))
+
+    def _write_each(self, batches: list[MetricBatch]) -> list[tuple[MetricBatch, Exception]]:
+        """Write batches one transaction each; return those the store refused."""
+        refused: list[tuple[MetricBatch, Exception]] = []
+        for position, batch in enumerate(batches):
+            try:
+                self.store.append_metrics(self.run_id, [batch])
+            except _REFUSED as error:
+                refused.append((batch, error))
+            except BaseException:
+                self._unwritten = batches[position:]
+                if refused:
+                    _warn(_refused_message(self.run_id, refused))
+                raise
+        return refused
 
     def flush_quietly(self) -> None:
         """`flush()` for the background writer: report failures as warnings."""
         try:
             self.flush()
+        except ValidationError as error:
+            _warn(str(error))
         except Exception as error:  # the writer thread must survive a locked or lost store
-            warnings.warn(
-                f"runwatch could not write metrics of run {self.run_id!r} yet "
-                f"(will retry): {error}",
-                RuntimeWarning,
-                stacklevel=1,
+            _warn(
+                f"runwatch could not write metrics of run {self.run_id!r} yet (will retry): {error}"
             )
 
     def forget_pending(self) -> None:
         """Drop pending points (in a forked child: the parent writes them)."""
         self.take()
         self._unwritten = []
+
+
+# What a store raises for data it cannot hold (ValidationError is a ValueError); anything
+# else (StoreError, OSError) means the store itself failed, and the points are kept.
+_REFUSED = (ValueError, TypeError, OverflowError)
+
+
+def _refused_message(run_id: str, refused: list[tuple[MetricBatch, Exception]]) -> str:
+    reasons = "; ".join(f"{batch.name!r}: {error}" for batch, error in refused)
+    return (
+        f"runwatch dropped {sum(len(b.values) for b, _ in refused)} point(s) of run "
+        f"{run_id!r} that the store refused ({reasons}); its other metrics were written"
+    )
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, RuntimeWarning, stacklevel=3)

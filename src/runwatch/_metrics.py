@@ -18,7 +18,7 @@ from . import _values
 from ._artifacts import MEDIA
 from ._buffer import MetricBuffer, Series
 from ._entities import MetricInfo, MetricKind, MetricPoints, RunStatus
-from ._values import NUMBER, merge_class, short_repr
+from ._values import INT64_MAX, INT64_MIN, NUMBER, merge_class, short_repr
 from ._writer import writer
 from .errors import RunStateError, ValidationError
 
@@ -87,7 +87,7 @@ class MetricsMixin:
         if series is None or series.kind != MetricKind.SCALAR or self._status != RunStatus.RUNNING:
             series = self._series(name, MetricKind.SCALAR, description)
         kind = type(value)
-        if kind is float or kind is int:
+        if kind is float or (kind is int and INT64_MIN <= value <= INT64_MAX):
             cls: str | None = NUMBER
         else:
             value, cls = _values.scalar(value, f"run.log({name!r}, ...)")
@@ -95,7 +95,7 @@ class MetricsMixin:
             series.value_class = merge_class(
                 series.value_class, cls, f"run.log({name!r}, ...)", value
             )
-        if step is not None and type(step) is not int:
+        if step is not None and (type(step) is not int or not INT64_MIN <= step <= INT64_MAX):
             step = _values.step(step, f"run.log({name!r}, ...)")
         buffer = self._buffer
         assert buffer is not None

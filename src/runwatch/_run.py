@@ -95,8 +95,7 @@ class Run(MetricsMixin, FilesMixin):
     ) -> list[Run]:
         """Create runs that this process owns: it beats their heartbeat and ends them
         at exit if they are left open."""
-        if display_name is not None and not isinstance(display_name, str):
-            raise ValidationError(f"display name {short_repr(display_name)} must be a str")
+        display_name = _display_name(display_name)
         infos = experiment.workspace.store.create_runs(
             experiment.name,
             count=count,
@@ -152,9 +151,7 @@ class Run(MetricsMixin, FilesMixin):
 
     @display_name.setter
     def display_name(self, name: str | None) -> None:
-        if name is not None and not isinstance(name, str):
-            raise ValidationError(f"display name {short_repr(name)} must be a str or None")
-        self._info = self._ws.store.set_display_name(self.id, name)
+        self._info = self._ws.store.set_display_name(self.id, _display_name(name))
 
     name = display_name
 
@@ -244,12 +241,18 @@ class Run(MetricsMixin, FilesMixin):
             if current == status:
                 return
             raise RunStateError(f"run {self.id!r} is already {current}; it cannot become {status}")
+        refused: ValidationError | None = None
         try:
             self._collect_outputs()
         finally:
-            self.flush()
+            try:
+                self.flush()
+            except ValidationError as dropped:  # the rest is written: the run still ends
+                refused = dropped
             self._set_status(status, error)
         self._release()
+        if refused is not None:
+            raise refused
 
     def _set_status(self, status: str, error: Mapping[str, Any] | None = None) -> None:
         self._info = self._ws.store.set_status(self.id, status, error=error)
@@ -537,6 +540,16 @@ class Run(MetricsMixin, FilesMixin):
 
     def __hash__(self) -> int:
         return hash((self.id, self._ws.store_url))
+
+
+def _display_name(name: object) -> str | None:
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise ValidationError(f"display name {short_repr(name)} must be a str or None")
+    if "\x00" in name:
+        raise ValidationError(f"display name {short_repr(name)} contains a NUL character")
+    return _values.check_text(name, "display name")
 
 
 def _iso(epoch: float | None) -> str | None:

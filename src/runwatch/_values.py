@@ -12,6 +12,9 @@ from typing import Any
 from .errors import ValidationError
 
 MAX_NAME_LENGTH = 255
+#: The int range the store holds (steps, and int values, are packed as int64).
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
 # Value classes of a metric series: ints and floats mix freely, the others do not.
 NUMBER = "number"
@@ -28,8 +31,34 @@ def short_repr(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def check_text(text: str, what: str) -> str:
+    """`text` if it encodes to UTF-8 (the store's encoding): no lone surrogates."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValidationError(
+            f"{what} {short_repr(text)} has the lone surrogate {text[error.start]!r} at "
+            f"position {error.start}, which cannot be encoded as UTF-8; expected text that "
+            "encodes to UTF-8 (e.g. decoded with errors='replace')"
+        ) from None
+    return text
+
+
+def check_int(value: int, what: str) -> int:
+    """`value` if the store can hold it: within the int64 range."""
+    if INT64_MIN <= value <= INT64_MAX:
+        return value
+    raise ValidationError(
+        f"{what} {value} is outside the 64-bit integer range the store holds "
+        f"({INT64_MIN} to {INT64_MAX}); log float(value) for an approximate number or "
+        "str(value) for the exact digits"
+    )
+
+
 def check_name(name: object, what: str = "metric name") -> str:
-    """A metric, tag or column name: a non-empty string of at most 255 characters."""
+    """A metric, tag or column name: a non-empty UTF-8 string of at most 255 characters."""
     if not isinstance(name, str):
         raise ValidationError(f"{what} must be a str, got {type(name).__name__} {short_repr(name)}")
     if not name or not name.strip():
@@ -41,7 +70,19 @@ def check_name(name: object, what: str = "metric name") -> str:
         )
     if "\x00" in name:
         raise ValidationError(f"{what} {short_repr(name)} contains a NUL character")
-    return name
+    return check_text(name, what)
+
+
+def check_description(description: object, name: str) -> str:
+    """A metric's description: a UTF-8 str without NUL (None counts as empty)."""
+    if description is None:
+        return ""
+    what = f"description of metric {name!r}"
+    if not isinstance(description, str):
+        raise ValidationError(f"{what} must be a str, got {type(description).__name__}")
+    if "\x00" in description:
+        raise ValidationError(f"{what} {short_repr(description)} contains a NUL character")
+    return check_text(description, what)
 
 
 def _from_numpy(value: Any) -> Any:
@@ -55,6 +96,15 @@ def _from_numpy(value: Any) -> Any:
     return value
 
 
+def _storable(value: Any, where: str) -> Any:
+    """A scalar the store can hold: ints within int64, strs that encode to UTF-8."""
+    if isinstance(value, str):
+        check_text(value, f"{where}: value")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        check_int(value, f"{where}: int value")
+    return value
+
+
 def scalar(value: Any, where: str) -> tuple[Any, str | None]:
     """Check one metric value; return it as a Python scalar and its value class.
 
@@ -62,7 +112,7 @@ def scalar(value: Any, where: str) -> tuple[Any, str | None]:
     """
     cls = _CLASS_OF_TYPE.get(type(value))
     if cls is not None:
-        return value, cls
+        return _storable(value, where), cls
     if value is None:
         return None, None
     converted = _from_numpy(value)
@@ -72,7 +122,7 @@ def scalar(value: Any, where: str) -> tuple[Any, str | None]:
         return scalar(converted, where)
     for base, cls in ((bool, BOOL), (int, NUMBER), (float, NUMBER), (str, STR)):
         if isinstance(value, base):
-            return base(value), cls
+            return _storable(base(value), where), cls
     hint = ""
     if isinstance(value, Mapping):
         hint = "; to log a row use run.log_row(name, **columns), a table run.log_table(name, {...})"
@@ -164,10 +214,10 @@ def table(value: Any, where: str) -> dict[str, list[Any]]:
 
 def step(value: Any, where: str) -> int:
     if type(value) is int:
-        return value
+        return check_int(value, f"{where}: step")
     converted = _from_numpy(value)
     if isinstance(converted, int) and not isinstance(converted, bool):
-        return int(converted)
+        return check_int(int(converted), f"{where}: step")
     raise ValidationError(
         f"{where}: step {short_repr(value)} of type {type(value).__name__} is not an int; "
         "expected a whole number (or None for the next index)"
@@ -178,7 +228,7 @@ def tag_value(key: str, value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return check_text(value, f"tag {key!r}: value")
     converted = _from_numpy(value)
     if isinstance(converted, (bool, int, float)):
         return str(converted)

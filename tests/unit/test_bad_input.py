@@ -203,3 +203,50 @@ def test_config_with_unknown_scheme(tmp_path: Path) -> None:
         Workspace.from_config(tmp_path)
     message = str(caught.value)
     assert "'mysql'" in message and "sqlite" in message and str(config) in message
+
+
+_BIG = 2**63  # one past the largest int64
+_LONE = "\ud800"  # a lone surrogate: no UTF-8 encoding
+
+
+@pytest.mark.parametrize(
+    ("call", "fragments"),
+    [
+        (lambda r: r.log("x", 1.0, step=_BIG), ["step", str(_BIG), "64-bit"]),
+        (lambda r: r.log("x", -_BIG - 1), [str(-_BIG - 1), "64-bit", "float(value)"]),
+        (lambda r: r.log("loss", _BIG), [str(_BIG), "64-bit"]),
+        (lambda r: r.log(f"bad{_LONE}", 1), ["metric name", "UTF-8"]),
+        (lambda r: r.log("s", f"a{_LONE}"), ["run.log('s'", "UTF-8"]),
+        (lambda r: r.log("d", 1.0, description=f"d{_LONE}"), ["description", "UTF-8"]),
+        (lambda r: r.log_list("l", [1, 2**64]), ["element 1", "64-bit"]),
+        (lambda r: r.log_row("r2", **{f"c{_LONE}": 1}), ["column name", "UTF-8"]),
+        (lambda r: r.log_row("r2", a=_BIG), ["column 'a'", "64-bit"]),
+        (lambda r: r.log_table("t", {"a": [1, _BIG]}), ["row 1", "64-bit"]),
+        (lambda r: r.tag(f"k{_LONE}", "v"), ["tag name", "UTF-8"]),
+        (lambda r: r.tag("k", f"v{_LONE}"), ["tag 'k'", "UTF-8"]),
+        (lambda r: r.add_properties({"p": _BIG}), ["property 'p'", "64-bit"]),
+        (lambda r: r.add_properties({"p": f"v{_LONE}"}), ["property 'p'", "UTF-8"]),
+        (lambda r: setattr(r, "display_name", f"n{_LONE}"), ["display name", "UTF-8"]),
+    ],
+)
+def test_values_the_store_cannot_hold(
+    logged: Run, call: Any, fragments: list[str], recwarn: pytest.WarningsRecorder
+) -> None:
+    """Refused when logged, naming the value; the buffer and the run stay usable."""
+    logged.log("before", 1.0)
+    _raises(lambda: call(logged), *fragments)
+    logged.log("after", 2.0)
+    logged.complete()
+    _intact(logged)
+    metrics = Run(logged.experiment, logged.id).get_metrics()
+    assert metrics["before"] == 1.0 and metrics["after"] == 2.0
+    assert logged.get_status() == "Completed"
+    assert not [w for w in recwarn if "runwatch" in str(w.message)]
+
+
+def test_upload_name_that_is_not_utf8(logged: Run, tmp_path: Path) -> None:
+    source = tmp_path / "data.txt"
+    source.write_text("x")
+    _raises(lambda: logged.upload_file(f"f{_LONE}.txt", source), "file name", "UTF-8")
+    _intact(logged)
+    assert logged.get_file_names() == []

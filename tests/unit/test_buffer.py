@@ -64,3 +64,50 @@ def test_take_empties_the_buffer(run: Run) -> None:
     batches = buffer.take()
     assert [(b.name, b.values) for b in batches] == [("m", [1.0])]
     assert buffer.take() == []
+
+
+def _slip_past_validation(run: Run, name: str, step: int) -> None:
+    """Append a point the store cannot hold, as a bug in validation would."""
+    buffer = run._buffer
+    assert buffer is not None
+    series = buffer.series(name, "scalar", "")
+    with buffer.lock:
+        series.steps.append(step)
+        series.values.append(1.0)
+        series.times.append(0.0)
+        series.count += 1
+        buffer.pending = True
+
+
+def test_a_bad_batch_does_not_poison_the_buffer(run: Run) -> None:
+    """The store refuses one metric's points at flush: the others are written, the
+    refused ones are named and dropped, and later flushes and complete() work."""
+    run.log("before", 1.0)
+    _slip_past_validation(run, "bad", 2**63)
+    run.log("also", 2.0)
+    with pytest.raises(runwatch.ValidationError, match=r"'bad'.*other metrics were written"):
+        run.flush()
+    run.log("after", 3.0)
+    run.complete()
+    assert Run(run.experiment, run.id).get_metrics() == {"before": 1.0, "also": 2.0, "after": 3.0}
+    assert run.get_status() == "Completed"
+
+
+def test_complete_ends_the_run_after_dropping_a_bad_batch(run: Run) -> None:
+    run.log("before", 1.0)
+    _slip_past_validation(run, "bad", -(2**63) - 1)
+    with pytest.raises(runwatch.ValidationError, match="'bad'"):
+        run.complete()
+    assert run.get_status() == "Completed"
+    assert Run(run.experiment, run.id).get_metrics() == {"before": 1.0}
+
+
+def test_the_background_writer_warns_and_drops_a_bad_batch(run: Run) -> None:
+    run.log("before", 1.0)
+    _slip_past_validation(run, "bad", 2**63)
+    buffer = run._buffer
+    assert buffer is not None
+    with pytest.warns(RuntimeWarning, match="dropped 1 point"):
+        buffer.flush_quietly()
+    assert not buffer.pending and not buffer._unwritten
+    assert Run(run.experiment, run.id).get_metrics() == {"before": 1.0}

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import pq
 
-from ..errors import ConfigError, StoreError
+from ..errors import ConfigError, StoreError, ValidationError
 from ._sql import Cursor, SqlStore
 
 #: The advisory lock key of the write lock ("runwatch" in ASCII); advisory locks are
@@ -174,6 +174,10 @@ class PostgresStore(SqlStore):
             raise StoreError(
                 f"the PostgreSQL store {self.url} stayed locked by another writer for "
                 f"{self._busy_timeout:g} s"
+            ) from None
+        except psycopg.DataError as error:  # a value the database cannot hold: not retried
+            raise ValidationError(
+                f"the PostgreSQL store {self.url} refused a value: {_reason(error)}"
             ) from None
         except psycopg.Error as error:
             raise StoreError(

@@ -323,3 +323,14 @@ def test_a_workspace_on_an_unreachable_port_says_so() -> None:
         url = f"postgresql://postgres:pw@127.0.0.1:{nobody.port}/runs"
     with pytest.raises(StoreError, match=r"cannot connect to the PostgreSQL store .*:\*\*\*@"):
         runwatch.Workspace("team", store=url, artifacts="/tmp/unused")
+
+
+def test_a_value_the_database_refuses_is_a_validation_error(store: PostgresStore) -> None:
+    """PostgreSQL text cannot hold NUL: refused as bad data (never retried), and the
+    store stays usable."""
+    run = store.create_runs("e", run_type="interactive", status=RunStatus.RUNNING)[0]
+    bad = MetricBatch("m", "scalar", None, "a\x00b", [0], [1.0], [0.0])
+    with pytest.raises(runwatch.ValidationError, match="refused a value"):
+        store.append_metrics(run.id, [bad])
+    store.append_metrics(run.id, [point("m", 0, 1.0)])
+    assert store.read_metrics(run.id)["m"][1].values == [1.0]
