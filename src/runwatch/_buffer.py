@@ -4,16 +4,19 @@ A logging call validates its value, then appends to the pending lists of its
 metric under a lock (no I/O). `flush()` takes everything pending and writes
 it to the store in one transaction; the background writer (`_writer`) calls
 it at least once a second, and `Run.flush/complete/fail/cancel` and
-interpreter exit call it too.
+interpreter exit call it too. A flush also learns the run's stored status:
+a run another process ended takes the points logged until then, and the
+next logging call raises `RunStateError` (docs/limits.md).
 """
 
 from __future__ import annotations
 
 import threading
 import warnings
+from collections.abc import Callable
 from typing import Any
 
-from ._entities import MetricBatch, MetricKind
+from ._entities import MetricBatch, MetricKind, RunStatus
 from ._values import VALUE_CLASSES, check_description, check_name
 from .errors import ValidationError
 from .store import RunStore
@@ -40,8 +43,18 @@ class Series:
 class MetricBuffer:
     """Pending metric points of one run."""
 
-    def __init__(self, store: RunStore, run_id: str, *, fresh: bool) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        run_id: str,
+        *,
+        fresh: bool,
+        on_ended: Callable[[str], None] | None = None,
+    ) -> None:
         self.store = store
+        # Called with the stored status when a flush finds the run ended by another
+        # process (e.g. marked Failed by a liveness check), so the next log call raises.
+        self._on_ended = on_ended
         self.run_id = run_id
         self.metrics: dict[str, Series] = {}
         self.lock = threading.Lock()
@@ -103,7 +116,7 @@ class MetricBuffer:
             if not batches:
                 return
             try:
-                self.store.append_metrics(self.run_id, batches)
+                self._stored(self.store.append_metrics(self.run_id, batches))
                 return
             except _REFUSED:
                 refused = self._write_each(batches)
@@ -118,7 +131,7 @@ class MetricBuffer:
         refused: list[tuple[MetricBatch, Exception]] = []
         for position, batch in enumerate(batches):
             try:
-                self.store.append_metrics(self.run_id, [batch])
+                self._stored(self.store.append_metrics(self.run_id, [batch]))
             except _REFUSED as error:
                 refused.append((batch, error))
             except BaseException:
@@ -127,6 +140,10 @@ class MetricBuffer:
                     _warn(_refused_message(self.run_id, refused))
                 raise
         return refused
+
+    def _stored(self, status: str) -> None:
+        if self._on_ended is not None and RunStatus.is_final(status):
+            self._on_ended(status)
 
     def flush_quietly(self) -> None:
         """`flush()` for the background writer: report failures as warnings."""

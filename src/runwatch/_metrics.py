@@ -51,7 +51,9 @@ class MetricsMixin:
     # --- the buffer ---------------------------------------------------------------
     def _metric_buffer(self) -> MetricBuffer:
         if self._buffer is None:
-            self._buffer = MetricBuffer(self._ws.store, self.id, fresh=self._fresh)
+            self._buffer = MetricBuffer(
+                self._ws.store, self.id, fresh=self._fresh, on_ended=self._ended_elsewhere
+            )
             writer().add(self._buffer)
         return self._buffer
 
@@ -63,6 +65,14 @@ class MetricsMixin:
 
     def _check_can_log(self, name: object) -> None:
         raise NotImplementedError  # provided by Run
+
+    def _ended_elsewhere(self, status: str) -> None:
+        """A flush found the run ended by another process: later log calls raise.
+
+        Set from the writer thread; `log` reads `_status` on every call anyway.
+        """
+        self._finished = True
+        self._status = status
 
     def _append(
         self, series: Series, steps: Sequence[int], values: Sequence[Any], when: float

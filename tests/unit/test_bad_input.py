@@ -250,3 +250,44 @@ def test_upload_name_that_is_not_utf8(logged: Run, tmp_path: Path) -> None:
     _raises(lambda: logged.upload_file(f"f{_LONE}.txt", source), "file name", "UTF-8")
     _intact(logged)
     assert logged.get_file_names() == []
+
+
+def _end_elsewhere(run: Run) -> None:
+    """Mark the run Failed through another connection to its store, as the liveness
+    check of another process does."""
+    from runwatch.store._sqlite import SqliteStore
+
+    other = SqliteStore(run.workspace.store.url)
+    try:
+        other.set_status(run.id, "Failed", error={"message": "its process looked dead"})
+    finally:
+        other.close()
+
+
+def test_logging_into_a_run_another_process_failed(logged: Run) -> None:
+    """The flush that follows learns the stored status; the next log call raises.
+    Points logged before that flush are kept."""
+    _end_elsewhere(logged)
+    logged.log("loss", 0.125)  # not known yet in this process
+    logged.flush()
+    with pytest.raises(runwatch.RunStateError, match=r"is Failed; metric 'loss'"):
+        logged.log("loss", 0.0625)
+    with pytest.raises(runwatch.RunStateError, match="is Failed"):
+        logged.log_row("rows", a=3, b=4.0)
+    assert Run(logged.experiment, logged.id).get_metrics("loss")["loss"] == [0.5, 0.25, 0.125]
+
+
+def test_the_background_writer_learns_the_run_ended(logged: Run) -> None:
+    import time
+
+    _end_elsewhere(logged)
+    logged.log("loss", 0.125)
+    deadline = time.monotonic() + 10
+    while True:  # the writer flushes every 0.5 s
+        try:
+            logged.log("other", 1.0)
+        except runwatch.RunStateError:
+            break
+        assert time.monotonic() < deadline, "the writer never learned the run had ended"
+        time.sleep(0.05)
+    assert Run(logged.experiment, logged.id).get_metrics("loss")["loss"] == [0.5, 0.25, 0.125]

@@ -163,8 +163,9 @@ class RunStore(ABC):
     def list_metrics(self, run_id: str) -> list[MetricInfo]: ...
 
     @abstractmethod
-    def append_metrics(self, run_id: str, batches: Sequence[MetricBatch]) -> None:
-        """Append points to metrics of a run, all in one transaction."""
+    def append_metrics(self, run_id: str, batches: Sequence[MetricBatch]) -> str:
+        """Append points to metrics of a run, all in one transaction; return the run's
+        stored status (another process may have ended it)."""
 
     @abstractmethod
     def read_metrics(

@@ -576,15 +576,16 @@ class SqlStore(RunStore):
             ).fetchall()
         return [_metric_info(row) for row in rows]
 
-    def append_metrics(self, run_id: str, batches: Sequence[MetricBatch]) -> None:
+    def append_metrics(self, run_id: str, batches: Sequence[MetricBatch]) -> str:
         if not batches:
-            return
+            return self.get_run(run_id).status
         with self._write() as db:
-            self._run_row(db, run_id)  # RunNotFoundError for an unknown run
+            status = str(self._run_row(db, run_id)[7])  # RunNotFoundError for an unknown run
             seq = self._next_seq(db)
             for batch in batches:
                 self._append_batch(db, run_id, batch, seq)
             db.execute("UPDATE runs SET seq = ? WHERE id = ?", (seq, run_id))
+        return status
 
     def _append_batch(self, db: Connection, run_id: str, batch: MetricBatch, seq: int) -> None:
         row = db.execute(

@@ -452,6 +452,16 @@ def test_metric_round_trip(store: RunStore, raw_chunks: RawChunks, case: str) ->
     assert store.list_metrics(run.id) == [info]
 
 
+def test_append_returns_the_stored_status(store: RunStore) -> None:
+    """A run ended by another process still takes the points logged before the writer
+    knew (nothing is lost); the status returned tells the writer to refuse more."""
+    run = new_run(store)
+    assert store.append_metrics(run.id, [batch("m", [1.0])]) == RunStatus.RUNNING
+    store.set_status(run.id, RunStatus.FAILED)
+    assert store.append_metrics(run.id, [batch("m", [2.0], start=1)]) == RunStatus.FAILED
+    assert store.read_metrics(run.id)["m"][1].values == [1.0, 2.0]
+
+
 def test_appends_continue_a_metric(store: RunStore) -> None:
     run = new_run(store)
     store.append_metrics(
