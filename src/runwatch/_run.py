@@ -1,6 +1,7 @@
 """Runs: identity, lifecycle, tags, properties, children and details.
 
-Logging lives in `_metrics.MetricsMixin`, files in `_files.FilesMixin`.
+Logging lives in `_metrics.MetricsMixin`, files in `_files.FilesMixin`, tags and
+properties in `_tags.TagsMixin`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ._experiment import Experiment
 from ._files import OUTPUTS, FilesMixin
 from ._liveness import this_process
 from ._metrics import MetricsMixin, not_running_message
+from ._tags import TagsMixin
 from ._values import short_repr
 from ._workspace import Workspace
 from ._writer import format_error, writer
@@ -29,7 +31,7 @@ CHILD = "child"
 LOG_PREFIX = "logs/"
 
 
-class Run(MetricsMixin, FilesMixin):
+class Run(MetricsMixin, FilesMixin, TagsMixin):
     """One run of an experiment: what it logged, its files, its status and children.
 
     `Run(experiment, run_id)` re-opens an existing run from any process.
@@ -357,42 +359,6 @@ class Run(MetricsMixin, FilesMixin):
             self.complete()
         else:
             self.fail(error)
-
-    # --- tags and properties ---------------------------------------------------------
-    def tag(self, key: str, value: Any = None) -> None:
-        """Set a tag; a tag may have no value (stored as "")."""
-        self.set_tags({key: value})
-
-    def set_tags(self, tags: Mapping[str, Any]) -> None:
-        if not isinstance(tags, Mapping):
-            raise ValidationError(f"set_tags expects a dict of tags, got {short_repr(tags)}")
-        checked = {
-            _values.check_name(key, "tag name"): _values.tag_value(key, value)
-            for key, value in tags.items()
-        }
-        self._info = self._ws.store.update_tags(self.id, checked)
-
-    def get_tags(self) -> dict[str, str]:
-        return dict(self._refresh().tags)
-
-    def remove_tags(self, tags: str | Iterable[str]) -> None:
-        keys = [tags] if isinstance(tags, str) else list(tags)
-        for key in keys:
-            _values.check_name(key, "tag name")
-        self._info = self._ws.store.update_tags(self.id, {}, keys)
-
-    def add_properties(self, properties: Mapping[str, Any]) -> None:
-        """Add properties; they are immutable, so changing an existing one raises."""
-        if not isinstance(properties, Mapping):
-            raise ValidationError(f"add_properties expects a dict, got {short_repr(properties)}")
-        checked = {
-            _values.check_name(key, "property name"): _values.property_value(key, value)
-            for key, value in properties.items()
-        }
-        self._info = self._ws.store.add_properties(self.id, checked)
-
-    def get_properties(self) -> dict[str, Any]:
-        return dict(self._refresh().properties)
 
     # --- children --------------------------------------------------------------------
     def child_run(

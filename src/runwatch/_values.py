@@ -12,6 +12,12 @@ from typing import Any
 from .errors import ValidationError
 
 MAX_NAME_LENGTH = 255
+#: Per run, at least Azure ML's limits (50 tags, 50 properties, keys of 100 and values of
+#: 1,000 characters), so code written for Azure ML always fits; bounded so that one run
+#: cannot make its experiment's listings and tables unusable.
+MAX_TAGS = 200
+MAX_PROPERTIES = 200
+MAX_VALUE_LENGTH = 4096  # characters of a tag value or a str property value
 #: The int range the store holds (steps, and int values, are packed as int64).
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -224,11 +230,26 @@ def step(value: Any, where: str) -> int:
     )
 
 
+def check_count(count: int, limit: int, what: str, doing: str) -> None:
+    """`ValidationError` if a run would have more than `limit` tags or properties."""
+    if count > limit:
+        raise ValidationError(f"{doing} {count} {what}; a run has at most {limit} {what}")
+
+
+def _check_length(text: str, what: str) -> str:
+    if len(text) > MAX_VALUE_LENGTH:
+        raise ValidationError(
+            f"{what} {short_repr(text)} is {len(text)} characters long; the limit is "
+            f"{MAX_VALUE_LENGTH} (upload longer text as a file with run.upload_file)"
+        )
+    return text
+
+
 def tag_value(key: str, value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return check_text(value, f"tag {key!r}: value")
+        return _check_length(check_text(value, f"tag {key!r}: value"), f"tag {key!r}: value")
     converted = _from_numpy(value)
     if isinstance(converted, (bool, int, float)):
         return str(converted)
@@ -238,6 +259,26 @@ def tag_value(key: str, value: Any) -> str:
     )
 
 
+def tags(given: Any) -> dict[str, str]:
+    """Check the tags of one `set_tags` call (the count first: it is the cheap check)."""
+    if not isinstance(given, Mapping):
+        raise ValidationError(f"set_tags expects a dict of tags, got {short_repr(given)}")
+    check_count(len(given), MAX_TAGS, "tags", "set_tags got")
+    return {check_name(key, "tag name"): tag_value(key, value) for key, value in given.items()}
+
+
+def properties(given: Any) -> dict[str, Any]:
+    """Check the properties of one `add_properties` call."""
+    if not isinstance(given, Mapping):
+        raise ValidationError(f"add_properties expects a dict, got {short_repr(given)}")
+    check_count(len(given), MAX_PROPERTIES, "properties", "add_properties got")
+    return {
+        check_name(key, "property name"): property_value(key, value) for key, value in given.items()
+    }
+
+
 def property_value(key: str, value: Any) -> Any:
     converted, _ = scalar(value, f"property {key!r}")
+    if isinstance(converted, str):
+        _check_length(converted, f"property {key!r}: value")
     return converted

@@ -35,6 +35,7 @@ from .._entities import (
     RunSummary,
     TableQuery,
 )
+from .._values import MAX_PROPERTIES, MAX_TAGS, check_count, short_repr
 from ..errors import RunNotFoundError, RunStateError, StoreError, ValidationError
 from ._base import RunStore
 from ._schema import LATEST_VERSION, MIGRATIONS, statements
@@ -120,6 +121,12 @@ def _points(
 def _same(a: Any, b: Any) -> bool:
     """Equal, counting NaN as equal to NaN (a property set to NaN twice is unchanged)."""
     return bool(a == b or (a != a and b != b))
+
+
+def _within(run_id: str, added: list[str], count: int, limit: int, what: str) -> None:
+    """The tags or properties of a run after a change are within the limit."""
+    if added and count > limit:
+        check_count(count, limit, what, f"run {run_id!r}: adding {short_repr(added)} would give it")
 
 
 def _concat(parts: list[MetricPoints]) -> MetricPoints:
@@ -252,6 +259,8 @@ class SqlStore(RunStore):
             )
         if type(count) is not int or count < 1:
             raise ValidationError(f"count {count!r} must be an int >= 1")
+        check_count(len(tags or {}), MAX_TAGS, "tags", "a new run with")
+        check_count(len(properties or {}), MAX_PROPERTIES, "properties", "a new run with")
         exp = self.get_or_create_experiment(experiment)
         definition_json = _codec.dump_json(dict(definition)) if definition is not None else None
         owner_pid, owner_host = owner if owner is not None else (None, None)
@@ -359,7 +368,7 @@ class SqlStore(RunStore):
     def read_metric_of_runs(
         self, run_ids: Sequence[str], name: str
     ) -> list[tuple[RunInfo, MetricInfo | None, MetricPoints]]:
-        from ._table import metric_of_runs
+        from ._overlay import metric_of_runs  # _overlay builds on this module
 
         if isinstance(run_ids, str):
             raise ValidationError(f"run_ids {run_ids!r} must be a list of run ids, not a str")
@@ -531,9 +540,11 @@ class SqlStore(RunStore):
         removed = list(remove)
 
         def change(tags: dict[str, str]) -> dict[str, str]:
+            added = [key for key in set_tags if key not in tags and key not in removed]
             tags.update(set_tags)
             for key in removed:
                 tags.pop(key, None)
+            _within(run_id, added, len(tags), MAX_TAGS, "tags")
             return tags
 
         return self._update_json(run_id, "tags", change)
@@ -547,7 +558,9 @@ class SqlStore(RunStore):
                         f"properties are immutable, so it cannot become {value!r} "
                         "(use tags for values that change)"
                     )
+            added = [key for key in properties if key not in current]
             current.update(properties)
+            _within(run_id, added, len(current), MAX_PROPERTIES, "properties")
             return current
 
         return self._update_json(run_id, "properties", change)

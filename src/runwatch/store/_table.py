@@ -1,4 +1,4 @@
-"""The experiment dashboard's queries: the runs table, and one metric across runs.
+"""The experiment dashboard's runs table (one metric across runs is in `_overlay`).
 
 `runs_table` answers a `TableQuery` in at most five statements plus one per
 column key that needs checking, whatever the number of runs: the runs of the
@@ -21,20 +21,24 @@ from typing import Any
 
 from .. import _codec
 from .._entities import (
-    MetricInfo,
     MetricKind,
-    MetricPoints,
     RunInfo,
     RunsTable,
     TableColumn,
     TableQuery,
     TableRun,
 )
-from ..errors import RunNotFoundError, ValidationError
+from ..errors import ValidationError
+from ._columns import (
+    MAX_TABLE_COLUMNS,
+    json_columns,
+    metric_names,
+    run_column,
+    widest_metrics,
+)
 from ._query import _like, _tag_clause, _text_matches, _text_prefilter
-from ._sql import _METRIC_COLUMNS, _RUN_COLUMNS, _RUN_FROM, Connection, _metric_info, _run_info
+from ._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
 
-_NUMERIC_RUN_COLUMNS = {"number", "created_time", "duration"}
 _RUN_COLUMN_KEYS = frozenset(TableQuery.RUN_COLUMNS)
 Row = Sequence[Any]  # a row of _RUN_COLUMNS: a RunInfo is built for the page only
 _ID, _NUMBER, _NAME, _STATUS, _CREATED, _START, _END, _TAGS, _PROPERTIES = (
@@ -44,10 +48,6 @@ _RUN_COLUMN_INDEX = {"number": _NUMBER, "status": _STATUS, "display_name": _NAME
                      "created_time": _CREATED}  # fmt: skip
 _SCALAR = f"m.kind = '{MetricKind.SCALAR}'"
 _METRICS_OF_SCOPE = f"metrics m JOIN runs r ON r.id = m.run_id WHERE {_SCALAR} AND "
-
-
-def run_column(key: str) -> TableColumn:
-    return TableColumn(key, "run", key, key in _NUMERIC_RUN_COLUMNS)
 
 
 def _placeholders(values: Sequence[Any]) -> str:
@@ -72,10 +72,6 @@ def _property_value(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float)):
         return value
     return _codec.dump_json(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class _Scope:
@@ -133,13 +129,19 @@ def runs_table(
     ).fetchall()
     kept, counts = _filter(rows, query)
     load = _json_memo()
-    columns = _json_columns(kept, load, keys)
+    columns = json_columns(
+        Counter(row[_TAGS] for row in kept), Counter(row[_PROPERTIES] for row in kept), load, keys
+    )
     every_row = query.limit is None
     if every_row:
         metric_columns, metric_values = _scope_metrics(db, scope, kept, keys)
     else:
         metric_columns, metric_values = _metric_columns(db, scope, kept, keys), {}
     columns += metric_columns
+    # Only a capped table limits the row values to its columns (the per-key path is slower).
+    capped = keys is None and any(
+        sum(c.group == group for c in columns) == MAX_TABLE_COLUMNS for group in TableQuery.GROUPS
+    )
     by_key = {column.key: column for column in columns}
     for key in [query.sort, *(wanted or ())]:
         if key not in by_key and key not in TableQuery.RUN_COLUMNS:
@@ -157,6 +159,8 @@ def runs_table(
     specs = None
     if keys is not None:
         specs = [(key, *key.partition(":")[::2]) for key in keys if key not in _RUN_COLUMN_KEYS]
+    elif capped:
+        specs = [(column.key, column.group, column.name) for column in columns]
     table_rows = []
     for row in page:
         info = _run_info(row)
@@ -183,36 +187,10 @@ def _filter(rows: list[Row], query: TableQuery) -> tuple[list[Row], dict[str, in
     return kept, dict(counts)
 
 
-def _json_columns(
-    kept: list[Row], load: Callable[[str], dict[str, Any]], keys: set[str] | None
-) -> list[TableColumn]:
-    tags: set[str] = set()
-    numeric: dict[str, bool] = {}
-    for text in {row[_TAGS] for row in kept}:
-        tags.update(load(text))
-    for text in {row[_PROPERTIES] for row in kept}:
-        for name, value in load(text).items():
-            numeric[name] = numeric.get(name, True) and _is_number(value)
-    columns = [TableColumn(f"tag:{name}", "tag", name, False) for name in tags]
-    columns += [TableColumn(f"property:{n}", "property", n, num) for n, num in numeric.items()]
-    return [c for c in columns if keys is None or c.key in keys]
-
-
-def _metric_names(keys: set[str] | None) -> list[str] | None:
-    """The metric names among `keys` (None: every metric)."""
-    if keys is None:
-        return None
-    return sorted(k[len("metric:") :] for k in keys if k.startswith("metric:"))
-
-
-def _metric_column(name: str, classes: set[str | None]) -> TableColumn:
-    return TableColumn(f"metric:{name}", "metric", name, (classes - {None}) == {"number"})
-
-
 def _metric_columns(
     db: Connection, scope: _Scope, kept: list[Row], keys: set[str] | None
 ) -> list[TableColumn]:
-    names = _metric_names(keys)
+    names = metric_names(keys)
     if names == []:
         return []
     where, params = scope.filtered, list(scope.filtered_params)
@@ -220,24 +198,26 @@ def _metric_columns(
         where += f" AND m.name IN ({_placeholders(names)})"
         params += names
     classes: dict[str, set[str | None]] = {}
+    runs: Counter[str] = Counter()
     if scope.exact_text:
         rows = db.execute(
-            f"SELECT m.name, m.value_class FROM {_METRICS_OF_SCOPE}{where} "
+            f"SELECT m.name, m.value_class, COUNT(*) FROM {_METRICS_OF_SCOPE}{where} "
             "GROUP BY m.name, m.value_class",
             params,
         ).fetchall()
     else:  # the SQL text filter is a superset: keep the metrics of runs that really match
         ids = {row[_ID] for row in kept}
         rows = [
-            (name, value_class)
+            (name, value_class, 1)
             for run_id, name, value_class in db.execute(
                 f"SELECT m.run_id, m.name, m.value_class FROM {_METRICS_OF_SCOPE}{where}", params
             ).fetchall()
             if run_id in ids
         ]
-    for name, value_class in rows:
+    for name, value_class, count in rows:
         classes.setdefault(name, set()).add(value_class)
-    return [_metric_column(name, found) for name, found in classes.items()]
+        runs[name] += count
+    return widest_metrics(classes, runs)
 
 
 def _scope_metrics(
@@ -245,7 +225,7 @@ def _scope_metrics(
 ) -> tuple[list[TableColumn], dict[str, dict[str, Any]]]:
     """The metric columns and every row's latest values (run id -> name -> value), in
     one statement over the scope (for every row: exports and charts)."""
-    names = _metric_names(keys)
+    names = metric_names(keys)
     if names == [] or not kept:
         return [], {}
     where, params = scope.filtered, list(scope.filtered_params)
@@ -254,6 +234,7 @@ def _scope_metrics(
         params += names
     ids = None if scope.exact_text else {row[_ID] for row in kept}
     classes: dict[str, set[str | None]] = {}
+    runs: Counter[str] = Counter()
     values: dict[str, dict[str, Any]] = {}
     for run_id, name, value_class, text in db.execute(
         f"SELECT m.run_id, m.name, m.value_class, m.last_value FROM {_METRICS_OF_SCOPE}{where}",
@@ -261,8 +242,9 @@ def _scope_metrics(
     ).fetchall():
         if ids is None or run_id in ids:
             classes.setdefault(name, set()).add(value_class)
+            runs[name] += 1
             values.setdefault(run_id, {})[name] = _codec.load_value(text)
-    return [_metric_column(name, found) for name, found in classes.items()], values
+    return widest_metrics(classes, runs), values
 
 
 def _column_in_scope(db: Connection, scope: _Scope, key: str, what: str) -> TableColumn:
@@ -352,7 +334,7 @@ def _page_metrics(
     db: Connection, rows: list[Row], keys: set[str] | None
 ) -> dict[str, dict[str, Any]]:
     """run id -> {metric name: latest value} of the scalar metrics of a page of rows."""
-    names = _metric_names(keys) or []
+    names = metric_names(keys) or []
     if not rows or (keys is not None and not names):
         return {}
     ids = [row[_ID] for row in rows]
@@ -389,46 +371,3 @@ def _values(
     values.update((f"property:{k}", _property_value(v)) for k, v in properties.items())
     values.update((f"metric:{k}", v) for k, v in metrics.items())
     return values
-
-
-def metric_of_runs(
-    db: Connection, run_ids: Sequence[str], name: str
-) -> list[tuple[RunInfo, MetricInfo | None, MetricPoints]]:
-    """Each run of `run_ids` (in that order) with every point of its metric `name`
-    (steps and values), in three statements; `RunNotFoundError` for an unknown id."""
-    ids = list(dict.fromkeys(run_ids))
-    marks = _placeholders(ids)
-    infos = {
-        row[0]: _run_info(row)
-        for row in db.execute(
-            f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE r.id IN ({marks})", ids
-        ).fetchall()
-    }
-    for run_id in ids:
-        if run_id not in infos:
-            raise RunNotFoundError(f"no run with id {run_id!r} in this workspace")
-    metrics: dict[str, MetricInfo] = {
-        row[0]: _metric_info(row)
-        for row in db.execute(
-            f"SELECT {_METRIC_COLUMNS} FROM metrics WHERE name = ? AND run_id IN ({marks})",
-            [name, *ids],
-        ).fetchall()
-    }
-    steps: dict[str, list[int]] = {}
-    values: dict[str, list[Any]] = {}
-    for run_id, encoding, vals, packed_steps in db.execute(
-        "SELECT m.run_id, c.encoding, c.vals, c.steps FROM metric_chunks c "
-        f"JOIN metrics m ON m.id = c.metric_id WHERE m.name = ? AND m.run_id IN ({marks}) "
-        "ORDER BY m.run_id, c.first_index",
-        [name, *ids],
-    ).fetchall():
-        steps.setdefault(run_id, []).extend(_codec.unpack_steps(bytes(packed_steps)))
-        values.setdefault(run_id, []).extend(_codec.unpack_values(encoding, bytes(vals)))
-    return [
-        (
-            infos[run_id],
-            metrics.get(run_id),
-            MetricPoints(0, steps.get(run_id, []), values.get(run_id, []), []),
-        )
-        for run_id in ids
-    ]

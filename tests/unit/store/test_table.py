@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from runwatch._entities import MetricBatch, MetricKind, RunStatus, TableQuery
 from runwatch.errors import RunNotFoundError, ValidationError
 from runwatch.store import RunStore
+from runwatch.store._columns import MAX_TABLE_COLUMNS
 from runwatch.store._sql import SqlStore
 
 
@@ -207,6 +209,42 @@ def test_columns_limit_the_values(store: RunStore) -> None:
     chart = table(store, columns=["property:alpha", "metric:mse"], limit=None)
     assert [c.key for c in chart.columns] == ["property:alpha", "metric:mse"]
     assert chart.rows[0].values == {"property:alpha": 2, "metric:mse": 0.5}
+
+
+def _compact(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"))  # as the store writes JSON
+
+
+def test_columns_per_group_are_capped(store: RunStore) -> None:
+    """A run written past the tag and property limits (by an older runwatch) or with
+    thousands of metric names cannot flood the table: each group keeps the
+    MAX_TABLE_COLUMNS keys most runs have (ties by name), rows carry only those
+    values, and a column beyond the cap can still be sorted by."""
+    a, b = runs(store, 2, tags={"shared": "1"}, properties={"alpha": 0.5})
+    tags = {"shared": "2", **{f"t{i:05d}": "x" for i in range(10_000)}}
+    properties = {"alpha": 0.1, **{f"p{i:05d}": i for i in range(10_000)}}
+    assert isinstance(store, SqlStore)
+    with store._write() as db:  # past the API's limits, as an older store may be
+        db.execute(
+            "UPDATE runs SET tags = ?, properties = ? WHERE id = ?",
+            (_compact(tags), _compact(properties), a),
+        )
+    batches = [
+        MetricBatch(f"m{i:04d}", "scalar", "number", "", [0], [1.0], [1.0]) for i in range(300)
+    ]
+    store.append_metrics(a, batches)
+    log(store, b, "m0299", 2.0)
+    started = time.perf_counter()
+    result = table(store, limit=None)
+    assert time.perf_counter() - started < 5
+    keys = {c.key for c in result.columns}
+    for group in ("tag", "property", "metric"):
+        assert sum(c.group == group for c in result.columns) == MAX_TABLE_COLUMNS
+    assert {"tag:shared", "tag:t00000", "property:alpha", "metric:m0299"} <= keys
+    assert "tag:t09999" not in keys and "metric:m0298" not in keys
+    for row in result.rows:
+        assert set(row.values) <= keys
+    assert ids(store, sort="tag:t09999") == [a, b]
 
 
 def test_unknown_scope_is_empty(store: RunStore) -> None:
