@@ -73,6 +73,9 @@ def open_store(url: str) -> RunStore:
     factory = _FACTORIES[scheme_of(url)]
     with _LOCK:
         store = _OPEN.get(url)
+        if store is not None and not store.is_current():
+            store.close()  # its users get an error saying why; new ones get the new file
+            store = None
         if store is None:
             store = factory(url)
             _OPEN[url] = store

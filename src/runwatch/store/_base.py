@@ -226,5 +226,10 @@ class RunStore(ABC):
         `cursor` next time.
         """
 
+    def is_current(self) -> bool:
+        """False when the storage behind this store went away under it (a SQLite file
+        deleted or replaced): `open_store` then opens the URL anew."""
+        return True
+
     @abstractmethod
     def close(self) -> None: ...

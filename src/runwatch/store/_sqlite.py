@@ -37,6 +37,15 @@ def path_from_url(url: str, base: Path | None = None) -> Path:
     return path
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file's (device, inode), or None if there is no file."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 class SqliteStore(SqlStore):
     TYPES: ClassVar[dict[str, str]] = {
         "pk": "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -55,6 +64,7 @@ class SqliteStore(SqlStore):
         self._pid = os.getpid()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._identity: tuple[int, int] | None = None  # the file's (st_dev, st_ino) once open
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._conn()
@@ -69,6 +79,7 @@ class SqliteStore(SqlStore):
     def _conn(self) -> sqlite3.Connection:
         if self._pid != os.getpid():  # a forked child must not share the parent's connections
             self._pid, self._local, self._all = os.getpid(), threading.local(), []
+        self._check_file()
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
@@ -81,7 +92,23 @@ class SqliteStore(SqlStore):
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
+                if self._identity is None:
+                    self._identity = _identity(self.path)
         return conn
+
+    def is_current(self) -> bool:
+        return self._identity is None or _identity(self.path) == self._identity
+
+    def _check_file(self) -> None:
+        """One `stat` per transaction: a store whose file was deleted (its folder removed)
+        or replaced must not go on writing into a file no one else can see."""
+        if self._identity is not None and _identity(self.path) != self._identity:
+            raise StoreError(
+                f"the SQLite store {self.path} was deleted or replaced while this process "
+                "had it open, so nothing more is read from or written to the old file; open "
+                "the workspace again (Workspace(...) or Workspace.from_config()) to use the "
+                "file now at that path"
+            )
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
