@@ -18,6 +18,7 @@ Storage failures become `StoreError`s naming the URL, never the credentials.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import posixpath
 import shutil
@@ -109,7 +110,15 @@ class ArtifactStore:
         A missing object stays a `FileNotFoundError`, as on a local folder.
         """
         if self.local:
-            yield
+            try:
+                yield
+            except OSError as error:
+                if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                raise StoreError(
+                    f"cannot write to the artifact store {self.url}: the disk is full "
+                    f"({error.strerror}); free some space and try again"
+                ) from None
             return
         try:
             yield
@@ -137,6 +146,24 @@ class ArtifactStore:
                 size += len(block)
         return size
 
+    @contextlib.contextmanager
+    def _landing(self, path: str) -> Iterator[str]:
+        """Where to write `path`. On a local folder: a hidden temporary name beside it,
+        renamed into place once complete and removed on failure, so a failed write (a
+        full disk) leaves no partial file. Object stores publish an upload only whole."""
+        if not self.local:
+            yield path
+            return
+        folder, name = posixpath.split(path)
+        temporary = posixpath.join(folder, f".{name}.{os.urandom(4).hex()}.part")
+        try:
+            yield temporary
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
     def _makedirs(self, path: str) -> None:
         if self.local:  # object stores have no folders (and s3fs would probe the bucket)
             self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
@@ -148,19 +175,21 @@ class ArtifactStore:
         path = self._path(run_id, area, name)
         with self._errors():
             self._makedirs(path)
-            if isinstance(source, (str, os.PathLike)):
+            with self._landing(path) as target:
+                if not isinstance(source, (str, os.PathLike)):
+                    return self._write(target, source)
                 if self.local:
-                    self.fs.put_file(os.fspath(source), path)
-                    return int(self.fs.size(path))
+                    self.fs.put_file(os.fspath(source), target)
+                    return int(self.fs.size(target))
                 with open(source, "rb") as stream:
-                    return self._write(path, stream)
-            return self._write(path, source)
+                    return self._write(target, stream)
 
     def put_bytes(self, run_id: str, area: str, name: str, data: bytes) -> int:
         path = self._path(run_id, area, name)
         with self._errors():
             self._makedirs(path)
-            self.fs.pipe_file(path, data)
+            with self._landing(path) as target:
+                self.fs.pipe_file(target, data)
         return len(data)
 
     def get(self, run_id: str, area: str, name: str, destination: str | os.PathLike[str]) -> None:
@@ -305,13 +334,14 @@ class ArtifactStore:
         path = self._shared(kind, name)
         with self._errors():
             self._makedirs(path)
-            if not isinstance(source, (str, os.PathLike)):
-                self._write(path, source)
-            elif self.local:
-                self.fs.put_file(os.fspath(source), path)
-            else:
-                with open(source, "rb") as stream:
-                    self._write(path, stream)
+            with self._landing(path) as target:
+                if not isinstance(source, (str, os.PathLike)):
+                    self._write(target, source)
+                elif self.local:
+                    self.fs.put_file(os.fspath(source), target)
+                else:
+                    with open(source, "rb") as stream:
+                        self._write(target, stream)
 
     def open_shared(self, kind: str, name: str) -> IO[bytes]:
         path = self._shared(kind, name)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
-from ..errors import ConfigError, StoreError
+from ..errors import ConfigError, StoreError, ValidationError
 from ._sql import Connection, SqlStore
 
 
@@ -35,6 +35,19 @@ def path_from_url(url: str, base: Path | None = None) -> Path:
     if not path.is_absolute():
         path = (base or Path.cwd()) / path
     return path
+
+
+# SQLite's primary result codes (sqlite3 names them only from Python 3.11 on).
+_BUSY, _LOCKED, _IOERR, _FULL = 5, 6, 10, 13
+
+
+def _disk_full(path: Path) -> bool:
+    """An I/O error with the disk (almost) full is the disk being full."""
+    try:
+        stats = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 64 * 1024
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -115,17 +128,35 @@ class SqliteStore(SqlStore):
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            raise StoreError(
-                f"the SQLite store {self.path} stayed locked by another writer for "
-                f"{self._busy_timeout:g} s: {error}"
-            ) from None
+        except sqlite3.Error as error:
+            raise self._failure(error) from None
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
+            conn.execute("COMMIT")
+        except BaseException as error:
+            if conn.in_transaction:  # SQLite has rolled back by itself after e.g. SQLITE_FULL
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise self._failure(error) from None
             raise
-        conn.execute("COMMIT")
+
+    def _failure(self, error: sqlite3.Error) -> Exception:
+        """SQLite's error as what it means for the user, naming the store."""
+        code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code
+        if code in (_BUSY, _LOCKED):
+            return StoreError(
+                f"the SQLite store {self.path} stayed locked by another writer for "
+                f"{self._busy_timeout:g} s: {error}"
+            )
+        if code == _FULL or (code == _IOERR and _disk_full(self.path)):
+            return StoreError(
+                f"cannot write to the SQLite store {self.path}: the disk is full ({error}); "
+                "free some space and try again (metric points not yet written are kept)"
+            )
+        if isinstance(error, sqlite3.DataError):  # e.g. a string or blob too big
+            return ValidationError(f"the SQLite store {self.path} refused a value: {error}")
+        return StoreError(f"cannot write to the SQLite store {self.path}: {error}")
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sqlite3
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import runwatch
+from runwatch._entities import MetricBatch
 from runwatch.errors import StoreError
 from runwatch.store._sqlite import SqliteStore
 
@@ -58,3 +62,75 @@ def test_a_replaced_store_file_is_noticed(tmp_path: Path) -> None:
         store.create_runs("e", run_type="t", status="Running")
     with pytest.raises(StoreError, match="deleted or replaced"):
         store.list_runs("e")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs: a real full disk (needs root and a mount that is allowed)."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip() or done.returncode}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_says_so_and_keeps_the_points(small_disk: Path) -> None:
+    filler = small_disk / "filler"
+    ws = workspace(small_disk / "ws")
+    run = runwatch.Experiment(ws, "e").start_logging()
+    filler.write_bytes(b"\0" * 400_000)
+    logged = 0
+    with pytest.raises(StoreError) as caught:
+        for _ in range(100):
+            run.log("text", "x" * 50_000)
+            logged += 1
+            run.flush()
+    message = str(caught.value)
+    assert "disk is full" in message and str(small_disk / "ws" / "runwatch.db") in message
+    assert "rollback" not in message
+    filler.unlink()  # room again: the kept points are written
+    run.complete()
+    assert len(runwatch.Run.get(ws, run.id).get_metrics()["text"]) == logged
+
+
+def test_a_full_store_is_a_store_error(tmp_path: Path) -> None:
+    """SQLITE_FULL (here from a page limit) is reported as such, not as a failed
+    rollback of the transaction SQLite already rolled back."""
+    store = SqliteStore(f"sqlite:///{tmp_path}/runwatch.db")
+    (run,) = store.create_runs("e", run_type="t", status="Running")
+    conn = store._conn()
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+    big = MetricBatch("m", "scalar", "str", "", [0], ["x" * 100_000], [0.0])
+    with pytest.raises(StoreError, match=rf"{tmp_path}/runwatch.db.*disk is full"):
+        store.append_metrics(run.id, [big])
+    assert not conn.in_transaction
+    conn.execute("PRAGMA max_page_count = 1073741823")
+    store.append_metrics(run.id, [big])
+    assert store.read_metrics(run.id)["m"][1].values == ["x" * 100_000]
+
+
+def test_a_failed_upload_leaves_no_partial_file(small_disk: Path, tmp_path: Path) -> None:
+    ws = workspace(small_disk / "ws")
+    run = runwatch.Experiment(ws, "e").start_logging()
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(2_000_000))
+    with pytest.raises(StoreError, match="disk is full"):
+        run.upload_file("big.bin", source)
+    with pytest.raises(StoreError, match="disk is full"):
+        run.upload_file("stream.bin", io.BytesIO(source.read_bytes()))
+    files = [p for p in (small_disk / "ws" / "artifacts").rglob("*") if p.is_file()]
+    assert files == []
+    assert run.get_file_names() == []
+    run.upload_file("small.bin", io.BytesIO(b"fits"))
+    assert run.get_file_names() == ["small.bin"]
+    run.complete()
