@@ -146,7 +146,8 @@ class MetricsHandler(_Handler):
         budget = args.integer(
             "budget", _params.DEFAULT_BUDGET, _params.MIN_BUDGET, _params.MAX_BUDGET
         )
-        await self.answer(self.service.metrics, run_id, args.since(), budget, args.many("name"))
+        names = _params.metric_names(args)
+        await self.answer(self.service.metrics, run_id, args.since(), budget, names)
 
 
 class LogHandler(_Handler):
@@ -227,7 +228,7 @@ class OverlayHandler(_Handler):
     @tornado.web.authenticated
     async def get(self, experiment: str) -> None:
         args = self.args()
-        metric = args.one("metric")
+        metric = args.text("metric", _params.MAX_METRIC_NAME)
         if not metric:
             raise ValidationError("query parameter 'metric' is missing; expected a metric name")
         budget = args.integer(
