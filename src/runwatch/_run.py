@@ -7,6 +7,7 @@ properties in `_tags.TagsMixin`.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import os
 import sys
 import time
@@ -232,10 +233,28 @@ class Run(MetricsMixin, FilesMixin, TagsMixin):
             self._info = self._ws.store.request_cancel(self.id)
             self._status, self._finished = self._info.status, self._info.is_final
             return
-        for child in self.get_children():
-            if not child._finished:
-                child.cancel()
+        self._cancel_below()
         self._finish(RunStatus.CANCELED, None)
+
+    def _cancel_below(self) -> None:
+        """Cancel the unfinished runs below this one, deepest first, with no recursion.
+
+        A finished run keeps its status, and so does everything under it; a submitted
+        run is asked to stop, and its agent ends what is under it.
+        """
+        left_alone: set[str] = set()
+        to_end: list[Run] = []
+        for child in self.get_children(recursive=True):
+            if child._finished or child._info.parent_id in left_alone:
+                left_alone.add(child.id)
+            elif self._ws.store.get_definition(child.id) is not None:
+                child._info = self._ws.store.request_cancel(child.id)
+                left_alone.add(child.id)
+            else:
+                to_end.append(child)
+        for child in reversed(to_end):
+            with contextlib.suppress(RunStateError):  # it ended meanwhile
+                child._finish(RunStatus.CANCELED, None)
 
     def _finish(self, status: str, error: Mapping[str, Any] | None) -> None:
         current = self.get_status()
@@ -416,21 +435,20 @@ class Run(MetricsMixin, FilesMixin, TagsMixin):
         type: str | None = None,
         status: str | None = None,
     ) -> Iterator[Run]:
-        """Children in creation order; with `recursive`, grandchildren follow each child."""
+        """Children in creation order; with `recursive`, every run below at any depth,
+        each child followed by its own descendants (read in one query)."""
         from ._experiment import _matches, _tag_filter
 
         wanted_tags = _tag_filter(tags)
-        for info in self._ws.store.get_children(self.id):
-            child = Run._from_info(self.experiment, info)
+        store = self._ws.store
+        for info in store.get_descendants(self.id) if recursive else store.get_children(self.id):
             if (
                 (type is None or info.run_type == type)
                 and (status is None or info.status == status)
                 and _matches(info.tags, wanted_tags)
                 and _matches(info.properties, properties or {})
             ):
-                yield child
-            if recursive:
-                yield from child.get_children(True, tags, properties, type, status)
+                yield Run._from_info(self.experiment, info)
 
     # --- details ---------------------------------------------------------------------
     def get_details(self) -> dict[str, Any]:

@@ -84,6 +84,11 @@ class RunStore(ABC):
         """Direct children in the order they were created."""
 
     @abstractmethod
+    def get_descendants(self, run_id: str) -> list[RunInfo]:
+        """Every run below `run_id` at any depth, depth first: each child (in creation
+        order) followed by its own descendants; one snapshot."""
+
+    @abstractmethod
     def query_runs(self, query: RunQuery) -> RunPageResult:
         """One page of filtered, sorted runs with their counts, from one snapshot.
 

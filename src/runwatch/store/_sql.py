@@ -353,6 +353,12 @@ class SqlStore(RunStore):
             ).fetchall()
         return [_run_info(row) for row in rows]
 
+    def get_descendants(self, run_id: str) -> list[RunInfo]:
+        from ._tree import descendants  # _tree builds on this module
+
+        with self._read() as db:
+            return descendants(db, run_id)
+
     def query_runs(self, query: RunQuery) -> RunPageResult:
         from ._query import query_runs  # _query builds on this module
 

@@ -247,6 +247,23 @@ def test_get_children_in_creation_order(store: RunStore) -> None:
     assert store.get_children(third.id) == []
 
 
+def test_get_descendants_depth_first_at_any_depth(store: RunStore) -> None:
+    root = new_run(store)
+    a, b = new_runs(store, count=2, parent=root.id)
+    a1 = new_run(store, parent=a.id)
+    b1 = new_run(store, parent=b.id)
+    a2 = new_run(store, parent=a.id)
+    new_run(store)  # another tree
+    chain = [a1]
+    for _ in range(1500):  # deeper than Python's recursion limit
+        chain.append(new_run(store, parent=chain[-1].id))
+    got = store.get_descendants(root.id)
+    assert [r.id for r in got] == [a.id, *[r.id for r in chain], a2.id, b.id, b1.id]
+    assert got[0] == a
+    assert [r.id for r in store.get_descendants(b.id)] == [b1.id]
+    assert store.get_descendants(b1.id) == []
+
+
 # --------------------------------------------------------------------------- status
 
 
