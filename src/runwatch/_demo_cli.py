@@ -56,7 +56,7 @@ def _cells(ids: dict[str, str]) -> list[tuple[str, str]]:
             "markdown",
             f"## A sweep that is still running\n\n`runwatch demo` submitted {TRIALS} trials "
             "of a ridge regression over alpha (numpy, on a seeded synthetic data set); the "
-            f"local agent runs {AT_ONCE} at a time, each for about 40 s, so the sweep runs for "
+            f"local agent runs {AT_ONCE} at a time, each for about 45 s, so the sweep runs for "
             "about six minutes. A Bandit policy stops a trial whose test MSE is more than 1% "
             "behind the best at the same epoch. The view refreshes every 10 s by itself; "
             "click a trial to open it. `sweep.cancel()` stops the sweep.",

@@ -17,7 +17,7 @@ from runwatch import Run
 parser = argparse.ArgumentParser()
 parser.add_argument("--alpha", type=float, required=True)
 parser.add_argument("--epochs", type=int, default=15)
-parser.add_argument("--pause", type=float, default=2.5)
+parser.add_argument("--pause", type=float, default=3.0)
 args = parser.parse_args()
 
 rng = np.random.default_rng(0)
