@@ -32,6 +32,8 @@ class RunStore(ABC):
     """Runs, their metrics and their file index, for one workspace."""
 
     url: str
+    #: True when the store was opened for browsing only: every write raises `StoreError`.
+    read_only: bool = False
 
     # experiments -----------------------------------------------------------
     @abstractmethod

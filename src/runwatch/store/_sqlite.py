@@ -5,6 +5,12 @@ transactions, so a read-modify-write never races another process, and
 concurrent writers queue on SQLite's busy timeout instead of failing.
 `synchronous=NORMAL` in WAL mode makes every commit survive a killed
 process; after a power cut the last commits before it may be rolled back.
+
+A store whose file or folder is not writable (a shared result folder, a
+read-only snapshot) is opened read-only for browsing: with SQLite's
+`mode=ro` when it can use the `-shm` file (it then reads the `-wal` too),
+else `immutable=1`, read as it was when opened. Every write raises a
+`StoreError` saying the store is read-only.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import quote
 
 from ..errors import ConfigError, StoreError, ValidationError
 from ._sql import Connection, SqlStore
@@ -38,7 +45,13 @@ def path_from_url(url: str, base: Path | None = None) -> Path:
 
 
 # SQLite's primary result codes (sqlite3 names them only from Python 3.11 on).
-_BUSY, _LOCKED, _IOERR, _FULL = 5, 6, 10, 13
+_BUSY, _LOCKED, _READONLY, _IOERR, _FULL = 5, 6, 8, 10, 13
+
+
+def _not_writable(path: Path) -> bool:
+    """The file exists and this process may not write it or create files beside it
+    (a read-only mount stops root too: `access` reports it)."""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
 def _disk_full(path: Path) -> bool:
@@ -69,7 +82,10 @@ class SqliteStore(SqlStore):
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
     )
 
-    def __init__(self, url: str, *, busy_timeout: float = 60.0) -> None:
+    def __init__(
+        self, url: str, *, busy_timeout: float = 60.0, read_only: bool | None = None
+    ) -> None:
+        """`read_only=None` opens read-only when the file or its folder is not writable."""
         self.path = path_from_url(url)
         self.url = f"sqlite:///{self.path}"
         self._busy_timeout = busy_timeout
@@ -78,7 +94,15 @@ class SqliteStore(SqlStore):
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._identity: tuple[int, int] | None = None  # the file's (st_dev, st_ino) once open
+        self.read_only = _not_writable(self.path) if read_only is None else read_only
+        self._why_read_only = (
+            "opened read-only" if read_only else "its file or folder is not writable"
+        )
         try:
+            self._uri = self._read_only_uri() if self.read_only else None
+            if self.read_only:
+                self._check_readable_schema()
+                return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._conn()
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
@@ -96,10 +120,11 @@ class SqliteStore(SqlStore):
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
-                self.path,
+                self._uri or self.path,
                 timeout=self._busy_timeout,
                 isolation_level=None,  # transactions are explicit, below
                 check_same_thread=False,
+                uri=self._uri is not None,
             )
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
@@ -108,6 +133,36 @@ class SqliteStore(SqlStore):
                 if self._identity is None:
                     self._identity = _identity(self.path)
         return conn
+
+    def _read_only_uri(self) -> str:
+        """How to open the file read-only: `mode=ro` if SQLite can use it here, else
+        `immutable=1` (safe only without changes waiting in the -wal file)."""
+        base = "file:" + quote(str(self.path))
+        try:
+            probe = sqlite3.connect(f"{base}?mode=ro", uri=True)
+            try:
+                probe.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            finally:
+                probe.close()
+            return f"{base}?mode=ro"
+        except sqlite3.OperationalError:  # it cannot create or open the -shm file
+            pass
+        wal = self.path.with_name(self.path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(
+                f"the SQLite store {self.path} is read-only and has changes in {wal.name} "
+                "that SQLite reads only with its -shm file or a writable folder; copy the "
+                "folder somewhere writable to browse it"
+            )
+        return f"{base}?immutable=1"
+
+    def _check_readable_schema(self) -> None:
+        if not self._schema_is_current():
+            raise StoreError(
+                f"the SQLite store {self.path} is read-only ({self._why_read_only}) and "
+                "its schema is not the one this runwatch reads; open it once where it is "
+                "writable to upgrade it"
+            )
 
     def is_current(self) -> bool:
         return self._identity is None or _identity(self.path) == self._identity
@@ -123,8 +178,16 @@ class SqliteStore(SqlStore):
                 "file now at that path"
             )
 
+    def _read_only_error(self) -> StoreError:
+        return StoreError(
+            f"the SQLite store {self.path} is read-only ({self._why_read_only}); it can be "
+            "browsed but not written"
+        )
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
+        if self.read_only:
+            raise self._read_only_error()
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -154,6 +217,8 @@ class SqliteStore(SqlStore):
                 f"cannot write to the SQLite store {self.path}: the disk is full ({error}); "
                 "free some space and try again (metric points not yet written are kept)"
             )
+        if code == _READONLY:
+            return self._read_only_error()
         if isinstance(error, sqlite3.DataError):  # e.g. a string or blob too big
             return ValidationError(f"the SQLite store {self.path} refused a value: {error}")
         return StoreError(f"cannot write to the SQLite store {self.path}: {error}")

@@ -134,3 +134,74 @@ def test_a_failed_upload_leaves_no_partial_file(small_disk: Path, tmp_path: Path
     run.upload_file("small.bin", io.BytesIO(b"fits"))
     assert run.get_file_names() == ["small.bin"]
     run.complete()
+
+
+@pytest.fixture
+def read_only_view(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """(folder, the same folder mounted read-only): a real read-only file system, which
+    stops root too (permission bits do not). Needs root and bind mounts."""
+    source, view = tmp_path / "shared", tmp_path / "view"
+    source.mkdir()
+    view.mkdir()
+    for command in (
+        ["mount", "--bind", str(source), str(view)],
+        ["mount", "-o", "remount,ro,bind", str(view)],
+    ):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            subprocess.run(["umount", str(view)], capture_output=True, check=False)
+            pytest.skip(f"cannot make a read-only bind mount here: {done.stderr.strip()}")
+    try:
+        yield source, view
+    finally:
+        subprocess.run(["umount", "-l", str(view)], check=False)
+
+
+def _logged_workspace(folder: Path) -> str:
+    ws = workspace(folder)
+    with runwatch.Experiment(ws, "e").start_logging() as run:
+        run.log("loss", 0.5)
+        run.tag("team", "vision")
+        run.upload_file("notes.txt", io.BytesIO(b"hello"))
+    return run.id
+
+
+def _browse(folder: Path, run_id: str, tmp_path: Path) -> SqliteStore:
+    ws = workspace(folder)
+    assert isinstance(ws.store, SqliteStore) and ws.store.read_only
+    run = runwatch.Run.get(ws, run_id)
+    assert [r.id for r in runwatch.Experiment(ws, "e").get_runs()] == [run_id]
+    assert run.get_metrics() == {"loss": 0.5} and run.get_tags() == {"team": "vision"}
+    assert run.get_status() == "Completed" and run.get_file_names() == ["notes.txt"]
+    assert run.download_file("notes.txt", tmp_path / "notes.txt").read_bytes() == b"hello"
+    db = folder / "runwatch.db"
+    with pytest.raises(StoreError, match=rf"{db} is read-only"):
+        run.tag("more", "x")
+    with pytest.raises(StoreError, match=rf"{db} is read-only"):
+        runwatch.Experiment(ws, "e").start_logging()
+    return ws.store
+
+
+@pytest.mark.parametrize("writer_open", [False, True])
+def test_a_read_only_store_can_be_browsed(
+    read_only_view: tuple[Path, Path], tmp_path: Path, writer_open: bool
+) -> None:
+    """Closed cleanly (no -wal/-shm: opened immutable), or with its writer still open
+    (the -wal and -shm exist: opened mode=ro, which reads the -wal too)."""
+    source, view = read_only_view
+    run_id = _logged_workspace(source / "ws")
+    if not writer_open:
+        workspace(source / "ws").store.close()
+        assert not (source / "ws" / "runwatch.db-wal").exists()
+    store = _browse(view / "ws", run_id, tmp_path)
+    assert (store._uri or "").endswith("mode=ro" if writer_open else "immutable=1")
+
+
+def test_read_only_on_request(tmp_path: Path) -> None:
+    run_id = _logged_workspace(tmp_path / "ws")
+    db = tmp_path / "ws" / "runwatch.db"
+    store = SqliteStore(f"sqlite:///{db}", read_only=True)
+    assert store.read_only and store.get_run(run_id).status == "Completed"
+    with pytest.raises(StoreError, match=rf"{db} is read-only"):
+        store.update_tags(run_id, {"more": "x"})
+    assert store.get_run(run_id).tags == {"team": "vision"}
