@@ -187,6 +187,8 @@ class FileHandler(_Handler):
                 f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(base)}",
             )
             self.set_header("Content-Length", str(size))
+            # Before the first chunk: flushing sends the headers as they are then.
+            self.set_header("Content-Type", download_type(base))
             self.set_header("X-Content-Type-Options", "nosniff")
             left = size  # a growing log is sent as long as it was when asked for
             while left > 0:
@@ -198,8 +200,20 @@ class FileHandler(_Handler):
                 await self.flush()
         finally:
             stream.close()
-        content_type = mimetypes.guess_type(base)[0] or "application/octet-stream"
-        self.finish(set_content_type=content_type)
+        self.finish()
+
+
+#: Types a download keeps: ones a browser shows without running anything. Any other
+#: (HTML, SVG, XML, scripts) would run in the server's origin if opened: a plain download.
+_PASSIVE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain", "text/csv"}
+)
+
+
+def download_type(name: str) -> str:
+    """The Content-Type of a run file sent as a download."""
+    guessed = mimetypes.guess_type(name)[0]
+    return guessed if guessed in _PASSIVE_TYPES else "application/octet-stream"
 
 
 class TableHandler(_Handler):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Awaitable, Callable
@@ -213,6 +214,30 @@ async def test_files_list_and_download(jp_fetch: Fetch, logged: Any) -> None:
     assert response.body == b"weights\n"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="model.txt"')
     assert response.headers["Content-Length"] == "8"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("plot.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png"),
+        ("notes.txt", b"plain words\n", "text/plain"),
+        # Active content would run in the server's origin if shown: always a download.
+        ("page.html", b"<script>alert(document.cookie)</script>", "application/octet-stream"),
+        ("icon.svg", b"<svg onload='alert(1)'/>", "application/octet-stream"),
+        ("data.bin", b"\x00\x01", "application/octet-stream"),
+    ],
+)
+async def test_download_content_types(
+    jp_fetch: Fetch, logged: Any, name: str, content: bytes, expected: str
+) -> None:
+    """The type is set before the first chunk is sent (it used to be text/html)."""
+    run = logged["parent"]
+    run.upload_file(f"types/{name}", io.BytesIO(content))
+    response = await jp_fetch("runwatch", "api", "runs", run.id, "files", f"types/{name}")
+    assert response.body == content
+    assert response.headers["Content-Type"].split(";")[0] == expected
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.mark.parametrize(
