@@ -8,12 +8,16 @@ the same way (`column_names`): the run columns `id`, `number`, `status`,
 that two groups share (a tag and a metric both called `alpha`), or that
 clashes with a run column, is prefixed with its group in every group that
 uses it: `tag:alpha`, `metric:alpha`.
+
+Every CSV cell, header too, goes through `csv_cell`: text a spreadsheet would
+run as a formula is escaped as OWASP recommends for CSV injection.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -32,6 +36,24 @@ BASE_COLUMNS = (
 )
 _TIMES = ("created_time", "start_time", "end_time")
 _ROWS_PER_CHUNK = 500
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_cell(value: Any) -> Any:
+    """`value` safe to open in a spreadsheet: text starting with = + - @ tab or CR gets a
+    single quote in front, so it is read as text, not run as a formula; numbers, and
+    text that is a plain number such as -1.5, are unchanged."""
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_STARTS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
 
 
 def column_names(table: RunsTable) -> dict[str, str]:
@@ -74,12 +96,12 @@ def csv_chunks(table: RunsTable, now: float) -> Iterator[str]:
     keys = list(names)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*BASE_COLUMNS, *names.values()])
+    writer.writerow([csv_cell(name) for name in (*BASE_COLUMNS, *names.values())])
     for i, row in enumerate(table.rows, 1):
         base = _base(row, now)
         for position in (4, 5, 6):
             base[position] = _iso(base[position])
-        writer.writerow(base + [row.values.get(key) for key in keys])
+        writer.writerow([csv_cell(cell) for cell in base + [row.values.get(k) for k in keys]])
         if i % _ROWS_PER_CHUNK == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -231,3 +231,15 @@ def test_service_answers_in_the_kernel_without_a_server(sweep: Any) -> None:
     assert len(service.scatter(query, "property:param.alpha", "metric:mse")["points"]) == 20
     text = "".join(service.table_csv(query))
     assert len(list(csv.DictReader(io.StringIO(text)))) == 20
+
+
+async def test_csv_download_escapes_formulas(jp_fetch: Fetch, server_ws: Any) -> None:
+    with Experiment(server_ws, "risky").start_logging() as run:
+        run.tag("link", '=HYPERLINK("http://example.invalid","x")')
+        run.tag("cmd", "+cmd|' /C calc'!A0")
+        run.log("loss", -0.25)
+    response = await jp_fetch("runwatch", "api", "experiments", "risky", "table.csv")
+    (row,) = list(csv.DictReader(io.StringIO(response.body.decode("utf-8"))))
+    assert row["link"] == '\'=HYPERLINK("http://example.invalid","x")'
+    assert row["cmd"] == "'+cmd|' /C calc'!A0"
+    assert row["loss"] == "-0.25"
