@@ -138,10 +138,6 @@ def runs_table(
     else:
         metric_columns, metric_values = _metric_columns(db, scope, kept, keys), {}
     columns += metric_columns
-    # Only a capped table limits the row values to its columns (the per-key path is slower).
-    capped = keys is None and any(
-        sum(c.group == group for c in columns) == MAX_TABLE_COLUMNS for group in TableQuery.GROUPS
-    )
     by_key = {column.key: column for column in columns}
     for key in [query.sort, *(wanted or ())]:
         if key not in by_key and key not in TableQuery.RUN_COLUMNS:
@@ -155,14 +151,9 @@ def runs_table(
     if query.limit is not None:
         kept = kept[query.offset : query.offset + query.limit]
         metric_values = _page_metrics(db, kept, keys)
-    page = kept
-    specs = None
-    if keys is not None:
-        specs = [(key, *key.partition(":")[::2]) for key in keys if key not in _RUN_COLUMN_KEYS]
-    elif capped:
-        specs = [(column.key, column.group, column.name) for column in columns]
+    specs = _value_specs(keys, columns)
     table_rows = []
-    for row in page:
+    for row in kept:
         info = _run_info(row)
         table_rows.append(
             TableRun(info, _values(info, load, metric_values.get(info.id, {}), specs))
@@ -170,6 +161,19 @@ def runs_table(
     run_columns = [run_column(k) for k in TableQuery.RUN_COLUMNS if keys is None or k in keys]
     ordered = sorted(columns, key=lambda c: (TableQuery.GROUPS.index(c.group), c.name))
     return RunsTable(cursor, total, counts, run_columns + ordered, table_rows)
+
+
+def _value_specs(
+    keys: set[str] | None, columns: list[TableColumn]
+) -> list[tuple[str, str, str]] | None:
+    """(key, group, name) of the values each row carries: those of `keys`; the table's
+    columns when a group may have been capped (the per-key path is slower, so only
+    then); None: every value of the run."""
+    if keys is not None:
+        return [(key, *key.partition(":")[::2]) for key in keys if key not in _RUN_COLUMN_KEYS]
+    if any(sum(c.group == g for c in columns) >= MAX_TABLE_COLUMNS for g in TableQuery.GROUPS):
+        return [(column.key, column.group, column.name) for column in columns]
+    return None
 
 
 def _filter(rows: list[Row], query: TableQuery) -> tuple[list[Row], dict[str, int]]:
