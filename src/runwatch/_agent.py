@@ -95,7 +95,7 @@ class Agent:
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
         self.store = workspace.store
-        self.owner = _liveness.this_process()
+        self.owner = _liveness.this_process(_liveness.AGENT)
         self.driven: dict[str, RunJob] = {}
         self._last_beat = 0.0
 

@@ -25,7 +25,7 @@ import threading
 import time
 from typing import Any
 
-from . import _liveness, _settings
+from . import _settings
 from ._entities import RunStatus
 from ._jobs import RunJob
 from ._logs import LogWriter
@@ -194,7 +194,7 @@ class DaskJob(RunJob):
             compute.get("store") or self.ws.store_url,
             compute.get("artifacts") or self.ws.artifacts_url,
             self.run_id,
-            list(_liveness.this_process()),
+            self._claimed_by(),
             key=f"runwatch-{self.run_id}",
             pure=False,
         )
@@ -202,6 +202,11 @@ class DaskJob(RunJob):
             self._watch(client, future, address)
         finally:
             future.release()
+
+    def _claimed_by(self) -> list[Any]:
+        """The owner record the agent wrote when it claimed the run (the worker checks it)."""
+        info = self.store.get_run(self.run_id)
+        return [info.owner_pid, info.owner_host]
 
     def _watch(self, client: Any, future: Any, address: str) -> None:
         next_beat = next_worker_check = released_at = 0.0

@@ -317,7 +317,7 @@ class Run(MetricsMixin, FilesMixin, TagsMixin):
                 offset = self._print_log_since(DRIVER_LOG, offset)
             # A submitted run is done when the agent lets go of it (outputs uploaded),
             # even if the script marked it final earlier.
-            driver_done = info.owner_pid is None or not _liveness.process_exists(info.owner_pid)
+            driver_done = _liveness.released(info)
             if RunStatus.is_final(status) and (driver_done or info.run_type == "interactive"):
                 break
             time.sleep(poll_interval)

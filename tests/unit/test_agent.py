@@ -335,5 +335,5 @@ def test_killing_the_agent_fails_its_runs(exp: Experiment, src: Path) -> None:
         os.waitpid(pid, 0)  # reap our child
     assert run.get_status() == RunStatus.FAILED
     error = run.get_details()["error"]["error"]
-    assert f"the process {pid} that ran this run exited without ending it" in error["message"]
+    assert f"the runwatch agent (process {pid}) that ran this run died" in error["message"]
     assert status_while_unreaped == RunStatus.FAILED
