@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from server import build, median_ms, median_over_http
 
-from runwatch._entities import TableQuery
+from runwatch._queries import TableQuery
 from runwatch.server._service import RunwatchService
 
 RESULTS = Path(__file__).parent / "results" / "dashboard.md"

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from runwatch import Workspace
-from runwatch._entities import MetricBatch, RunQuery
+from runwatch._entities import MetricBatch
+from runwatch._queries import RunQuery
 from runwatch.server._locate import WorkspaceLocator
 from runwatch.server._service import RunwatchService
 

@@ -10,7 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._entities import RunSummary, TableQuery
+from ._entities import RunSummary
+from ._queries import TableQuery
 from ._values import short_repr
 from ._workspace import Workspace
 from .errors import ValidationError

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from ._entities import RunsTable, TableRun
+from ._queries import RunsTable, TableRun
 
 BASE_COLUMNS = (
     "id",

@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .. import _export, _liveness
-from .._entities import MetricKind, RunStatus, TableColumn, TableQuery
+from .._entities import MetricKind, RunStatus
+from .._queries import TableColumn, TableQuery
 from .._values import BOOL, NUMBER
 from .._workspace import Workspace
 from ..errors import ValidationError

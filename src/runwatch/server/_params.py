@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .._entities import RunQuery, TableQuery, check_column_key
+from .._queries import RunQuery, TableQuery, check_column_key
 from .._values import INT64_MAX, MAX_NAME_LENGTH, MAX_VALUE_LENGTH, short_repr
 from ..errors import ValidationError
 

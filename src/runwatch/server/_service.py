@@ -15,8 +15,9 @@ from typing import IO, Any, Protocol
 
 from .. import _codec, _liveness
 from .._artifacts import FILES, safe_name
-from .._entities import FileInfo, MetricInfo, MetricKind, RunInfo, RunQuery, TableQuery
+from .._entities import FileInfo, MetricInfo, MetricKind, RunInfo
 from .._logs import DRIVER_LOG
+from .._queries import RunQuery, TableQuery
 from .._values import BOOL, NUMBER
 from .._workspace import Workspace
 from ..errors import RunwatchError

@@ -20,12 +20,9 @@ from .._entities import (
     RunChanges,
     RunExport,
     RunInfo,
-    RunPageResult,
-    RunQuery,
-    RunsTable,
     RunSummary,
-    TableQuery,
 )
+from .._queries import RunPageResult, RunQuery, RunsTable, TableQuery
 
 
 class RunStore(ABC):

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from .._entities import TableColumn
+from .._queries import TableColumn
 from .._values import MAX_TAGS
 
 #: Columns per group (tags, properties, metrics) of a table, at most.

@@ -13,7 +13,8 @@ import json
 from typing import Any
 
 from .. import _codec
-from .._entities import ExperimentStats, ListedRun, RunPageResult, RunQuery, RunStatus
+from .._entities import ExperimentStats, RunStatus
+from .._queries import ListedRun, RunPageResult, RunQuery
 from ._sql import _ACTIVE, _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
 
 _LIVE = f"{_ACTIVE}, '{RunStatus.QUEUED}'"  # active, or waiting to become active

@@ -28,13 +28,10 @@ from .._entities import (
     RunChanges,
     RunExport,
     RunInfo,
-    RunPageResult,
-    RunQuery,
-    RunsTable,
     RunStatus,
     RunSummary,
-    TableQuery,
 )
+from .._queries import RunPageResult, RunQuery, RunsTable, TableQuery
 from .._values import MAX_PROPERTIES, MAX_TAGS, check_count, short_repr
 from ..errors import RunNotFoundError, RunStateError, StoreError, ValidationError
 from ._base import RunStore

@@ -20,14 +20,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import _codec
-from .._entities import (
-    MetricKind,
-    RunInfo,
-    RunsTable,
-    TableColumn,
-    TableQuery,
-    TableRun,
-)
+from .._entities import MetricKind, RunInfo
+from .._queries import RunsTable, TableColumn, TableQuery, TableRun
 from ..errors import ValidationError
 from ._columns import (
     MAX_TABLE_COLUMNS,

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._entities import RunStatus, TableQuery, check_column_key
+from .._entities import RunStatus
+from .._queries import TableQuery, check_column_key
 from .._values import short_repr
 from ..errors import ValidationError
 from ..server._wire import ColumnInfo, OverlayBody, RunsTable, ScatterBody

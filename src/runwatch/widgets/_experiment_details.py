@@ -27,8 +27,9 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from .._entities import RunStatus, TableQuery
+from .._entities import RunStatus
 from .._experiment import Experiment
+from .._queries import TableQuery
 from .._run import Run
 from .._values import short_repr
 from ..errors import RunwatchError, ValidationError

@@ -13,7 +13,7 @@ import pytest
 
 import runwatch
 from runwatch import Experiment
-from runwatch._entities import TableQuery
+from runwatch._queries import TableQuery
 from runwatch.server._service import RunwatchService
 
 pytestmark = pytest.mark.xdist_group("jupyter_server")

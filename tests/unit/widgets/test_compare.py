@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from runwatch import ValidationError
-from runwatch._entities import TableQuery
+from runwatch._queries import TableQuery
 from runwatch.server._wire import OverlayBody, RunsTable, ScatterBody
 from runwatch.widgets import _compare
 
