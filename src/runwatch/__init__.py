@@ -35,7 +35,7 @@ from .errors import (
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use
     from ._copy import copy_runs
-    from ._dask import DaskCompute
+    from ._dask_compute import DaskCompute
     from .widgets import ExperimentDetails, RunDetails
 
 __version__ = "0.1.0"
@@ -57,7 +57,7 @@ _LAZY = {
     "RunDetails": "widgets",
     "ExperimentDetails": "widgets",
     "copy_runs": "_copy",
-    "DaskCompute": "_dask",
+    "DaskCompute": "_dask_compute",
 }
 
 

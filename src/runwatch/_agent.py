@@ -4,7 +4,7 @@
 one already holds the workspace's agent lock. The agent claims Queued runs in
 submission order while its compute target has free slots, drives each one
 (`_driver.ScriptDriver`, or a sweep controller, or hands it to a Dask cluster
-with `_dask.DaskJob`), beats the heartbeat of every run it drives here,
+with `_dask_job.DaskJob`), beats the heartbeat of every run it drives here,
 marks runs whose owner died, and exits after `RUNWATCH_AGENT_IDLE` seconds
 with nothing to do. Because it is its own process, closing the notebook that
 submitted a run does not stop the run; `kill <pid in agent.lock>` stops the
@@ -155,7 +155,7 @@ class Agent:
 
             driven = SweepController(self.ws, run_id)
         elif definition.get("compute", {}).get("kind") == "dask":
-            from ._dask import DaskJob
+            from ._dask_job import DaskJob
 
             driven = DaskJob(self.ws, run_id)
         else:

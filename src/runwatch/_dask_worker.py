@@ -1,4 +1,4 @@
-"""The Dask task that runs one submitted run on a worker (see `_dask`).
+"""The Dask task that runs one submitted run on a worker (see `_dask_job`).
 
 `run_on_worker` opens the workspace as the worker reaches it, takes the run
 over (records the worker in the run's `daskWorker` property and becomes its
@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _liveness, _settings
-from ._dask import WORKER_PROPERTY, lost_error
+from ._dask_job import WORKER_PROPERTY, lost_error
 from ._driver import ScriptDriver
 from ._entities import RunStatus
 from ._logs import LogWriter

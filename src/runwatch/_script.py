@@ -22,7 +22,7 @@ from ._values import short_repr
 from .errors import ValidationError
 
 if TYPE_CHECKING:
-    from ._dask import DaskCompute
+    from ._dask_compute import DaskCompute
     from ._experiment import Experiment
     from ._run import Run
 

@@ -1,4 +1,4 @@
-"""Runs on a Dask cluster (runwatch._dask, runwatch._dask_worker), against a real one.
+"""Runs on a Dask cluster (DaskCompute, the agent's DaskJob, the worker task), against a real one.
 
 Two clusters, both on loopback with two workers of two threads:
 `cluster`, a Dask scheduler and `dask worker --nworkers 2` as subprocesses,
@@ -324,12 +324,12 @@ def test_an_unreachable_scheduler_is_named_at_submit(exp: Experiment, src: Path)
 def test_a_scheduler_gone_before_the_agent_connects_fails_the_run(
     exp: Experiment, src: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runwatch import _dask
+    from runwatch import _dask_compute
 
     monkeypatch.setenv("RUNWATCH_DASK_TIMEOUT", "1")  # for the agent, which inherits it
     address = f"tcp://127.0.0.1:{free_port()}"
     # As if the scheduler answered at submit and stopped before the agent connected.
-    monkeypatch.setattr(_dask, "_check_reachable", lambda address, timeout: None)
+    monkeypatch.setattr(_dask_compute, "_check_reachable", lambda address, timeout: None)
     run = exp.submit(_config(src, "print('never')\n", DaskCompute(address)))
     assert wait_final(run, timeout=20)[-1] == RunStatus.FAILED
     error = run.get_details()["error"]["error"]
