@@ -33,6 +33,9 @@ from .errors import (
     ValidationError,
 )
 
+# Importing the sweep module registers `HyperDriveRun` as the class of sweep runs.
+from .hyperdrive._sweep_run import HyperDriveRun as _HyperDriveRun  # noqa: F401
+
 if TYPE_CHECKING:  # what __getattr__ below loads on first use
     from ._copy import copy_runs
     from ._dask_compute import DaskCompute

@@ -14,81 +14,23 @@ agent (its local runs then end as Failed; runs a Dask worker took go on).
 from __future__ import annotations
 
 import argparse
-import fcntl
-import hashlib
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from . import _liveness, _remote, _settings
-from ._entities import RunStatus
+from ._dask_job import DaskJob
+from ._driver import ScriptDriver
+from ._entities import RunStatus, RunType
 from ._jobs import RunJob
+from ._launcher import lock_path, try_lock
 from ._workspace import Workspace
+from .hyperdrive._controller import SweepController
 
 _LOOP = 0.1
-
-
-def lock_path(workspace: Workspace) -> Path:
-    """The agent's lock file: next to a SQLite database, else in the user's cache."""
-    if workspace.store_url.startswith("sqlite:///"):
-        from .store._sqlite import path_from_url
-
-        db = path_from_url(workspace.store_url)
-        return db.with_name(db.name + ".agent.lock")
-    digest = hashlib.sha256(workspace.store_url.encode()).hexdigest()[:16]
-    return Path.home() / ".cache" / "runwatch" / "agents" / f"{digest}.lock"
-
-
-def _try_lock(path: Path) -> int | None:
-    """An fd holding the exclusive lock on `path`, or None if another process holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return fd
-
-
-_started: list[subprocess.Popen[bytes]] = []
-
-
-def ensure_running(workspace: Workspace) -> None:
-    """Start the workspace's agent unless it is running."""
-    _started[:] = [p for p in _started if p.poll() is None]  # reap agents that exited
-    path = lock_path(workspace)
-    fd = _try_lock(path)
-    if fd is None:
-        return  # an agent holds the lock and will pick up the queued run
-    os.close(fd)  # closing releases the lock for the agent we start now
-    log = open(path.with_suffix(".log"), "ab")  # noqa: SIM115 - handed to the child
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "runwatch._agent",
-            "--name",
-            workspace.name,
-            "--store",
-            workspace.store_url,
-            "--artifacts",
-            workspace.artifacts_url,
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=_remote.environment_entry(workspace.artifacts_options, dict(os.environ)),
-        cwd=path.parent,
-        start_new_session=True,
-        close_fds=True,
-    )
-    _started.append(process)
-    log.close()
+# Sweep definitions are of the sweep run type's kind; older stores wrote "sweep".
+_SWEEP_KINDS = (RunType.SWEEP, "sweep")
 
 
 class Agent:
@@ -110,7 +52,7 @@ class Agent:
                 os.close(lock_fd)  # release first, then look once more (see ensure_running)
                 if not self._has_queued():
                     return
-                fd = _try_lock(path)
+                fd = try_lock(path)
                 if fd is None:
                     return  # a newer agent took over
                 lock_fd, idle_since = fd, time.monotonic()
@@ -150,17 +92,11 @@ class Agent:
     def _start(self, run_id: str) -> None:
         definition = self._definition(run_id)
         driven: RunJob
-        if definition.get("kind") == "sweep":
-            from .hyperdrive._controller import SweepController
-
+        if definition.get("kind") in _SWEEP_KINDS:
             driven = SweepController(self.ws, run_id)
         elif definition.get("compute", {}).get("kind") == "dask":
-            from ._dask_job import DaskJob
-
             driven = DaskJob(self.ws, run_id)
         else:
-            from ._driver import ScriptDriver
-
             driven = ScriptDriver(self.ws, run_id)
         self.driven[run_id] = driven
         driven.start()
@@ -193,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         args.artifacts,
         artifacts_options=_remote.options_from_environment(),
     )
-    fd = _try_lock(lock_path(workspace))
+    fd = try_lock(lock_path(workspace))
     if fd is None:
         return  # another agent serves this workspace
     os.ftruncate(fd, 0)

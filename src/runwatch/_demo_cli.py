@@ -19,7 +19,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from . import _agent, _settings, store
+from . import _launcher, _settings, store
 from ._experiment import Experiment
 from ._jupyter import SERVER_EXTENSION_ARG, lab_environment
 from ._script import LocalCompute, ScriptRunConfig
@@ -170,7 +170,7 @@ def stop_previous(folder: Path) -> None:
     try:
         for info in ws.store.list_active():
             ws.store.request_cancel(info.id)
-        _stop_agent(_agent.lock_path(ws))
+        _stop_agent(_launcher.lock_path(ws))
     finally:
         store.forget(ws.store_url)  # its connections would outlive the file removed next
 
@@ -179,7 +179,7 @@ def _stop_agent(lock: Path) -> None:
     """Stop the agent that holds `lock`, if one does."""
     if not lock.exists():
         return
-    fd = _agent._try_lock(lock)
+    fd = _launcher.try_lock(lock)
     if fd is not None:  # no agent holds it
         os.close(fd)
         return
@@ -200,7 +200,7 @@ def _end(pid: int, lock: Path, patience: float) -> None:
             return
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            fd = _agent._try_lock(lock)
+            fd = _launcher.try_lock(lock)
             if fd is not None:
                 os.close(fd)
                 return

@@ -40,10 +40,26 @@ class RunStatus:
         }
     )
     FINAL = frozenset({COMPLETED, FAILED, CANCELED})
+    #: Started and not ended: a process (script, driver, kernel) is behind the run.
+    ACTIVE = frozenset({PREPARING, RUNNING, FINALIZING, NOT_RESPONDING})
+    #: Active, or waiting in the queue to become active.
+    LIVE = ACTIVE | {QUEUED}
 
     @classmethod
     def is_final(cls, status: str) -> bool:
         return status in cls.FINAL
+
+
+class RunType:
+    """What created a run; stored with it (Azure ML's run type names where it has one)."""
+
+    INTERACTIVE = "interactive"  # `experiment.start_logging()`, `Run.get_context()` offline
+    SCRIPT = "script"  # a submitted `ScriptRunConfig`
+    SWEEP = "hyperdrive"  # the parent run of a `HyperDriveConfig`
+
+
+#: The property that records why a sweep's policy stopped a trial.
+EARLY_TERMINATION_PROPERTY = "earlyTerminationReason"
 
 
 class MetricKind:

@@ -10,7 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._entities import RunSummary
+from ._entities import RunSummary, RunType
+from ._filters import matches, tag_filter
 from ._queries import TableQuery
 from ._values import short_repr
 from ._workspace import Workspace
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from ._run import Run
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
-INTERACTIVE = "interactive"
 
 
 def check_experiment_name(name: object) -> str:
@@ -86,7 +86,7 @@ class Experiment:
             properties["snapshotDirectory"] = str(Path(snapshot_directory).resolve())
         return Run._start(
             self,
-            run_type=INTERACTIVE,
+            run_type=RunType.INTERACTIVE,
             display_name=display_name,
             outputs=outputs,
             properties=properties,
@@ -96,23 +96,17 @@ class Experiment:
         """Queue a `ScriptRunConfig` or a `HyperDriveConfig`; returns the run at once.
 
         The workspace's local agent starts it when a slot is free and keeps it
-        going after this process exits.
+        going after this process exits. As in Azure ML, the config knows how
+        it is submitted: its `_submit(experiment, tags, **kwargs)` queues it.
         """
-        from ._script import ScriptRunConfig, submit_script
-        from .hyperdrive._config import HyperDriveConfig
-
-        if kwargs:
-            raise ValidationError(f"submit() got unexpected arguments {sorted(kwargs)}")
-        if isinstance(config, HyperDriveConfig):
-            from .hyperdrive._controller import submit_sweep
-
-            return submit_sweep(self, config, tags)
-        if isinstance(config, ScriptRunConfig):
-            return submit_script(self, config, tags)
-        raise ValidationError(
-            f"submit() got {short_repr(config)} of type {type(config).__name__}; expected a "
-            "runwatch.ScriptRunConfig or runwatch.hyperdrive.HyperDriveConfig"
-        )
+        submit = getattr(config, "_submit", None)
+        if not callable(submit):
+            raise ValidationError(
+                f"submit() got {short_repr(config)} of type {type(config).__name__}; expected "
+                "a runwatch.ScriptRunConfig or runwatch.hyperdrive.HyperDriveConfig"
+            )
+        run: Run = submit(self, tags, **kwargs)
+        return run
 
     def get_runs(
         self,
@@ -128,11 +122,11 @@ class Experiment:
         """
         from ._run import Run
 
-        wanted_tags = _tag_filter(tags)
+        wanted_tags = tag_filter(tags)
         for info in self.workspace.store.list_runs(self.name, include_children=include_children):
             if type is not None and info.run_type != type:
                 continue
-            if not _matches(info.tags, wanted_tags) or not _matches(
+            if not matches(info.tags, wanted_tags) or not matches(
                 info.properties, properties or {}
             ):
                 continue
@@ -222,7 +216,7 @@ class Experiment:
     ) -> TableQuery:
         statuses = (status,) if isinstance(status, str) else tuple(status or ())
         wanted = [
-            (key, None if value is None else str(value)) for key, value in _tag_filter(tags).items()
+            (key, None if value is None else str(value)) for key, value in tag_filter(tags).items()
         ]
         parent_id = parent if isinstance(parent, str) or parent is None else parent.id
         if parent_id is not None:
@@ -264,27 +258,3 @@ class Experiment:
 
     def __hash__(self) -> int:
         return hash((self.name, self.workspace.store_url))
-
-
-def _tag_filter(tags: str | Sequence[str] | Mapping[str, Any] | None) -> Mapping[str, Any]:
-    if tags is None:
-        return {}
-    if isinstance(tags, str):
-        return {tags: None}
-    if isinstance(tags, Mapping):
-        return tags
-    if isinstance(tags, Sequence):
-        return dict.fromkeys(tags)
-    raise ValidationError(
-        f"tags filter {short_repr(tags)} is a {type(tags).__name__}; expected a key, "
-        "a list of keys or a dict"
-    )
-
-
-def _matches(values: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
-    for key, value in wanted.items():
-        if key not in values:
-            return False
-        if value is not None and values[key] != value and str(values[key]) != str(value):
-            return False
-    return True

@@ -35,12 +35,6 @@ from .store import RunStore
 NOT_RESPONDING_AFTER_INTERVALS = 3
 FAIL_AFTER_INTERVALS = 60
 AGENT = "agent"
-_ACTIVE = {
-    RunStatus.PREPARING,
-    RunStatus.RUNNING,
-    RunStatus.FINALIZING,
-    RunStatus.NOT_RESPONDING,
-}
 _FIELDS = ("boot", "pidns", "start", "role")
 _LINUX = sys.platform.startswith("linux")
 
@@ -130,7 +124,7 @@ def process_exists(pid: int) -> bool:
 
 def check(store: RunStore, info: RunInfo, now: float | None = None) -> RunInfo:
     """`info`, or the run after marking it NotResponding or Failed as it deserves."""
-    if info.status not in _ACTIVE or info.owner_pid is None:
+    if info.status not in RunStatus.ACTIVE or info.owner_pid is None:
         return info
     owner = Owner.parse(info.owner_pid, info.owner_host)
     if is_this_process(owner):

@@ -20,6 +20,7 @@ from . import _liveness, _values
 from ._entities import RunInfo, RunStatus
 from ._experiment import Experiment
 from ._files import OUTPUTS, FilesMixin
+from ._filters import matches, tag_filter
 from ._liveness import this_process
 from ._metrics import MetricsMixin, not_running_message
 from ._tags import TagsMixin
@@ -72,11 +73,8 @@ class Run(MetricsMixin, FilesMixin, TagsMixin):
     # --- construction ---------------------------------------------------------------
     @classmethod
     def _from_info(cls, experiment: Experiment, info: RunInfo) -> Run:
-        if info.run_type == "hyperdrive" and cls is Run:
-            from .hyperdrive._controller import HyperDriveRun
-
-            return HyperDriveRun(experiment, info.id, _info=info)
-        return cls(experiment, info.id, _info=info)
+        kind = RUN_CLASSES.get(info.run_type, cls) if cls is Run else cls
+        return kind(experiment, info.id, _info=info)
 
     @classmethod
     def _start(cls, experiment: Experiment, **options: Any) -> Run:
@@ -437,16 +435,14 @@ class Run(MetricsMixin, FilesMixin, TagsMixin):
     ) -> Iterator[Run]:
         """Children in creation order; with `recursive`, every run below at any depth,
         each child followed by its own descendants (read in one query)."""
-        from ._experiment import _matches, _tag_filter
-
-        wanted_tags = _tag_filter(tags)
+        wanted_tags = tag_filter(tags)
         store = self._ws.store
         for info in store.get_descendants(self.id) if recursive else store.get_children(self.id):
             if (
                 (type is None or info.run_type == type)
                 and (status is None or info.status == status)
-                and _matches(info.tags, wanted_tags)
-                and _matches(info.properties, properties or {})
+                and matches(info.tags, wanted_tags)
+                and matches(info.properties, properties or {})
             ):
                 yield Run._from_info(self.experiment, info)
 
@@ -524,6 +520,17 @@ class Run(MetricsMixin, FilesMixin, TagsMixin):
 
     def __hash__(self) -> int:
         return hash((self.id, self._ws.store_url))
+
+
+#: Classes for run types whose runs have more methods than `Run` (a sweep's
+#: `HyperDriveRun`), by stored run type. The package defining such a class
+#: registers it with `register_run_class`, so this module needs no import of it.
+RUN_CLASSES: dict[str, type[Run]] = {}
+
+
+def register_run_class(run_type: str, cls: type[Run]) -> None:
+    """Open runs of `run_type` as `cls` (`Run.get`, `get_runs`, `get_children`...)."""
+    RUN_CLASSES[run_type] = cls
 
 
 def _display_name(name: object) -> str | None:

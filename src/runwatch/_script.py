@@ -2,7 +2,7 @@
 
 `experiment.submit(config)` checks the config, snapshots the source folder,
 records the run as Queued with a definition of what to execute, makes sure
-the workspace's local agent (`_agent`) is running, and returns at once. The
+the workspace's local agent is running (`_launcher`), and returns at once. The
 agent, a separate process, starts the script when a slot is free, so runs go
 on after the submitting kernel exits.
 """
@@ -15,18 +15,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import _settings, _snapshot
-from ._entities import RunStatus
+from . import _launcher, _settings, _snapshot
+from ._entities import RunStatus, RunType
 from ._environment import Environment, default_definition
+from ._run import Run
 from ._values import short_repr
 from .errors import ValidationError
 
 if TYPE_CHECKING:
     from ._dask_compute import DaskCompute
     from ._experiment import Experiment
-    from ._run import Run
 
-SCRIPT = "script"
 LOCAL = "local"
 
 
@@ -79,6 +78,13 @@ class ScriptRunConfig:
         self.environment = environment
         self.max_run_duration_seconds = max_run_duration_seconds
 
+    def _submit(
+        self, experiment: Experiment, tags: Mapping[str, Any] | None = None, **options: Any
+    ) -> Run:
+        """`experiment.submit(config)`: queue the run for the workspace's local agent."""
+        reject_options(options)
+        return submit_script(experiment, self, tags)
+
     def to_definition(self) -> dict[str, Any]:
         """Check the config and describe it as JSON (the source is snapshotted separately)."""
         source = self.source_directory.expanduser().resolve()
@@ -107,7 +113,7 @@ class ScriptRunConfig:
                 f"max_run_duration_seconds {short_repr(limit)} must be a number > 0"
             )
         return {
-            "kind": SCRIPT,
+            "kind": RunType.SCRIPT,
             "script": self.script,
             "command": command,
             "arguments": arguments,
@@ -120,6 +126,12 @@ class ScriptRunConfig:
             "max_run_duration_seconds": limit,
             "source_directory": str(source),
         }
+
+
+def reject_options(options: Mapping[str, Any]) -> None:
+    """`submit()` passes its extra keyword arguments to the config: none are known here."""
+    if options:
+        raise ValidationError(f"submit() got unexpected arguments {sorted(options)}")
 
 
 def compute_definition(target: Any) -> dict[str, Any]:
@@ -149,14 +161,12 @@ def submit_script(
     tags: Mapping[str, Any] | None = None,
 ) -> Run:
     """Queue `config` as a new run and return it; the local agent starts it."""
-    from . import _agent
-
     definition = config.to_definition()
     definition["snapshot"] = _snapshot.take(
         Path(definition["source_directory"]), experiment.workspace.artifacts
     )
     run = queue_run(experiment, definition, tags=tags)
-    _agent.ensure_running(experiment.workspace)
+    _launcher.ensure_running(experiment.workspace)
     return run
 
 
@@ -164,15 +174,13 @@ def queue_run(
     experiment: Experiment,
     definition: dict[str, Any],
     *,
-    run_type: str = SCRIPT,
+    run_type: str = RunType.SCRIPT,
     parent_id: str | None = None,
     tags: Mapping[str, Any] | None = None,
     properties: Mapping[str, Any] | None = None,
 ) -> Run:
     """Record a run to execute, from its definition, as Queued."""
-    from ._run import Run
-
-    if definition["kind"] == SCRIPT:
+    if definition["kind"] == RunType.SCRIPT:
         properties = {
             "snapshotId": definition["snapshot"],
             "script": definition["script"] or " ".join(definition["command"]),

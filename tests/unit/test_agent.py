@@ -23,7 +23,15 @@ import pytest
 from _waiting import driver_log, process_gone, wait_final
 
 import runwatch
-from runwatch import Experiment, LocalCompute, Run, RunStatus, ScriptRunConfig, _agent, _liveness
+from runwatch import (
+    Experiment,
+    LocalCompute,
+    Run,
+    RunStatus,
+    ScriptRunConfig,
+    _launcher,
+    _liveness,
+)
 
 
 @pytest.fixture
@@ -56,7 +64,7 @@ def _ran_by(run: Run) -> int:
 
 def _agent_pid(ws: runwatch.Workspace, timeout: float = 10.0) -> int:
     """The pid the running agent wrote into its lock file."""
-    path = _agent.lock_path(ws)
+    path = _launcher.lock_path(ws)
     deadline = time.monotonic() + timeout
     while True:
         text = path.read_text().strip() if path.exists() else ""
@@ -67,7 +75,7 @@ def _agent_pid(ws: runwatch.Workspace, timeout: float = 10.0) -> int:
 
 
 def _agent_holds_lock(ws: runwatch.Workspace) -> bool:
-    fd = _agent._try_lock(_agent.lock_path(ws))
+    fd = _launcher.try_lock(_launcher.lock_path(ws))
     if fd is None:
         return True
     os.close(fd)
@@ -106,12 +114,12 @@ def test_one_agent_serves_the_workspace(exp: Experiment, src: Path) -> None:
     config = _config(src, "import time\ntime.sleep(0.3)\n")
     runs = [exp.submit(config) for _ in range(3)]
     pid = _agent_pid(exp.workspace)
-    _agent.ensure_running(exp.workspace)  # already running: starts nothing
+    _launcher.ensure_running(exp.workspace)  # already running: starts nothing
     for run in runs:
         assert _wait(run)[-1] == RunStatus.COMPLETED
         assert _ran_by(run) == pid
     assert _agent_pid(exp.workspace) == pid
-    agent_log = _agent.lock_path(exp.workspace).with_suffix(".log").read_text()
+    agent_log = _launcher.lock_path(exp.workspace).with_suffix(".log").read_text()
     assert agent_log.count("serving") == 1
     assert f"runwatch agent {pid} serving {exp.workspace.store_url}" in agent_log
 

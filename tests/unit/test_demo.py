@@ -13,7 +13,15 @@ import psutil
 import pytest
 
 import runwatch
-from runwatch import Experiment, Run, RunStatus, ScriptRunConfig, Workspace, _agent, _demo_cli
+from runwatch import (
+    Experiment,
+    Run,
+    RunStatus,
+    ScriptRunConfig,
+    Workspace,
+    _demo_cli,
+    _launcher,
+)
 from runwatch.__main__ import main
 
 
@@ -30,7 +38,7 @@ def _agent_pid(folder: Path) -> int:
     ws = Workspace.from_config(folder)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # the agent writes its pid once it holds the lock
-        text = _agent.lock_path(ws).read_text() if _agent.lock_path(ws).exists() else ""
+        text = _launcher.lock_path(ws).read_text() if _launcher.lock_path(ws).exists() else ""
         if text.strip():
             return int(text.split()[0])
         time.sleep(0.05)

@@ -5,8 +5,7 @@
 'grid'
 """
 
-from ._config import HyperDriveConfig, PrimaryMetricGoal
-from ._controller import HyperDriveRun
+from ._config import HyperDriveConfig
 from ._policy import BanditPolicy, MedianStoppingPolicy, NoTerminationPolicy
 from ._sampling import (
     GridParameterSampling,
@@ -19,6 +18,7 @@ from ._sampling import (
     randint,
     uniform,
 )
+from ._sweep_run import HyperDriveRun, PrimaryMetricGoal
 
 __all__ = [
     "BanditPolicy",

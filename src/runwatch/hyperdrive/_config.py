@@ -1,19 +1,20 @@
-"""HyperDriveConfig and PrimaryMetricGoal, as in azureml.train.hyperdrive."""
+"""HyperDriveConfig, as in azureml.train.hyperdrive.runconfig."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from .._script import ScriptRunConfig
+from .._entities import RunType
+from .._script import ScriptRunConfig, reject_options
 from .._values import short_repr
 from ..errors import ValidationError
 from ._policy import _Policy, policy_to_json
 from ._sampling import GridParameterSampling, RandomParameterSampling, grid_size
+from ._sweep_run import HyperDriveRun, PrimaryMetricGoal, submit_sweep
 
-
-class PrimaryMetricGoal:
-    MINIMIZE = "MINIMIZE"
-    MAXIMIZE = "MAXIMIZE"
+if TYPE_CHECKING:
+    from .._experiment import Experiment
 
 
 class HyperDriveConfig:
@@ -74,7 +75,7 @@ class HyperDriveConfig:
 
     def to_definition(self) -> dict[str, Any]:
         return {
-            "kind": "sweep",
+            "kind": RunType.SWEEP,
             "sampling": self.hyperparameter_sampling.to_json(),
             "primary_metric_name": self.primary_metric_name,
             "primary_metric_goal": self.primary_metric_goal,
@@ -84,3 +85,10 @@ class HyperDriveConfig:
             "max_duration_minutes": self.max_duration_minutes,
             "compute": {"kind": "sweep", "name": "sweeps", "slots": 1_000_000},
         }
+
+    def _submit(
+        self, experiment: Experiment, tags: Mapping[str, Any] | None = None, **options: Any
+    ) -> HyperDriveRun:
+        """`experiment.submit(config)`: queue the sweep's parent run."""
+        reject_options(options)
+        return submit_sweep(experiment, self, tags)

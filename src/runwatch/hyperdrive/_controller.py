@@ -1,4 +1,4 @@
-"""Running a sweep: the controller (inside the local agent) and `HyperDriveRun`.
+"""Running a sweep: the controller, inside the local agent.
 
 The controller keeps up to `max_concurrent_runs` trials queued or running,
 each a child script run given its parameters as arguments (`--name value`)
@@ -15,51 +15,19 @@ import contextlib
 import json
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .._entities import RunInfo, RunStatus
+from .._entities import EARLY_TERMINATION_PROPERTY, RunInfo, RunStatus, RunType
 from .._jobs import RunJob
 from .._run import Run
-from .._script import SCRIPT, queue_run
+from .._script import queue_run
 from .._workspace import Workspace
 from ..errors import RunStateError, ValidationError
-from ._config import HyperDriveConfig, PrimaryMetricGoal
 from ._policy import MedianStoppingPolicy, evaluate, policy_from_json
 from ._sampling import trials
+from ._sweep_run import PrimaryMetricGoal
 
-if TYPE_CHECKING:
-    from .._experiment import Experiment
-
-SWEEP = "hyperdrive"
-EARLY_TERMINATION = "earlyTerminationReason"
 _LOOP = 0.1
-
-
-def submit_sweep(
-    experiment: Experiment, config: HyperDriveConfig, tags: Mapping[str, Any] | None = None
-) -> HyperDriveRun:
-    from .. import _agent, _snapshot
-
-    trial = config.run_config.to_definition()
-    trial["snapshot"] = _snapshot.take(
-        __import__("pathlib").Path(trial["source_directory"]), experiment.workspace.artifacts
-    )
-    definition = {**config.to_definition(), "trial": trial}
-    run = queue_run(
-        experiment,
-        definition,
-        run_type=SWEEP,
-        tags=tags,
-        properties={
-            "primary_metric_name": config.primary_metric_name,
-            "primary_metric_goal": config.primary_metric_goal,
-            "max_total_runs": config.max_total_runs,
-            "max_concurrent_runs": config.max_concurrent_runs,
-            "snapshotId": trial["snapshot"],
-        },
-    )
-    _agent.ensure_running(experiment.workspace)
-    return HyperDriveRun(run.experiment, run.id)
 
 
 def _arguments(parameters: Mapping[str, Any]) -> list[str]:
@@ -74,7 +42,7 @@ def _clean(name: str) -> str:
 
 
 class SweepController(RunJob):
-    kind = "sweep"
+    kind = RunType.SWEEP
 
     def __init__(self, workspace: Workspace, run_id: str) -> None:
         super().__init__(workspace, run_id)
@@ -155,7 +123,7 @@ class SweepController(RunJob):
         queue_run(
             parent.experiment,
             trial,
-            run_type=SCRIPT,
+            run_type=RunType.SCRIPT,
             parent_id=self.run_id,
             properties={
                 "hyperparameters": json.dumps({_clean(k): v for k, v in parameters.items()}),
@@ -193,7 +161,7 @@ class SweepController(RunJob):
             reason = self._stopped.get(child.id)
             if reason is not None and child.status == RunStatus.CANCELED:
                 with contextlib.suppress(ValidationError):
-                    self.store.add_properties(child.id, {EARLY_TERMINATION: reason})
+                    self.store.add_properties(child.id, {EARLY_TERMINATION_PROPERTY: reason})
                 parent.log_row("early_terminations", run_id=child.id, reason=reason)
             values = series.get(child.id, [])
             best_of_child = (max(values) if maximize else min(values)) if values else None
@@ -248,63 +216,3 @@ def _outcome(
         f"({first.id}), with: {message}",
         "trial": first.id,
     }
-
-
-class HyperDriveRun(Run):
-    """The parent run of a sweep, with its trials ranked by the primary metric."""
-
-    def _primary(self) -> tuple[str, bool]:
-        props = self.get_properties()
-        return str(props["primary_metric_name"]), props[
-            "primary_metric_goal"
-        ] == PrimaryMetricGoal.MAXIMIZE
-
-    def get_children_sorted_by_primary_metric(
-        self, top: int = 0, reverse: bool = False, discard_no_metric: bool = False
-    ) -> list[dict[str, Any]]:
-        """Trials best first: `{run_id, hyperparameters, best_primary_metric, status}`."""
-        metric, maximize = self._primary()
-        rows = []
-        for child in self.get_children():
-            stored = self._ws.store.read_metrics(child.id, [metric], with_steps=False)
-            values = [
-                v
-                for v in (stored[metric][1].values if metric in stored else [])
-                if isinstance(v, (int, float))
-            ]
-            best = (max(values) if maximize else min(values)) if values else None
-            if best is None and discard_no_metric:
-                continue
-            rows.append(
-                {
-                    "run_id": child.id,
-                    "hyperparameters": child.info.properties.get("hyperparameters"),
-                    "best_primary_metric": best,
-                    "status": child.info.status,
-                }
-            )
-        with_metric = sorted(
-            (r for r in rows if r["best_primary_metric"] is not None),
-            key=lambda r: float(r["best_primary_metric"] or 0.0),
-            reverse=maximize != reverse,
-        )
-        ordered = with_metric + [r for r in rows if r["best_primary_metric"] is None]
-        return ordered[:top] if top else ordered
-
-    def get_best_run_by_primary_metric(
-        self, include_failed: bool = True, include_canceled: bool = True
-    ) -> Run | None:
-        """The trial with the best value of the primary metric, or None if none logged it."""
-        for row in self.get_children_sorted_by_primary_metric(discard_no_metric=True):
-            if not include_failed and row["status"] == RunStatus.FAILED:
-                continue
-            if not include_canceled and row["status"] == RunStatus.CANCELED:
-                continue
-            return Run(self.experiment, row["run_id"])
-        return None
-
-    def get_metrics(self, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        """As in Azure ML: `{trial run id: its metrics}`; the sweep's own with `own=True`."""
-        if kwargs.pop("own", False):
-            return super().get_metrics(name, *args, **kwargs)
-        return {child.id: child.get_metrics(name) for child in self.get_children()}

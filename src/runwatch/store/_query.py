@@ -15,9 +15,9 @@ from typing import Any
 from .. import _codec
 from .._entities import ExperimentStats, RunStatus
 from .._queries import ListedRun, RunPageResult, RunQuery
-from ._sql import _ACTIVE, _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
+from ._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
 
-_LIVE = f"{_ACTIVE}, '{RunStatus.QUEUED}'"  # active, or waiting to become active
+_LIVE = ", ".join(f"'{status}'" for status in sorted(RunStatus.LIVE))  # SQL IN list
 _ESCAPE = "\\"
 
 

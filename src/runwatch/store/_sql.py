@@ -49,15 +49,7 @@ _RUN_COLUMNS = (
     "r.properties, r.seq, r.cancel_requested, r.owner_pid, r.owner_host"
 )
 _N_RUN_COLUMNS = 19
-_ACTIVE = ", ".join(
-    f"'{status}'"
-    for status in (
-        RunStatus.PREPARING,
-        RunStatus.RUNNING,
-        RunStatus.FINALIZING,
-        RunStatus.NOT_RESPONDING,
-    )
-)
+_ACTIVE = ", ".join(f"'{status}'" for status in sorted(RunStatus.ACTIVE))  # SQL IN list
 _RUN_FROM = "runs r JOIN experiments e ON e.id = r.experiment_id"
 _METRIC_COLUMNS = "run_id, name, kind, value_class, description, count, last_value, last_step, seq"
 

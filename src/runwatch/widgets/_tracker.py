@@ -14,14 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._entities import MetricInfo, MetricPoints, RunInfo, RunStatus, RunSummary
+from .._entities import MetricInfo, MetricPoints, RunInfo, RunStatus, RunSummary, RunType
 from .._liveness import check
 from .._logs import DRIVER_LOG
 from .._workspace import Workspace
 
 LOG_LINES = 1000
-SWEEP = "hyperdrive"
-EARLY_TERMINATION = "earlyTerminationReason"
 
 
 @dataclass
@@ -84,7 +82,7 @@ class RunTracker:
 
     @property
     def is_sweep(self) -> bool:
-        return self.info.run_type == SWEEP
+        return self.info.run_type == RunType.SWEEP
 
     @property
     def finished(self) -> bool:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._artifacts import MEDIA
-from .._entities import MetricKind, RunInfo, RunSummary
+from .._entities import EARLY_TERMINATION_PROPERTY, MetricKind, RunInfo, RunSummary
 from .._metrics import columns_of
-from ._tracker import EARLY_TERMINATION, MetricCache, RunTracker
+from ._tracker import MetricCache, RunTracker
 from ._wire import (
     Cell,
     ChildrenState,
@@ -261,7 +261,7 @@ def _metric_cell(value: Any) -> float | str | None:
 def _child_row(summary: RunSummary, metric: str | None, now: float) -> ChildRow:
     info = summary.info
     value = summary.metrics.get(metric) if metric else None
-    early = info.properties.get(EARLY_TERMINATION)
+    early = info.properties.get(EARLY_TERMINATION_PROPERTY)
     return {
         "id": info.id,
         "number": info.number,
