@@ -377,7 +377,7 @@ def test_hyperdrive_config_validation(src: Path) -> None:
         with pytest.raises(ValidationError, match=f"{name} .* must be an int >= 1"):
             make(**{name: value})
     definition = make(max_concurrent_runs=2).to_definition()
-    assert definition["kind"] == "sweep"
+    assert definition["kind"] == "hyperdrive"  # the run type of a sweep
     assert definition["max_concurrent_runs"] == 2
     assert definition["policy"] is None
     assert math.isclose(make(max_duration_minutes=1.5).max_duration_minutes or 0, 1.5)
