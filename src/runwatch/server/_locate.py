@@ -61,16 +61,3 @@ class WorkspaceLocator:
             "experiment lists stay empty until one appears (a notebook that logs a run "
             "creates .runwatch/ in its folder; c.RunWatch.workspace names another)"
         )
-
-
-class FixedLocator:
-    """A locator for a workspace already open (a service inside a kernel)."""
-
-    def __init__(self, workspace: Workspace) -> None:
-        self.workspace = workspace
-
-    def find(self) -> Workspace:
-        return self.workspace
-
-    def describe(self) -> str:
-        return f"workspace {self.workspace.name!r} ({self.workspace.store_url})"

@@ -22,7 +22,6 @@ from .._values import BOOL, NUMBER
 from .._workspace import Workspace
 from ..errors import RunwatchError
 from ..widgets._downsample import minmax
-from ._locate import FixedLocator
 from ._wire import (
     Cell,
     ExperimentList,
@@ -56,6 +55,19 @@ class Locator(Protocol):
     def find(self) -> Workspace | None: ...
 
     def describe(self) -> str: ...
+
+
+class FixedLocator:
+    """A locator for a workspace already open (a service inside a kernel)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    def find(self) -> Workspace:
+        return self.workspace
+
+    def describe(self) -> str:
+        return f"workspace {self.workspace.name!r} ({self.workspace.store_url})"
 
 
 class RunwatchService:
