@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runwatch import Experiment, Workspace
-from runwatch.__main__ import main
+from runwatch.cli import main
 
 
 def test_runs_and_show(ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from runwatch import Experiment, Run, Workspace, copy_runs
-from runwatch.__main__ import main
+from runwatch.cli import main
 from runwatch._copy import _StatusLine
 from runwatch.errors import ValidationError
 

@@ -22,7 +22,7 @@ from runwatch import (
     _demo_cli,
     _launcher,
 )
-from runwatch.__main__ import main
+from runwatch.cli import main
 
 
 @pytest.fixture
