@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from server import build, median_ms, median_over_http
 
-from runwatch._queries import TableQuery
-from runwatch.server._service import RunwatchService
+from runwatch.core._queries import TableQuery
+from runwatch.views._service import RunwatchService
 
 RESULTS = Path(__file__).parent / "results" / "dashboard.md"
 BATCH = 100

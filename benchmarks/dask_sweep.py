@@ -41,7 +41,7 @@ from submit import sweep_overhead  # noqa: E402
 
 import runwatch  # noqa: E402
 from runwatch import DaskCompute, Experiment, LocalCompute, ScriptRunConfig, Workspace  # noqa: E402
-from runwatch._agent import _try_lock, lock_path  # noqa: E402
+from runwatch.agent._agent import _try_lock, lock_path  # noqa: E402
 
 OUT = BENCH / "results" / "dask.md"
 ROWS = [

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from runwatch._entities import MetricBatch, MetricKind
+from runwatch.core._records import MetricBatch, MetricKind
 from runwatch.store import RunStore
 from runwatch.store._sqlite import SqliteStore
 

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from runwatch import Workspace
-from runwatch._entities import MetricBatch
-from runwatch._queries import RunQuery
+from runwatch.core._queries import RunQuery
+from runwatch.core._records import MetricBatch
 from runwatch.server._locate import WorkspaceLocator
-from runwatch.server._service import RunwatchService
+from runwatch.views._service import RunwatchService
 
 RESULTS = Path(__file__).parent / "results" / "server.md"
 STATUSES = {"Completed": 0.85, "Failed": 0.1, "Running": 0.03, "Queued": 0.02}

@@ -64,10 +64,10 @@ from tests.browser.conftest import (  # noqa: E402
 
 import runwatch  # noqa: E402
 from runwatch import Experiment, Run  # noqa: E402
-from runwatch._entities import MetricBatch, MetricKind, RunStatus  # noqa: E402
-from runwatch._values import NUMBER  # noqa: E402
+from runwatch.core._records import MetricBatch, MetricKind, RunStatus  # noqa: E402
+from runwatch.core._values import NUMBER  # noqa: E402
 from runwatch.store import RunStore  # noqa: E402
-from runwatch.widgets._downsample import DEFAULT_BUDGET  # noqa: E402
+from runwatch.views._downsample import DEFAULT_BUDGET  # noqa: E402
 
 # --- sizes and targets --------------------------------------------------------------
 

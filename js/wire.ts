@@ -1,7 +1,7 @@
 /**
  * The widgets' wire shapes: the JSON each synced trait holds.
  *
- * Mirrors src/runwatch/widgets/_wire.py field for field (same names, same
+ * Mirrors src/runwatch/views/_widget_shapes.py field for field (same names, same
  * optionality); tests/unit/widgets/test_wire.py checks that the two agree.
  */
 

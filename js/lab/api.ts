@@ -1,7 +1,7 @@
 /**
  * The REST API of runwatch's server extension, under `<base_url>/runwatch/api/`.
  *
- * The interfaces mirror src/runwatch/server/_wire.py field for field (same
+ * The interfaces mirror src/runwatch/views/_rest_shapes.py field for field (same
  * names, same optionality); tests/unit/lab/test_api_wire.py checks that the
  * two agree.
  */

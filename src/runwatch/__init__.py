@@ -15,14 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._entities import RunStatus
-from ._environment import Environment
-from ._experiment import Experiment
-from ._metrics import ImageRef
-from ._run import Run
-from ._script import LocalCompute, ScriptRunConfig
-from ._workspace import Workspace
-from .errors import (
+from runwatch.core._records import RunStatus
+from runwatch.errors import (
     ActivityFailedError,
     ActivityFailedException,
     ConfigError,
@@ -32,14 +26,20 @@ from .errors import (
     StoreError,
     ValidationError,
 )
+from runwatch.submit._environment import Environment
+from runwatch.submit._script import LocalCompute, ScriptRunConfig
 
 # Importing the sweep module registers `HyperDriveRun` as the class of sweep runs.
-from .hyperdrive._sweep_run import HyperDriveRun as _HyperDriveRun  # noqa: F401
+from runwatch.submit.sweep._run import HyperDriveRun as _HyperDriveRun  # noqa: F401
+from runwatch.tracking._experiment import Experiment
+from runwatch.tracking._metrics import ImageRef
+from runwatch.tracking._run import Run
+from runwatch.tracking._workspace import Workspace
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use
-    from ._copy import copy_runs
-    from ._dask_compute import DaskCompute
-    from .widgets import ExperimentDetails, RunDetails
+    from runwatch.submit._dask_compute import DaskCompute
+    from runwatch.tracking._copy_runs import copy_runs
+    from runwatch.widgets import ExperimentDetails, RunDetails
 
 __version__ = "0.1.0"
 

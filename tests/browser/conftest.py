@@ -25,7 +25,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from runwatch._jupyter import SERVER_EXTENSION_ARG, lab_environment
+from runwatch.cli._jupyter import SERVER_EXTENSION_ARG, lab_environment
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"

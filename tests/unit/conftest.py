@@ -11,7 +11,7 @@ import pytest
 from _s3 import Server, moto_server, rclone_available, rclone_server
 
 import runwatch
-from runwatch import _liveness
+from runwatch.tracking import _liveness
 
 
 @pytest.fixture

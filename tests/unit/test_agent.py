@@ -1,4 +1,4 @@
-"""The local agent (runwatch._agent): queueing, slots, surviving the submitter,
+"""The local agent (runwatch.agent._agent): queueing, slots, surviving the submitter,
 cancel of queued runs, and liveness of runs whose owner died or went silent.
 
 Everything is real: the agent is the process `exp.submit()` starts, the
@@ -23,15 +23,9 @@ import pytest
 from _waiting import driver_log, process_gone, wait_final
 
 import runwatch
-from runwatch import (
-    Experiment,
-    LocalCompute,
-    Run,
-    RunStatus,
-    ScriptRunConfig,
-    _launcher,
-    _liveness,
-)
+from runwatch import Experiment, LocalCompute, Run, RunStatus, ScriptRunConfig
+from runwatch.submit import _launcher
+from runwatch.tracking import _liveness
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from _s3 import Server
 
-from runwatch._artifacts import _CHUNK, FILES, MEDIA, ArtifactStore, safe_name
+from runwatch.artifacts._store import _CHUNK, FILES, MEDIA, ArtifactStore, safe_name
 from runwatch.errors import ValidationError
 
 # --------------------------------------------------------------------------- safe_name

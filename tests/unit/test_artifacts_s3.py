@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from _s3 import Server
 
-from runwatch import _artifacts
-from runwatch._artifacts import _PART, FILES, ArtifactStore
+from runwatch.artifacts import _store as _artifacts
+from runwatch.artifacts._store import _PART, FILES, ArtifactStore
 from runwatch.errors import ConfigError, StoreError, ValidationError
 
 MiB = 1 << 20

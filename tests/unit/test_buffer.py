@@ -8,8 +8,8 @@ import pytest
 
 import runwatch
 from runwatch import Run
-from runwatch._buffer import MetricBuffer
 from runwatch.store._sqlite import SqliteStore
+from runwatch.tracking._buffer import MetricBuffer
 
 
 def test_a_name_keeps_its_kind(run: Run) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from _canon import canon
 
-from runwatch import _codec
-from runwatch._codec import B1, F8, I8, JSON
+from runwatch.core import _codec
+from runwatch.core._codec import B1, F8, I8, JSON
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1

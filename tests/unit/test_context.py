@@ -11,7 +11,7 @@ import pytest
 
 import runwatch
 from runwatch import Experiment, Run, Workspace
-from runwatch._context import experiment_name_for_process
+from runwatch.tracking._context import experiment_name_for_process
 
 
 def test_plain_script_gets_a_stored_run(tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ def test_run_id_without_config(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_offline_refused_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    import runwatch._context as context
+    import runwatch.tracking._context as context
 
     monkeypatch.setattr(context, "_context", None)
     with pytest.raises(runwatch.RunwatchError, match="outside a submitted run"):

@@ -19,8 +19,8 @@ import pytest
 
 from runwatch import Experiment, Run, Workspace, copy_runs
 from runwatch.cli import main
-from runwatch._copy import _StatusLine
 from runwatch.errors import ValidationError
+from runwatch.tracking._copy_runs import _StatusLine
 
 pytestmark = pytest.mark.xdist_group("copy")  # one PostgreSQL server for the module
 

@@ -27,18 +27,11 @@ from _procs import dask_cluster, free_port
 from _waiting import driver_log, wait_final, wait_for_line, wait_gone
 
 import runwatch
-from runwatch import (
-    ConfigError,
-    DaskCompute,
-    Experiment,
-    Run,
-    RunStatus,
-    ScriptRunConfig,
-    _liveness,
-)
-from runwatch._dask_worker import run_on_worker
-from runwatch._script import queue_run
+from runwatch import ConfigError, DaskCompute, Experiment, Run, RunStatus, ScriptRunConfig
+from runwatch.agent._dask_worker import run_on_worker
 from runwatch.hyperdrive import GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, choice
+from runwatch.submit._script import queue_run
+from runwatch.tracking import _liveness
 
 distributed = pytest.importorskip("distributed")
 
@@ -324,7 +317,7 @@ def test_an_unreachable_scheduler_is_named_at_submit(exp: Experiment, src: Path)
 def test_a_scheduler_gone_before_the_agent_connects_fails_the_run(
     exp: Experiment, src: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runwatch import _dask_compute
+    from runwatch.submit import _dask_compute
 
     monkeypatch.setenv("RUNWATCH_DASK_TIMEOUT", "1")  # for the agent, which inherits it
     address = f"tcp://127.0.0.1:{free_port()}"

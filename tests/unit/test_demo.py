@@ -13,16 +13,10 @@ import psutil
 import pytest
 
 import runwatch
-from runwatch import (
-    Experiment,
-    Run,
-    RunStatus,
-    ScriptRunConfig,
-    Workspace,
-    _demo_cli,
-    _launcher,
-)
+from runwatch import Experiment, Run, RunStatus, ScriptRunConfig, Workspace
+from runwatch.cli import _demo as _demo_cli
 from runwatch.cli import main
+from runwatch.submit import _launcher
 
 
 @pytest.fixture
@@ -118,7 +112,7 @@ def test_without_jupyterlab_it_says_what_to_install_and_touches_nothing(
 def test_a_demo_trial_trains_with_what_a_plain_install_has(
     agent_ws: runwatch.Workspace, src: Path
 ) -> None:
-    script = resources.files("runwatch._demo").joinpath("train_trial.py").read_text("utf-8")
+    script = (resources.files("runwatch.cli._demo_files") / "train_trial.py").read_text("utf-8")
     assert "sklearn" not in script  # numpy and runwatch are dependencies; scikit-learn is not
     (src / "train_trial.py").write_text(script)
     config = ScriptRunConfig(

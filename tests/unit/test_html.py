@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runwatch import Experiment, Workspace
-from runwatch._html import duration, timestamp
+from runwatch.core._html import duration, timestamp
 
 
 def test_user_strings_are_escaped(ws: Workspace) -> None:
@@ -17,7 +17,7 @@ def test_user_strings_are_escaped(ws: Workspace) -> None:
 
 def test_experiment_names_cannot_carry_html(ws: Workspace) -> None:
     # Experiment names are restricted; run tables escape the rest.
-    from runwatch._html import experiment_table
+    from runwatch.core._html import experiment_table
 
     html = experiment_table("<img src=x onerror=alert(1)>", "w&s", "none", [])
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -1,4 +1,4 @@
-"""Liveness of runs (runwatch._liveness): who owns a run, and when a reader may judge
+"""Liveness of runs (runwatch.tracking._liveness): who owns a run, and when a reader may judge
 it dead. Owners are real child processes; the PID-namespace tests run them in a
 namespace of their own with `unshare` (root only; skipped elsewhere)."""
 
@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from runwatch import Experiment, Run, RunStatus, _liveness
-from runwatch._liveness import Owner
+from runwatch import Experiment, Run, RunStatus
+from runwatch.tracking import _liveness
+from runwatch.tracking._liveness import Owner
 
 # Owns an interactive run; prints its id and pid, completes the run on a line from stdin.
 _OWNER = """

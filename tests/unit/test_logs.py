@@ -10,9 +10,10 @@ import pytest
 from _s3 import Server
 
 import runwatch
-from runwatch import _artifacts, _logs
-from runwatch._artifacts import FILES
-from runwatch._logs import DRIVER_LOG, LogWriter
+from runwatch.artifacts import _logs
+from runwatch.artifacts import _store as _artifacts
+from runwatch.artifacts._logs import DRIVER_LOG, LogWriter
+from runwatch.artifacts._store import FILES
 from runwatch.errors import StoreError
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from runwatch import Run
-from runwatch._portal import portal_url
 from runwatch.errors import RunwatchError
+from runwatch.tracking._portal_link import portal_url
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runwatch import _remote
+from runwatch.artifacts import _s3_options as _remote
 from runwatch.errors import ConfigError
 
 

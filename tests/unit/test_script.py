@@ -10,7 +10,7 @@ import pytest
 
 import runwatch
 from runwatch import Experiment, LocalCompute, RunStatus, ScriptRunConfig, ValidationError
-from runwatch._script import queue_run
+from runwatch.submit._script import queue_run
 
 pytestmark = pytest.mark.filterwarnings("ignore:GitWildMatchPattern:DeprecationWarning")
 

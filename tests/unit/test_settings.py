@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runwatch import _settings
+from runwatch.core import _settings
 
 
 def test_flush_interval(monkeypatch: pytest.MonkeyPatch) -> None:

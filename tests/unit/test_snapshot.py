@@ -11,15 +11,9 @@ from pathlib import Path
 import pytest
 
 import runwatch
-from runwatch import (
-    Run,
-    RunStateError,
-    RunStatus,
-    ScriptRunConfig,
-    ValidationError,
-    _snapshot,
-)
-from runwatch._artifacts import ArtifactStore
+from runwatch import Run, RunStateError, RunStatus, ScriptRunConfig, ValidationError
+from runwatch.artifacts import _snapshots as _snapshot
+from runwatch.artifacts._store import ArtifactStore
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from runwatch import Run, ValidationError
-from runwatch._values import MAX_PROPERTIES, MAX_TAGS, MAX_VALUE_LENGTH
+from runwatch.core._values import MAX_PROPERTIES, MAX_TAGS, MAX_VALUE_LENGTH
 
 
 def test_a_million_tags_are_refused_at_once(run: Run) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from runwatch import ValidationError
-from runwatch._values import (
+from runwatch.core._values import (
     check_name,
     merge_class,
     row,

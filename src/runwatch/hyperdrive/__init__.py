@@ -5,9 +5,10 @@
 'grid'
 """
 
-from ._config import HyperDriveConfig
-from ._policy import BanditPolicy, MedianStoppingPolicy, NoTerminationPolicy
-from ._sampling import (
+from runwatch.submit.sweep._config import HyperDriveConfig
+from runwatch.submit.sweep._policy import BanditPolicy, MedianStoppingPolicy, NoTerminationPolicy
+from runwatch.submit.sweep._run import HyperDriveRun, PrimaryMetricGoal
+from runwatch.submit.sweep._sampling import (
     GridParameterSampling,
     RandomParameterSampling,
     choice,
@@ -18,7 +19,6 @@ from ._sampling import (
     randint,
     uniform,
 )
-from ._sweep_run import HyperDriveRun, PrimaryMetricGoal
 
 __all__ = [
     "BanditPolicy",

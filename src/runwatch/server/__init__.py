@@ -37,11 +37,11 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     # Imported here: jupyter_server is needed only inside a running server.
-    from .. import _portal
-    from .._workspace import Workspace
-    from ._handlers import setup_route_handlers
-    from ._locate import WorkspaceLocator
-    from ._service import RunwatchService
+    from runwatch.server._handlers import setup_route_handlers
+    from runwatch.server._locate import WorkspaceLocator
+    from runwatch.tracking import _portal_link as _portal
+    from runwatch.tracking._workspace import Workspace
+    from runwatch.views._service import RunwatchService
 
     def announce(workspace: Workspace) -> None:
         # Beside the server's jpserver-<pid>.json, so run.get_portal_url() can tell

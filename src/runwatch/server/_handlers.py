@@ -23,10 +23,10 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
-from ..errors import ConfigError, RunwatchError, StoreError, ValidationError
-from . import _params
-from ._params import QueryArgs
-from ._service import RunwatchService
+from runwatch.errors import ConfigError, RunwatchError, StoreError, ValidationError
+from runwatch.server import _params
+from runwatch.server._params import QueryArgs
+from runwatch.views._service import RunwatchService
 
 API_PREFIX = "runwatch/api"
 SERVICE_KEY = "runwatch_service"

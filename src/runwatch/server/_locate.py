@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .._workspace import Workspace, _find_config
+from runwatch.tracking._workspace import Workspace, _find_config
 
 
 class WorkspaceLocator:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .._queries import RunQuery, TableQuery, check_column_key
-from .._values import INT64_MAX, MAX_NAME_LENGTH, MAX_VALUE_LENGTH, short_repr
-from ..errors import ValidationError
+from runwatch.core._queries import RunQuery, TableQuery, check_column_key
+from runwatch.core._values import INT64_MAX, MAX_NAME_LENGTH, MAX_VALUE_LENGTH, short_repr
+from runwatch.errors import ValidationError
 
 #: Parameters any route accepts: the server's own token parameter.
 ALWAYS_ALLOWED = frozenset({"token"})

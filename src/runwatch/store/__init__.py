@@ -9,13 +9,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .. import _settings
-from ..errors import ConfigError
-from ._base import RunStore
+from runwatch.core import _settings
+from runwatch.errors import ConfigError
+from runwatch.store._base import RunStore
 
 # The default store is imported with the package (a few ms of `import sqlite3`) so that
 # the first read of a fresh process does not pay for it; other backends load on use.
-from ._sqlite import SqliteStore
+from runwatch.store._sqlite import SqliteStore
 
 __all__ = ["RunStore", "forget", "open_store", "register_scheme", "schemes"]
 
@@ -26,7 +26,7 @@ def _sqlite(url: str) -> RunStore:
 
 def _postgres(url: str) -> RunStore:
     try:
-        from ._postgres import PostgresStore
+        from runwatch.store._postgres import PostgresStore
     except ImportError as error:  # psycopg is an optional extra
         raise ConfigError(
             f"the store URL {url.split('://', 1)[0]}://... needs psycopg ({error}); "

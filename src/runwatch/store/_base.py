@@ -10,7 +10,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .._entities import (
+from runwatch.core._queries import RunPageResult, RunQuery, RunsTable, TableQuery
+from runwatch.core._records import (
     ExperimentInfo,
     ExperimentStats,
     FileInfo,
@@ -22,7 +23,6 @@ from .._entities import (
     RunInfo,
     RunSummary,
 )
-from .._queries import RunPageResult, RunQuery, RunsTable, TableQuery
 
 
 class RunStore(ABC):

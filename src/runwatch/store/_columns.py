@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from .._queries import TableColumn
-from .._values import MAX_TAGS
+from runwatch.core._queries import TableColumn
+from runwatch.core._values import MAX_TAGS
 
 #: Columns per group (tags, properties, metrics) of a table, at most.
 MAX_TABLE_COLUMNS = MAX_TAGS

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import _codec
-from .._entities import MetricInfo, MetricPoints, RunInfo
-from ..errors import RunNotFoundError
-from ._sql import _METRIC_COLUMNS, _RUN_COLUMNS, _RUN_FROM, Connection, _metric_info, _run_info
-from ._table import _placeholders
+from runwatch.core import _codec
+from runwatch.core._records import MetricInfo, MetricPoints, RunInfo
+from runwatch.errors import RunNotFoundError
+from runwatch.store._sql import (
+    _METRIC_COLUMNS,
+    _RUN_COLUMNS,
+    _RUN_FROM,
+    Connection,
+    _metric_info,
+    _run_info,
+)
+from runwatch.store._table import _placeholders
 
 
 def metric_of_runs(

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import pq
 
-from ..errors import ConfigError, StoreError, ValidationError
-from ._sql import Cursor, SqlStore
+from runwatch.errors import ConfigError, StoreError, ValidationError
+from runwatch.store._sql import Cursor, SqlStore
 
 #: The advisory lock key of the write lock ("runwatch" in ASCII); advisory locks are
 #: per database, so stores in different databases of one server do not contend.

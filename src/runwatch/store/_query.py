@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import _codec
-from .._entities import ExperimentStats, RunStatus
-from .._queries import ListedRun, RunPageResult, RunQuery
-from ._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
+from runwatch.core import _codec
+from runwatch.core._queries import ListedRun, RunPageResult, RunQuery
+from runwatch.core._records import ExperimentStats, RunStatus
+from runwatch.store._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
 
 _LIVE = ", ".join(f"'{status}'" for status in sorted(RunStatus.LIVE))  # SQL IN list
 _ESCAPE = "\\"

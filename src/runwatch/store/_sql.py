@@ -16,8 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol
 
-from .. import _codec
-from .._entities import (
+from runwatch.core import _codec
+from runwatch.core._queries import RunPageResult, RunQuery, RunsTable, TableQuery
+from runwatch.core._records import (
     ExperimentInfo,
     ExperimentStats,
     FileInfo,
@@ -31,11 +32,10 @@ from .._entities import (
     RunStatus,
     RunSummary,
 )
-from .._queries import RunPageResult, RunQuery, RunsTable, TableQuery
-from .._values import MAX_PROPERTIES, MAX_TAGS, check_count, short_repr
-from ..errors import RunNotFoundError, RunStateError, StoreError, ValidationError
-from ._base import RunStore
-from ._schema import LATEST_VERSION, MIGRATIONS, statements
+from runwatch.core._values import MAX_PROPERTIES, MAX_TAGS, check_count, short_repr
+from runwatch.errors import RunNotFoundError, RunStateError, StoreError, ValidationError
+from runwatch.store._base import RunStore
+from runwatch.store._schema import LATEST_VERSION, MIGRATIONS, statements
 
 # Chunks smaller than this are merged with the next points of the same metric
 # (up to CHUNK_TARGET points), so a run that logs one point per flush still
@@ -221,7 +221,7 @@ class SqlStore(RunStore):
         return [ExperimentInfo(*row) for row in rows]
 
     def list_experiment_stats(self) -> list[ExperimentStats]:
-        from ._query import experiment_stats  # _query builds on this module
+        from runwatch.store._query import experiment_stats  # _query builds on this module
 
         with self._read() as db:
             return experiment_stats(db)
@@ -343,19 +343,19 @@ class SqlStore(RunStore):
         return [_run_info(row) for row in rows]
 
     def get_descendants(self, run_id: str) -> list[RunInfo]:
-        from ._tree import descendants  # _tree builds on this module
+        from runwatch.store._tree import descendants  # _tree builds on this module
 
         with self._read() as db:
             return descendants(db, run_id)
 
     def query_runs(self, query: RunQuery) -> RunPageResult:
-        from ._query import query_runs  # _query builds on this module
+        from runwatch.store._query import query_runs  # _query builds on this module
 
         with self._read() as db:
             return query_runs(db, query, self.TYPES["float"], time.time())
 
     def runs_table(self, query: TableQuery, columns: Sequence[str] | None = None) -> RunsTable:
-        from ._table import runs_table  # _table builds on this module
+        from runwatch.store._table import runs_table  # _table builds on this module
 
         with self._read() as db:
             return runs_table(db, query, columns, time.time())
@@ -363,7 +363,7 @@ class SqlStore(RunStore):
     def read_metric_of_runs(
         self, run_ids: Sequence[str], name: str
     ) -> list[tuple[RunInfo, MetricInfo | None, MetricPoints]]:
-        from ._overlay import metric_of_runs  # _overlay builds on this module
+        from runwatch.store._overlay import metric_of_runs  # _overlay builds on this module
 
         if isinstance(run_ids, str):
             raise ValidationError(f"run_ids {run_ids!r} must be a list of run ids, not a str")
@@ -800,13 +800,13 @@ class SqlStore(RunStore):
 
     # --- copying between stores ----------------------------------------------------------
     def export_run(self, run_id: str, *, with_chunks: bool = True) -> RunExport:
-        from ._transfer import export_run  # _transfer builds on this module
+        from runwatch.store._transfer import export_run  # _transfer builds on this module
 
         with self._read() as db:
             return export_run(db, run_id, with_chunks)
 
     def import_run(self, run: RunExport) -> RunInfo:
-        from ._transfer import import_run
+        from runwatch.store._transfer import import_run
 
         exp = self.get_or_create_experiment(run.info.experiment)
         with self._write() as db:

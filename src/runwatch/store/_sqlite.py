@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
 
-from ..errors import ConfigError, StoreError, ValidationError
-from ._sql import Connection, SqlStore
+from runwatch.errors import ConfigError, StoreError, ValidationError
+from runwatch.store._sql import Connection, SqlStore
 
 
 def path_from_url(url: str, base: Path | None = None) -> Path:

@@ -19,19 +19,19 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import _codec
-from .._entities import MetricKind, RunInfo
-from .._queries import RunsTable, TableColumn, TableQuery, TableRun
-from ..errors import ValidationError
-from ._columns import (
+from runwatch.core import _codec
+from runwatch.core._queries import RunsTable, TableColumn, TableQuery, TableRun
+from runwatch.core._records import MetricKind, RunInfo
+from runwatch.errors import ValidationError
+from runwatch.store._columns import (
     MAX_TABLE_COLUMNS,
     json_columns,
     metric_names,
     run_column,
     widest_metrics,
 )
-from ._query import _like, _tag_clause, _text_matches, _text_prefilter
-from ._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
+from runwatch.store._query import _like, _tag_clause, _text_matches, _text_prefilter
+from runwatch.store._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
 
 _RUN_COLUMN_KEYS = frozenset(TableQuery.RUN_COLUMNS)
 Row = Sequence[Any]  # a row of _RUN_COLUMNS: a RunInfo is built for the page only

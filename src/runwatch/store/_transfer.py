@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _codec
-from .._entities import FileInfo, MetricChunk, RunExport, RunInfo
-from ..errors import RunNotFoundError, ValidationError
-from ._sql import _METRIC_COLUMNS, Connection, SqlStore, _metric_info, _run_info
+from runwatch.core import _codec
+from runwatch.core._records import FileInfo, MetricChunk, RunExport, RunInfo
+from runwatch.errors import RunNotFoundError, ValidationError
+from runwatch.store._sql import _METRIC_COLUMNS, Connection, SqlStore, _metric_info, _run_info
 
 
 def export_run(db: Connection, run_id: str, with_chunks: bool) -> RunExport:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .._entities import RunInfo
-from ._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
+from runwatch.core._records import RunInfo
+from runwatch.store._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
 
 # The tree is walked by the database (a recursive query over the parent index), not by
 # one query per run: a sweep of a thousand trials, or a chain thousands of levels deep,

@@ -9,19 +9,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._details import RunDetails
-    from ._experiment_details import ExperimentDetails
+    from runwatch.widgets._details import RunDetails
+    from runwatch.widgets._experiment_details import ExperimentDetails
 
 __all__ = ["ExperimentDetails", "RunDetails"]
 
 
 def __getattr__(name: str) -> object:
     if name == "RunDetails":
-        from ._details import RunDetails
+        from runwatch.widgets._details import RunDetails
 
         return RunDetails
     if name == "ExperimentDetails":
-        from ._experiment_details import ExperimentDetails
+        from runwatch.widgets._experiment_details import ExperimentDetails
 
         return ExperimentDetails
     raise AttributeError(f"module 'runwatch.widgets' has no attribute {name!r}")

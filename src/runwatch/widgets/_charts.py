@@ -13,8 +13,8 @@ from typing import Any
 import bqplot
 import numpy as np
 
-from ._downsample import minmax
-from ._view import ChartData
+from runwatch.views._downsample import minmax
+from runwatch.views._run_details import ChartData
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 

@@ -13,8 +13,8 @@ from typing import Any
 import bqplot
 import numpy as np
 
-from ._charts import COLORS
-from ._compare import OverlayLine, ScatterData
+from runwatch.views._compare import OverlayLine, ScatterData
+from runwatch.widgets._charts import COLORS
 
 BEST_COLOR = "#d62728"
 LAYOUT = {"width": "100%", "height": "320px", "min_width": "300px"}

@@ -21,14 +21,14 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from .._html import duration, timestamp
-from .._run import Run
-from .._values import short_repr
-from ..errors import ValidationError
-from . import _view
-from ._charts import Chart
-from ._poller import POLLER
-from ._tracker import RunTracker
+from runwatch.core._html import duration, timestamp
+from runwatch.core._values import short_repr
+from runwatch.errors import ValidationError
+from runwatch.tracking._run import Run
+from runwatch.views import _run_details as _view
+from runwatch.views._tracker import RunTracker
+from runwatch.widgets._charts import Chart
+from runwatch.widgets._poller import POLLER
 
 STATIC = Path(__file__).parent / "static"
 MIN_INTERVAL = 0.2

@@ -27,17 +27,17 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from .._entities import RunStatus
-from .._experiment import Experiment
-from .._queries import TableQuery
-from .._run import Run
-from .._values import short_repr
-from ..errors import RunwatchError, ValidationError
-from . import _compare
-from ._compare_charts import OverlayChart, ScatterChart
-from ._details import LiveView, RunDetails, _asset, check_interval
-from ._poller import POLLER
-from ._wire import RunsTableState, ScopeState
+from runwatch.core._queries import TableQuery
+from runwatch.core._records import RunStatus
+from runwatch.core._values import short_repr
+from runwatch.errors import RunwatchError, ValidationError
+from runwatch.tracking._experiment import Experiment
+from runwatch.tracking._run import Run
+from runwatch.views import _compare
+from runwatch.views._widget_shapes import RunsTableState, ScopeState
+from runwatch.widgets._compare_charts import OverlayChart, ScatterChart
+from runwatch.widgets._details import LiveView, RunDetails, _asset, check_interval
+from runwatch.widgets._poller import POLLER
 
 ACTIVE = RunStatus.ALL - RunStatus.FINAL - {RunStatus.NOT_RESPONDING}
 OVERLAY_BUDGET = 500
@@ -71,7 +71,7 @@ class ExperimentDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
                 f"{short_repr(target)} of type {type(target).__name__}"
             )
         interval = check_interval(refresh_interval)
-        from ..server._service import RunwatchService
+        from runwatch.views._service import RunwatchService
 
         self.target = target
         self.workspace = target.workspace

@@ -1,4 +1,4 @@
-"""Real sweeps through the local agent (runwatch.hyperdrive._controller, HyperDriveRun)."""
+"""Real sweeps through the local agent (runwatch.agent._sweep_controller, HyperDriveRun)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from runwatch.hyperdrive import (
     choice,
     uniform,
 )
-from runwatch.hyperdrive._sampling import trials
+from runwatch.submit.sweep._sampling import trials
 
 
 @pytest.fixture

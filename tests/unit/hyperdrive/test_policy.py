@@ -1,4 +1,4 @@
-"""Early termination policies (runwatch.hyperdrive._policy)."""
+"""Early termination policies (runwatch.submit.sweep._policy)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from runwatch import ValidationError
 from runwatch.hyperdrive import BanditPolicy, MedianStoppingPolicy, NoTerminationPolicy
-from runwatch.hyperdrive._policy import evaluate, policy_from_json, policy_to_json
+from runwatch.submit.sweep._policy import evaluate, policy_from_json, policy_to_json
 
 # --- construction ------------------------------------------------------------------------------
 

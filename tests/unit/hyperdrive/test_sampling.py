@@ -1,4 +1,4 @@
-"""Parameter expressions and grid/random sampling (runwatch.hyperdrive._sampling)."""
+"""Parameter expressions and grid/random sampling (runwatch.submit.sweep._sampling)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from runwatch.hyperdrive import (
     randint,
     uniform,
 )
-from runwatch.hyperdrive._sampling import Expression, grid_size, trials
+from runwatch.submit.sweep._sampling import Expression, grid_size, trials
 
 # --- grid --------------------------------------------------------------------------------------
 

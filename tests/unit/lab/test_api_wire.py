@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _ts_interfaces import assert_mirrors, py_type, ts_interfaces, ts_type, typed_dicts
 
-from runwatch.server import _wire
+from runwatch.views import _rest_shapes as _wire
 
 API_TS = Path(__file__).resolve().parents[3] / "js" / "lab" / "api.ts"
 SHAPES = typed_dicts(_wire)

@@ -13,8 +13,8 @@ import pytest
 
 import runwatch
 from runwatch import Experiment
-from runwatch._queries import TableQuery
-from runwatch.server._service import RunwatchService
+from runwatch.core._queries import TableQuery
+from runwatch.views._service import RunwatchService
 
 pytestmark = pytest.mark.xdist_group("jupyter_server")
 Fetch = Callable[..., Awaitable[Any]]  # pytest-jupyter's jp_fetch

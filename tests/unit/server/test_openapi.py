@@ -12,8 +12,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from runwatch import Experiment, Workspace
-from runwatch.server import _wire
 from runwatch.server._handlers import ROUTES, openapi_document
+from runwatch.views import _rest_shapes as _wire
 
 pytestmark = pytest.mark.xdist_group("jupyter_server")
 Fetch = Callable[..., Awaitable[Any]]  # pytest-jupyter's jp_fetch

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import runwatch
-from runwatch._portal import portal_url
 from runwatch.errors import RunwatchError
+from runwatch.tracking._portal_link import portal_url
 
 
 async def test_the_server_announces_its_store_and_the_link_points_to_it(

@@ -17,7 +17,7 @@ import pytest
 from pgserver import PASSWORD, PgServer
 
 import runwatch
-from runwatch._entities import MetricBatch, RunStatus
+from runwatch.core._records import MetricBatch, RunStatus
 from runwatch.errors import ConfigError, StoreError
 from runwatch.store import open_store, scheme_of
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from runwatch._entities import MetricBatch, MetricKind, RunStatus
-from runwatch._queries import RunQuery
+from runwatch.core._queries import RunQuery
+from runwatch.core._records import MetricBatch, MetricKind, RunStatus
 from runwatch.errors import ValidationError
 from runwatch.store import RunStore
 

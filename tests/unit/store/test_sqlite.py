@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from runwatch import _settings
-from runwatch._entities import MetricBatch, RunStatus
+from runwatch.core import _settings
+from runwatch.core._records import MetricBatch, RunStatus
 from runwatch.errors import ConfigError, StoreError
 from runwatch.store import _FACTORIES, open_store, register_scheme, schemes
 from runwatch.store._schema import LATEST_VERSION, MIGRATIONS, statements

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import runwatch
-from runwatch._entities import MetricBatch
+from runwatch.core._records import MetricBatch
 from runwatch.errors import StoreError
 from runwatch.store._sqlite import SqliteStore
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from _canon import canon
 
-from runwatch._entities import (
+from runwatch.core._records import (
     FileInfo,
     MetricBatch,
     MetricKind,

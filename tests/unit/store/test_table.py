@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from runwatch._entities import MetricBatch, MetricKind, RunStatus
-from runwatch._queries import TableQuery
+from runwatch.core._queries import TableQuery
+from runwatch.core._records import MetricBatch, MetricKind, RunStatus
 from runwatch.errors import RunNotFoundError, ValidationError
 from runwatch.store import RunStore
 from runwatch.store._columns import MAX_TABLE_COLUMNS

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from runwatch import ValidationError
-from runwatch._queries import TableQuery
-from runwatch.server._wire import OverlayBody, RunsTable, ScatterBody
-from runwatch.widgets import _compare
+from runwatch.core._queries import TableQuery
+from runwatch.views import _compare
+from runwatch.views._rest_shapes import OverlayBody, RunsTable, ScatterBody
 
 
 def column(key: str, group: str, numeric: bool, label: str | None = None) -> dict[str, object]:

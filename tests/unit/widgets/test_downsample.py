@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from runwatch.widgets._downsample import minmax
+from runwatch.views._downsample import minmax
 
 
 def test_short_series_unchanged() -> None:

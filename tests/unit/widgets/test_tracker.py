@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 from runwatch import Experiment, Run
-from runwatch._logs import LogWriter
-from runwatch.widgets._tracker import RunTracker
+from runwatch.artifacts._logs import LogWriter
+from runwatch.views._tracker import RunTracker
 
 
 def test_second_poll_with_nothing_new_changes_nothing(run: Run) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from runwatch import Experiment, Run
-from runwatch.widgets import _view
-from runwatch.widgets._tracker import RunTracker
+from runwatch.views import _run_details as _view
+from runwatch.views._tracker import RunTracker
 
 
 def tracked(run: Run) -> RunTracker:

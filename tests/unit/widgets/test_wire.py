@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _ts_interfaces import assert_mirrors, ts_interfaces, typed_dicts
 
-from runwatch.widgets import _wire
+from runwatch.views import _widget_shapes as _wire
 
 WIRE_TS = Path(__file__).resolve().parents[3] / "js" / "wire.ts"
 SHAPES = typed_dicts(_wire)

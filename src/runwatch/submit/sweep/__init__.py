@@ -1,0 +1,1 @@
+"""Sweeps in the HyperDrive style: config, sampling, policies, the sweep run."""

@@ -1,0 +1,329 @@
+"""The metric half of `Run`: the `log*` calls and `get_metrics`.
+
+Every call checks its input completely before it appends anything, so a
+rejected call leaves the run as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runwatch.artifacts._store import MEDIA
+from runwatch.core import _values
+from runwatch.core._records import MetricInfo, MetricKind, MetricPoints, RunStatus
+from runwatch.core._values import INT64_MAX, INT64_MIN, NUMBER, merge_class, short_repr
+from runwatch.errors import RunStateError, ValidationError
+from runwatch.tracking._buffer import MetricBuffer, Series
+from runwatch.tracking._writer import writer
+
+if TYPE_CHECKING:
+    from runwatch.tracking._workspace import Workspace
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A logged image: `run.download_file(ref, path)` writes it to `path`."""
+
+    run_id: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"runwatch://{self.run_id}/{self.path}"
+
+
+class MetricsMixin:
+    id: str
+    _ws: Workspace
+    _buffer: MetricBuffer | None
+    _fresh: bool
+    _finished: bool
+    _status: str
+
+    # --- the buffer ---------------------------------------------------------------
+    def _metric_buffer(self) -> MetricBuffer:
+        if self._buffer is None:
+            self._buffer = MetricBuffer(
+                self._ws.store, self.id, fresh=self._fresh, on_ended=self._ended_elsewhere
+            )
+            writer().add(self._buffer)
+        return self._buffer
+
+    def _series(self, name: Any, kind: str, description: Any) -> Series:
+        if self._finished or self._status != RunStatus.RUNNING:
+            self._check_can_log(name)
+        buffer = self._buffer or self._metric_buffer()
+        return buffer.series(name, kind, description)
+
+    def _check_can_log(self, name: object) -> None:
+        raise NotImplementedError  # provided by Run
+
+    def _ended_elsewhere(self, status: str) -> None:
+        """A flush found the run ended by another process: later log calls raise.
+
+        Set from the writer thread; `log` reads `_status` on every call anyway.
+        """
+        self._finished = True
+        self._status = status
+
+    def _append(
+        self, series: Series, steps: Sequence[int], values: Sequence[Any], when: float
+    ) -> None:
+        buffer = self._buffer
+        assert buffer is not None
+        with buffer.lock:
+            series.steps += steps
+            series.values += values
+            series.times += [when] * len(values)
+            series.count += len(values)
+            buffer.pending = True
+
+    # --- logging calls --------------------------------------------------------------
+    def log(self, name: str, value: Any, description: str = "", step: int | None = None) -> None:
+        """Log a scalar; logging the same name again builds a series.
+
+        `value` is an int, float, bool, str, None or numpy scalar. `step`
+        defaults to the index of the point in the series.
+        """
+        series = self._buffer.metrics.get(name) if self._buffer is not None else None
+        if series is None or series.kind != MetricKind.SCALAR or self._status != RunStatus.RUNNING:
+            series = self._series(name, MetricKind.SCALAR, description)
+        kind = type(value)
+        if kind is float or (kind is int and INT64_MIN <= value <= INT64_MAX):
+            cls: str | None = NUMBER
+        else:
+            value, cls = _values.scalar(value, f"run.log({name!r}, ...)")
+        if cls is not series.value_class and cls is not None:
+            series.value_class = merge_class(
+                series.value_class, cls, f"run.log({name!r}, ...)", value
+            )
+        if step is not None and (type(step) is not int or not INT64_MIN <= step <= INT64_MAX):
+            step = _values.step(step, f"run.log({name!r}, ...)")
+        buffer = self._buffer
+        assert buffer is not None
+        when = time.time()
+        with buffer.lock:
+            series.steps.append(series.count if step is None else step)
+            series.values.append(value)
+            series.times.append(when)
+            series.count += 1
+            buffer.pending = True
+
+    def log_list(self, name: str, value: Iterable[Any], description: str = "") -> None:
+        """Log a list of scalars (any iterable, a generator too) as one list metric."""
+        series = self._series(name, MetricKind.LIST, description)
+        values, cls = _values.scalar_list(value, f"run.log_list({name!r}, ...)", series.value_class)
+        series.value_class = cls
+        start = series.count
+        self._append(series, range(start, start + len(values)), values, time.time())
+
+    def log_row(self, name: str, description: str | None = None, **columns: Any) -> None:
+        """Log one row of a table; repeated calls add rows."""
+        series = self._series(name, MetricKind.ROW, description)
+        row = _values.row(columns, f"run.log_row({name!r}, ...)")
+        self._append(series, [series.count], [row], time.time())
+
+    def log_table(self, name: str, value: Mapping[str, Any], description: str = "") -> None:
+        """Log a table: a dict of equal-length columns. Repeated calls add rows."""
+        series = self._series(name, MetricKind.TABLE, description)
+        table = _values.table(value, f"run.log_table({name!r}, ...)")
+        self._append(series, [series.count], [table], time.time())
+
+    def log_image(
+        self,
+        name: str,
+        path: str | os.PathLike[str] | None = None,
+        plot: Any = None,
+        description: str = "",
+    ) -> None:
+        """Log a PNG/JPEG file, or a matplotlib figure (the pyplot module: its current figure)."""
+        where = f"run.log_image({name!r}, ...)"
+        if (path is None) == (plot is None):
+            raise ValidationError(
+                f"{where}: give exactly one of path= (a PNG or JPEG file) or plot= "
+                f"(a matplotlib figure); got path={short_repr(path)}, plot={short_repr(plot)}"
+            )
+        series = self._series(name, MetricKind.IMAGE, description)
+        data, ext = _image_bytes(path, plot, where)
+        media_name = f"{series.count:06d}-{os.urandom(4).hex()}.{ext}"
+        self._ws.artifacts.put_bytes(self.id, MEDIA, media_name, data)
+        self._append(series, [series.count], [media_name], time.time())
+
+    # --- reading --------------------------------------------------------------------
+    def get_metrics(
+        self,
+        name: str | None = None,
+        recursive: bool = False,
+        run_type: str | None = None,
+        populate: bool = False,
+        *,
+        as_frame: bool = False,
+    ) -> Any:
+        """The logged metrics as `{name: value}` (only `name`'s, when given).
+
+        A name logged once gives the value, logged repeatedly a list in order;
+        `log_list` a list; one `log_row` a `{column: value}` dict, repeated rows
+        or tables `{column: [...]}`; an image an `ImageRef`. `recursive` gives
+        `{run_id: {...}}` over this run and all its descendants. An unknown
+        `name` gives `{}`, as in Azure ML. `as_frame` returns a pandas
+        DataFrame instead (with `name`: that metric's points or table).
+        """
+        if name is not None:
+            _values.check_name(name)
+        if recursive:
+            runs = [self, *self.get_children(recursive=True)]  # type: ignore[attr-defined]
+            if run_type is not None:
+                runs = [r for r in runs if r.type == run_type]
+            result = {run.id: run.get_metrics(name) for run in runs}
+            if as_frame:
+                return _frame(result, nested=True)
+            return result
+        self._flush_own()
+        stored = self._ws.store.read_metrics(
+            self.id, [name] if name is not None else None, with_steps=as_frame
+        )
+        if name is not None and as_frame:
+            if name not in stored:
+                raise ValidationError(
+                    f"run {self.id!r} has no metric named {name!r}; it has "
+                    f"{sorted(self._ws.store.read_metrics(self.id, with_steps=False))}"
+                )
+            return _metric_frame(*stored[name])
+        if as_frame:
+            return _frame({self.id: stored}, nested=False)
+        return {
+            key: metric_value(self.id, info, points.values)
+            for key, (info, points) in stored.items()
+        }
+
+    def _flush_own(self) -> None:
+        if self._buffer is not None and (self._buffer.pending or self._buffer._unwritten):
+            self._buffer.flush()
+
+
+def metric_value(run_id: str, info: MetricInfo, values: list[Any]) -> Any:
+    """What `get_metrics` returns for one metric, given its points' values."""
+    kind = info.kind
+    if kind == MetricKind.SCALAR:
+        return values[0] if len(values) == 1 else values
+    if kind == MetricKind.LIST:
+        return values
+    if kind == MetricKind.IMAGE:
+        refs = [ImageRef(run_id, path) for path in values]
+        return refs[0] if len(refs) == 1 else refs
+    if kind == MetricKind.ROW:
+        if len(values) == 1:
+            return dict(values[0])
+        return columns_of(values)
+    if kind == MetricKind.TABLE:
+        rows: list[dict[str, Any]] = []
+        for table in values:
+            names = list(table)
+            rows += [
+                dict(zip(names, cells, strict=True)) for cells in zip(*table.values(), strict=True)
+            ]
+        return columns_of(rows, [name for table in values for name in table])
+    raise ValidationError(f"metric {info.name!r} has an unknown kind {kind!r}")
+
+
+def columns_of(rows: list[dict[str, Any]], order: Iterable[str] = ()) -> dict[str, list[Any]]:
+    """Rows as `{column: [...]}`, columns in first-seen order, missing cells None."""
+    names = dict.fromkeys(order)
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    return {column: [row.get(column) for row in rows] for column in names}
+
+
+def _image_bytes(path: Any, plot: Any, where: str) -> tuple[bytes, str]:
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise ValidationError(f"{where}: image file {str(path)!r} does not exist")
+        data = file.read_bytes()
+    elif hasattr(plot, "savefig"):
+        stream = io.BytesIO()
+        plot.savefig(stream, format="png")
+        data = stream.getvalue()
+    else:
+        raise ValidationError(
+            f"{where}: plot {short_repr(plot)} is a {type(plot).__name__}; expected a "
+            "matplotlib Figure or the matplotlib.pyplot module"
+        )
+    if data.startswith(_PNG):
+        return data, "png"
+    if data.startswith(_JPEG):
+        return data, "jpg"
+    raise ValidationError(
+        f"{where}: {str(path)!r} is not a PNG or JPEG image (its first bytes are {data[:8]!r})"
+    )
+
+
+def _metric_frame(info: MetricInfo, points: MetricPoints) -> Any:
+    import pandas as pd
+
+    if info.kind in (MetricKind.ROW, MetricKind.TABLE):
+        value = metric_value(info.run_id, info, points.values)
+        if info.kind == MetricKind.ROW and len(points) == 1:
+            value = {key: [cell] for key, cell in value.items()}
+        return pd.DataFrame(value)
+    values = points.values
+    if info.kind == MetricKind.IMAGE:
+        values = [str(ImageRef(info.run_id, path)) for path in values]
+    return pd.DataFrame(
+        {"step": points.steps, "value": values, "time": pd.to_datetime(points.times, unit="s")}
+    )
+
+
+def _frame(stored: Mapping[str, Any], *, nested: bool) -> Any:
+    """All metrics in long form: run_id, metric, column, step, value."""
+    import pandas as pd
+
+    records = []
+    for run_id, metrics in stored.items():
+        for name, entry in metrics.items():
+            if nested:  # {name: value as get_metrics returns it}
+                value = entry
+                values = value if isinstance(value, list) else [value]
+                rows = [(None, i, v) for i, v in enumerate(values)]
+                if isinstance(value, dict):
+                    rows = [
+                        (col, i, v)
+                        for col, cells in value.items()
+                        for i, v in enumerate(cells if isinstance(cells, list) else [cells])
+                    ]
+            else:
+                info, points = entry
+                if info.kind in (MetricKind.ROW, MetricKind.TABLE):
+                    table = metric_value(run_id, info, points.values)
+                    rows = [
+                        (col, i, v)
+                        for col, cells in table.items()
+                        for i, v in enumerate(cells if isinstance(cells, list) else [cells])
+                    ]
+                else:
+                    vals = points.values
+                    if info.kind == MetricKind.IMAGE:
+                        vals = [str(ImageRef(run_id, p)) for p in vals]
+                    rows = [(None, s, v) for s, v in zip(points.steps, vals, strict=True)]
+            records += [
+                {"run_id": run_id, "metric": name, "column": col, "step": step, "value": v}
+                for col, step, v in rows
+            ]
+    return pd.DataFrame.from_records(
+        records, columns=["run_id", "metric", "column", "step", "value"]
+    )
+
+
+def not_running_message(run_id: str, status: str, name: object) -> RunStateError:
+    return RunStateError(
+        f"run {run_id!r} is {status}; metric {name!r} cannot be logged to a finished run "
+        "(tags and properties can still be changed)"
+    )

@@ -1,0 +1,218 @@
+"""The experiment dashboard's answers (`RunwatchService.table`, `scatter`, `overlay`,
+`table_csv`): one store query each, shaped into the `_wire` bodies.
+
+Called by the REST handlers and, in the kernel, by the `ExperimentDetails`
+widget, so nothing here needs tornado.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from runwatch.core._queries import TableColumn, TableQuery
+from runwatch.core._records import MetricKind, RunStatus
+from runwatch.core._values import BOOL, NUMBER
+from runwatch.errors import ValidationError
+from runwatch.tracking import _csv_export as _export
+from runwatch.tracking import _liveness
+from runwatch.tracking._workspace import Workspace
+from runwatch.views._downsample import minmax
+from runwatch.views._rest_shapes import (
+    ColumnInfo,
+    OverlayBody,
+    RunSeries,
+    RunsTable,
+    ScatterBody,
+    ScatterPoint,
+    TableRow,
+)
+from runwatch.views._service import NotFoundError, _cell
+
+MAX_OVERLAY_RUNS = 50
+MAX_SCATTER_POINTS = 100_000
+_LABELS = {
+    "number": "Run",
+    "status": "Status",
+    "display_name": "Name",
+    "created_time": "Created",
+    "duration": "Duration (s)",
+}
+_LIVE = {RunStatus.PREPARING, RunStatus.RUNNING, RunStatus.FINALIZING, RunStatus.NOT_RESPONDING}
+
+
+def check_scope(ws: Workspace, experiment: str | None, parent_id: str | None) -> None:
+    """`NotFoundError` (a 404) for an unknown experiment, or a parent run that is not
+    in it."""
+    if experiment is not None and ws.store.get_experiment(experiment) is None:
+        raise NotFoundError(
+            f"experiment {experiment!r} not found in workspace {ws.name!r}; "
+            "GET experiments lists the ones it has"
+        )
+    if parent_id is not None:
+        parent = ws.store.get_run(parent_id)  # RunNotFoundError for an unknown run
+        if experiment is not None and parent.experiment != experiment:
+            raise NotFoundError(
+                f"run {parent_id!r} is in experiment {parent.experiment!r}, not in {experiment!r}"
+            )
+
+
+def column_info(column: TableColumn) -> ColumnInfo:
+    label = _LABELS.get(column.key, column.name)
+    return {"key": column.key, "label": label, "group": column.group, "numeric": column.numeric}
+
+
+def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
+    cursor = ws.store.current_seq()
+    if since == cursor:
+        return {
+            "cursor": cursor,
+            "unchanged": True,
+            "total": 0,
+            "offset": query.offset,
+            "limit": query.limit or 0,
+            "status_counts": {},
+            "columns": [],
+            "rows": [],
+        }
+    check_scope(ws, query.experiment, query.parent_id)
+    result = ws.store.runs_table(query)
+    rows: list[TableRow] = []
+    for run in result.rows:
+        info = run.info
+        if info.status in _LIVE:  # judged as the sidebar judges it: a dead owner shows
+            info = _liveness.check(ws.store, info)
+        rows.append(
+            {
+                "id": info.id,
+                "number": info.number,
+                "status": info.status,
+                "display_name": info.display_name,
+                "created_time": info.created_time,
+                "start_time": info.start_time,
+                "end_time": info.end_time,
+                "values": {key: _cell(value) for key, value in run.values.items()},
+            }
+        )
+    return {
+        "cursor": result.cursor,
+        "unchanged": False,
+        "total": result.total,
+        "offset": query.offset,
+        "limit": query.limit or result.total,
+        "status_counts": dict(result.status_counts),
+        "columns": [column_info(column) for column in result.columns],
+        "rows": rows,
+    }
+
+
+def _number(value: Any) -> float | None:
+    """A chart coordinate: a finite number as a float, anything else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
+
+
+def scatter(ws: Workspace, query: TableQuery, x: str, y: str, since: int | None) -> ScatterBody:
+    cursor = ws.store.current_seq()
+    if since == cursor:
+        blank: ColumnInfo = {"key": "", "label": "", "group": "", "numeric": False}
+        return {"cursor": cursor, "unchanged": True, "x": blank, "y": blank, "points": []}
+    check_scope(ws, query.experiment, query.parent_id)
+    result = ws.store.runs_table(_every_row(query, sort="number", descending=False), [x, y])
+    columns = {column.key: column for column in result.columns}
+    now = time.time()
+    points: list[ScatterPoint] = []
+    for run in result.rows[:MAX_SCATTER_POINTS]:
+        info = run.info
+        xy = [
+            info.duration(now)
+            if key == "duration"
+            else getattr(info, key)
+            if key in TableQuery.RUN_COLUMNS
+            else run.values.get(key)
+            for key in (x, y)
+        ]
+        points.append(
+            {
+                "id": info.id,
+                "number": info.number,
+                "status": info.status,
+                "display_name": info.display_name,
+                "x": _number(xy[0]),
+                "y": _number(xy[1]),
+            }
+        )
+    return {
+        "cursor": result.cursor,
+        "unchanged": False,
+        "x": column_info(columns[x]),
+        "y": column_info(columns[y]),
+        "points": points,
+    }
+
+
+def overlay(
+    ws: Workspace,
+    experiment: str,
+    metric: str,
+    run_ids: Sequence[str],
+    budget: int,
+    since: int | None,
+) -> OverlayBody:
+    cursor = ws.store.current_seq()
+    if since == cursor:
+        return {"cursor": cursor, "unchanged": True, "metric": metric, "series": []}
+    if not 1 <= len(run_ids) <= MAX_OVERLAY_RUNS:
+        raise ValidationError(
+            f"an overlay shows 1 to {MAX_OVERLAY_RUNS} runs; {len(run_ids)} were given"
+        )
+    check_scope(ws, experiment, None)
+    series: list[RunSeries] = []
+    for info, metric_info, points in ws.store.read_metric_of_runs(run_ids, metric):
+        if info.experiment != experiment:
+            raise NotFoundError(
+                f"run {info.id!r} is in experiment {info.experiment!r}, not in {experiment!r}"
+            )
+        xs: list[float] = []
+        ys: list[float | None] = []
+        count = 0
+        if (
+            metric_info is not None
+            and metric_info.kind in (MetricKind.SCALAR, MetricKind.LIST)
+            and metric_info.value_class in (NUMBER, BOOL)
+        ):
+            count = metric_info.count
+            y = [math.nan if value is None else float(value) for value in points.values]
+            x_kept, y_kept = minmax(points.steps, y, budget)
+            xs = x_kept.tolist()
+            ys = [value if math.isfinite(value) else None for value in y_kept.tolist()]
+        series.append(
+            {
+                "id": info.id,
+                "number": info.number,
+                "display_name": info.display_name,
+                "count": count,
+                "x": xs,
+                "y": ys,
+            }
+        )
+    return {"cursor": cursor, "unchanged": False, "metric": metric, "series": series}
+
+
+def table_csv(ws: Workspace, query: TableQuery) -> Iterator[str]:
+    """The whole filtered table (no paging) as CSV text chunks; see `_export`."""
+    check_scope(ws, query.experiment, query.parent_id)
+    every = _every_row(query, sort=query.sort, descending=query.descending)
+    yield from _export.csv_chunks(ws.store.runs_table(every), time.time())
+
+
+def _every_row(query: TableQuery, *, sort: str, descending: bool) -> TableQuery:
+    """`query`'s scope and filters, unpaged, in the given order."""
+    return dataclasses.replace(
+        query, sort=sort, descending=descending, offset=0, limit=None, include_children=False
+    )

@@ -1,0 +1,314 @@
+"""From a RunTracker's caches to the widget's wire shapes and chart data.
+
+Pure functions: no widgets here. How each metric is shown:
+- logged once (scalar)                          -> a row of the metrics table
+- a numeric series (log repeated, log_list)     -> a line chart over step
+- rows/tables with >= 2 numeric columns         -> lines of columns 2.. against column 1
+- string series, other rows/tables              -> a table
+- images                                        -> a gallery (a step slider per name)
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from runwatch.artifacts._store import MEDIA
+from runwatch.core._records import EARLY_TERMINATION_PROPERTY, MetricKind, RunInfo, RunSummary
+from runwatch.tracking._metrics import columns_of
+from runwatch.views._tracker import MetricCache, RunTracker
+from runwatch.views._widget_shapes import (
+    Cell,
+    ChildrenState,
+    ChildRow,
+    ImageGroup,
+    LogState,
+    RunState,
+    ScalarRow,
+    TableState,
+)
+
+TABLE_ROWS = 200
+IMAGES_PER_NAME = 20
+PAGE_SIZE = 50
+SCALAR, CHART, TABLE, IMAGE = "scalar", "chart", "table", "image"
+SWEEP_METRICS = ("best_metric", "trials", "early_terminations")
+
+
+@dataclass
+class ChartData:
+    """One chart: lines sharing an x axis."""
+
+    name: str
+    x_label: str
+    y_label: str
+    lines: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    styles: dict[str, str] = field(default_factory=dict)  # label -> "line", "points", "steps"
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _cell(value: Any) -> Cell:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN or infinity
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _numeric_columns(columns: dict[str, list[Any]]) -> list[str]:
+    return [
+        name
+        for name, cells in columns.items()
+        if cells and any(_number(c) for c in cells) and all(c is None or _number(c) for c in cells)
+    ]
+
+
+def _rows_as_columns(cache: MetricCache) -> dict[str, list[Any]]:
+    if cache.info.kind == MetricKind.ROW:
+        return columns_of(cache.values)
+    rows: list[dict[str, Any]] = []
+    for table in cache.values:
+        names = list(table)
+        rows += [
+            dict(zip(names, cells, strict=True)) for cells in zip(*table.values(), strict=True)
+        ]
+    return columns_of(rows)
+
+
+def classify(cache: MetricCache) -> str:
+    """How a metric is shown; decided once per number of points."""
+    if cache.shown_as is not None and cache.shown_as[0] == len(cache.values):
+        return cache.shown_as[1]
+    kind, values = cache.info.kind, cache.values
+    if kind == MetricKind.IMAGE:
+        shown = IMAGE
+    elif kind == MetricKind.SCALAR and len(values) == 1:
+        shown = SCALAR
+    elif kind in (MetricKind.SCALAR, MetricKind.LIST):
+        shown = CHART if cache.numbers and not cache.others else TABLE
+    else:
+        columns = _rows_as_columns(cache)
+        rows = len(next(iter(columns.values()), []))
+        shown = CHART if rows > 1 and len(_numeric_columns(columns)) >= 2 else TABLE
+    cache.shown_as = (len(values), shown)
+    return shown
+
+
+def _shown(tracker: RunTracker) -> Iterable[tuple[str, MetricCache]]:
+    for name, cache in tracker.metrics.items():
+        if tracker.is_sweep and name in SWEEP_METRICS:
+            continue  # drawn by the sweep chart instead
+        yield name, cache
+
+
+# --- header ------------------------------------------------------------------------
+def run_state(info: RunInfo) -> RunState:
+    error = dict(info.error) if info.error else None
+    return {
+        "id": info.id,
+        "number": info.number,
+        "experiment": info.experiment,
+        "display_name": info.display_name,
+        "type": info.run_type,
+        "status": info.status,
+        "created_time": info.created_time,
+        "start_time": info.start_time,
+        "end_time": info.end_time,
+        "error": {
+            k: str(v)
+            for k, v in error.items()
+            if k in ("message", "type", "traceback", "stderr", "code")
+        }  # type: ignore[typeddict-item]
+        if error
+        else None,
+        "parent_id": info.parent_id,
+        "is_sweep": info.run_type == "hyperdrive",
+    }
+
+
+def scalars(tracker: RunTracker) -> list[ScalarRow]:
+    return [
+        {"name": name, "value": _cell(cache.values[0]), "description": cache.info.description}
+        for name, cache in _shown(tracker)
+        if classify(cache) == SCALAR
+    ]
+
+
+# --- body ----------------------------------------------------------------------------
+def tables(tracker: RunTracker) -> list[TableState]:
+    out: list[TableState] = []
+    for name, cache in _shown(tracker):
+        if classify(cache) != TABLE:
+            continue
+        if cache.info.kind in (MetricKind.SCALAR, MetricKind.LIST):
+            columns = ["step", "value"]
+            rows = [[_cell(s), _cell(v)] for s, v in zip(cache.steps, cache.values, strict=True)]
+        else:
+            by_column = _rows_as_columns(cache)
+            columns = list(by_column)
+            rows = [[_cell(c) for c in cells] for cells in zip(*by_column.values(), strict=True)]
+        out.append(
+            {"name": name, "columns": columns, "rows": rows[-TABLE_ROWS:], "total_rows": len(rows)}
+        )
+    return out
+
+
+def chartable(tracker: RunTracker) -> list[str]:
+    """Names of the metrics drawn as charts, in logging order."""
+    return [name for name, cache in _shown(tracker) if classify(cache) == CHART]
+
+
+def charts(tracker: RunTracker, names: Iterable[str] | None = None) -> list[ChartData]:
+    wanted = set(names) if names is not None else None
+    out = []
+    for name, cache in _shown(tracker):
+        if (wanted is not None and name not in wanted) or classify(cache) != CHART:
+            continue
+        if cache.info.kind in (MetricKind.SCALAR, MetricKind.LIST):
+            ys = [float(v) if v is not None else math.nan for v in cache.values]
+            chart = ChartData(name, "step", name, {name: ([float(s) for s in cache.steps], ys)})
+        else:
+            columns = _rows_as_columns(cache)
+            numeric = _numeric_columns(columns)
+            x_name = next(iter(columns))
+            if x_name not in numeric:
+                x_name, numeric = numeric[0], numeric
+            xs = [float(v) if _number(v) else math.nan for v in columns[x_name]]
+            chart = ChartData(name, x_name, ", ".join(c for c in numeric if c != x_name))
+            for column in numeric:
+                if column != x_name:
+                    chart.lines[column] = (
+                        xs,
+                        [float(v) if _number(v) else math.nan for v in columns[column]],
+                    )
+        out.append(chart)
+    return out
+
+
+def sweep_chart(tracker: RunTracker) -> ChartData | None:
+    """Each finished trial's primary metric, in finishing order, and the best so far."""
+    if not tracker.is_sweep:
+        return None
+    metric, _ = tracker.primary_metric()
+    trials = tracker.metrics.get("trials")
+    if trials is None:
+        return ChartData(f"{metric} per trial", "trials finished", metric or "metric")
+    rows = [r for r in trials.values if _number(r.get("primary_metric"))]
+    order = [float(i + 1) for i in range(len(rows))]
+    chart = ChartData(f"{metric} per trial", "trials finished", metric or "metric")
+    chart.lines["trial"] = (order, [float(r["primary_metric"]) for r in rows])
+    chart.styles["trial"] = "points"
+    best = tracker.metrics.get("best_metric")
+    if best is not None:
+        chart.lines["best so far"] = (
+            [float(i + 1) for i in range(len(best.values))],
+            [float(v) for v in best.values],
+        )
+        chart.styles["best so far"] = "steps"
+    return chart
+
+
+def images(tracker: RunTracker, cache: dict[str, str]) -> list[ImageGroup]:
+    groups: list[ImageGroup] = []
+    for name, metric in _shown(tracker):
+        if classify(metric) != IMAGE:
+            continue
+        items = []
+        for step, path in list(zip(metric.steps, metric.values, strict=True))[-IMAGES_PER_NAME:]:
+            src = cache.get(path)
+            if src is None:
+                data = tracker.ws.artifacts.read_range(tracker.run_id, MEDIA, path, 0, None)
+                kind = "png" if path.endswith(".png") else "jpeg"
+                src = cache[path] = f"data:image/{kind};base64," + base64.b64encode(data).decode()
+            items.append({"step": step, "src": src})
+        groups.append({"name": name, "items": items})  # type: ignore[typeddict-item]
+    return groups
+
+
+def log(tracker: RunTracker) -> LogState | None:
+    if not tracker.log_lines and tracker.log_offset == 0:
+        return None
+    return {
+        "name": "logs/driver.log",
+        "lines": list(tracker.log_lines),
+        "truncated": tracker.log_truncated,
+    }
+
+
+# --- children ---------------------------------------------------------------------------
+def _params(summary: RunSummary) -> dict[str, Cell]:
+    return {
+        key[len("param.") :]: _cell(value)
+        for key, value in summary.info.properties.items()
+        if key.startswith("param.")
+    }
+
+
+def _metric_cell(value: Any) -> float | str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _child_row(summary: RunSummary, metric: str | None, now: float) -> ChildRow:
+    info = summary.info
+    value = summary.metrics.get(metric) if metric else None
+    early = info.properties.get(EARLY_TERMINATION_PROPERTY)
+    return {
+        "id": info.id,
+        "number": info.number,
+        "status": info.status,
+        "metric": value
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool)
+        else None,
+        "start_time": info.start_time,
+        "duration": info.duration(now),
+        "params": _params(summary),
+        "early_termination": str(early) if early is not None else None,
+    }
+
+
+def children(
+    tracker: RunTracker, page: int, sort_key: str, descending: bool, now: float
+) -> ChildrenState | None:
+    if not tracker.children:
+        return None
+    metric, goal = tracker.primary_metric()
+    rows = [_child_row(s, metric, now) for s in tracker.children.values()]
+    columns = sorted({name for row in rows for name in row["params"]})
+
+    def key(row: ChildRow) -> tuple[int, Any]:
+        value: Any
+        if sort_key.startswith("param:"):
+            value = row["params"].get(sort_key[len("param:") :])
+        else:
+            value = row.get(sort_key)
+        if value is None:
+            return (1, 0)  # missing values last, whichever the direction
+        return (0, value if _number(value) else str(value))
+
+    present = sorted((r for r in rows if key(r)[0] == 0), key=key, reverse=descending)
+    ordered = present + [r for r in rows if key(r)[0] == 1]
+    pages = max(1, -(-len(ordered) // PAGE_SIZE))
+    page = min(max(0, page), pages - 1)
+    state: ChildrenState = {
+        "total": len(rows),
+        "counts": tracker.child_counts(),
+        "columns": columns,
+        "metric": metric,
+        "goal": "MINIMIZE" if goal == "MINIMIZE" else "MAXIMIZE" if goal == "MAXIMIZE" else None,
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "sort_key": sort_key,
+        "descending": descending,
+        "rows": ordered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE],
+    }
+    return state

@@ -1,0 +1,358 @@
+"""What the REST API answers, with no web framework in it.
+
+One method per route, each returning the `_wire` shape of its answer. The
+service reads the same store and artifact store as the SDK, and judges
+live runs the same way (`_liveness.check`), so the sidebar and
+`run.get_status()` never disagree. Cursors are the store's change counter:
+a `since` equal to it is answered as unchanged after one indexed read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import IO, Any, Protocol
+
+from runwatch.artifacts._logs import DRIVER_LOG
+from runwatch.artifacts._store import FILES, safe_name
+from runwatch.core import _codec
+from runwatch.core._queries import RunQuery, TableQuery
+from runwatch.core._records import FileInfo, MetricInfo, MetricKind, RunInfo
+from runwatch.core._values import BOOL, NUMBER
+from runwatch.errors import RunwatchError
+from runwatch.tracking import _liveness
+from runwatch.tracking._workspace import Workspace
+from runwatch.views._downsample import minmax
+from runwatch.views._rest_shapes import (
+    Cell,
+    ExperimentList,
+    ExperimentRow,
+    FileList,
+    FileRow,
+    LogBody,
+    MetricsBody,
+    MetricSummary,
+    OverlayBody,
+    RunDetailsBody,
+    RunPage,
+    RunRow,
+    RunsTable,
+    ScatterBody,
+    SeriesBody,
+)
+
+LOGS_PREFIX = "logs/"
+_SERIES_KINDS = (MetricKind.SCALAR, MetricKind.LIST)
+_SERIES_CLASSES = (NUMBER, BOOL)
+
+
+class NotFoundError(RunwatchError, LookupError):
+    """The experiment or file a request names does not exist."""
+
+
+class Locator(Protocol):
+    """Where the service's workspace comes from (see `_locate`)."""
+
+    def find(self) -> Workspace | None: ...
+
+    def describe(self) -> str: ...
+
+
+class FixedLocator:
+    """A locator for a workspace already open (a service inside a kernel)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    def find(self) -> Workspace:
+        return self.workspace
+
+    def describe(self) -> str:
+        return f"workspace {self.workspace.name!r} ({self.workspace.store_url})"
+
+
+class RunwatchService:
+    """The REST API's answers for the workspace `locator` finds.
+
+    In a kernel, `RunwatchService.for_workspace(ws)` answers for one workspace
+    without a server (the notebook widgets call it directly).
+    """
+
+    def __init__(self, locator: Locator) -> None:
+        self.locator = locator
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace) -> RunwatchService:
+        return cls(FixedLocator(workspace))
+
+    def _workspace(self) -> Workspace:
+        ws = self.locator.find()
+        if ws is None:
+            raise NotFoundError(self.locator.describe())
+        return ws
+
+    # --- experiments -----------------------------------------------------------------
+    def experiments(self, since: int | None = None) -> ExperimentList:
+        ws = self.locator.find()
+        if ws is None:
+            return {"cursor": 0, "unchanged": since == 0, "experiments": []}
+        cursor = ws.store.current_seq()
+        if since == cursor:
+            return {"cursor": cursor, "unchanged": True, "experiments": []}
+        rows: list[ExperimentRow] = [
+            {
+                "name": stats.name,
+                "created_time": stats.created_time,
+                "run_count": stats.run_count,
+                "active_count": stats.active_count,
+                "last_created_time": stats.last_created_time,
+            }
+            for stats in ws.store.list_experiment_stats()
+        ]
+        return {"cursor": cursor, "unchanged": False, "experiments": rows}
+
+    # --- runs --------------------------------------------------------------------------
+    def runs(self, query: RunQuery, since: int | None = None) -> RunPage:
+        """A page of an experiment's top-level runs (`query.experiment`) or of a run's
+        direct children (`query.parent_id`)."""
+        ws = self._workspace()
+        cursor = ws.store.current_seq()
+        if since == cursor:
+            return _unchanged_page(query, cursor)
+        if query.experiment is not None and ws.store.get_experiment(query.experiment) is None:
+            raise NotFoundError(
+                f"experiment {query.experiment!r} not found in workspace {ws.name!r}; "
+                "GET experiments lists the ones it has"
+            )
+        if query.parent_id is not None:
+            ws.store.get_run(query.parent_id)  # RunNotFoundError for an unknown run
+        result = ws.store.query_runs(query)
+        return {
+            "cursor": result.cursor,
+            "unchanged": False,
+            "total": result.total,
+            "offset": query.offset,
+            "limit": query.limit,
+            "status_counts": dict(result.status_counts),
+            "metric_names": result.metric_names,
+            "runs": [
+                _run_row(_liveness.check(ws.store, run.info), run.child_count, run.metric)
+                for run in result.runs
+            ],
+        }
+
+    def run(self, run_id: str) -> RunDetailsBody:
+        ws = self._workspace()
+        cursor = ws.store.current_seq()
+        info = _liveness.check(ws.store, ws.store.get_run(run_id))
+        children = ws.store.query_runs(RunQuery(parent_id=run_id, limit=1))
+        files = ws.store.list_files(run_id)
+        logs = sorted(
+            (f.name for f in files if f.name.startswith(LOGS_PREFIX)),
+            key=lambda name: (name != DRIVER_LOG, name),
+        )
+        return {
+            "cursor": cursor,
+            "run": _run_row(info, children.total, None),
+            "error": _error(info),
+            "properties": {key: _cell(value) for key, value in info.properties.items()},
+            "metrics": [_metric_summary(metric) for metric in ws.store.list_metrics(run_id)],
+            "files": [_file_row(file) for file in files],
+            "log_files": logs,
+            "children_status_counts": dict(children.status_counts),
+            "snippet": snippet(ws, run_id),
+        }
+
+    # --- metrics -----------------------------------------------------------------------
+    def metrics(
+        self,
+        run_id: str,
+        since: int | None = None,
+        budget: int = 2000,
+        names: Sequence[str] = (),
+    ) -> MetricsBody:
+        ws = self._workspace()
+        cursor = ws.store.current_seq()
+        if since == cursor:
+            return {"cursor": cursor, "unchanged": True, "series": []}
+        ws.store.get_run(run_id)  # RunNotFoundError for an unknown run
+        wanted = [
+            info.name
+            for info in ws.store.list_metrics(run_id)
+            if info.kind in _SERIES_KINDS
+            and info.value_class in _SERIES_CLASSES
+            and (since is None or info.seq > since)
+            and (not names or info.name in names)
+        ]
+        series: list[SeriesBody] = []
+        if wanted:
+            for name, (info, points) in ws.store.read_metrics(run_id, wanted).items():
+                y = [math.nan if value is None else float(value) for value in points.values]
+                xs, ys = minmax(points.steps, y, budget)
+                series.append(
+                    {
+                        "name": name,
+                        "kind": info.kind,
+                        "count": info.count,
+                        "x": xs.tolist(),
+                        "y": [value if math.isfinite(value) else None for value in ys.tolist()],
+                    }
+                )
+        return {"cursor": cursor, "unchanged": False, "series": series}
+
+    # --- files and logs ----------------------------------------------------------------
+    def files(self, run_id: str) -> FileList:
+        store = self._workspace().store
+        store.get_run(run_id)  # RunNotFoundError for an unknown run
+        return {"files": [_file_row(file) for file in store.list_files(run_id)]}
+
+    def log(
+        self, run_id: str, name: str = DRIVER_LOG, offset: int = 0, max_bytes: int = 65536
+    ) -> LogBody:
+        """The log's text after `offset`, at most `max_bytes`, cut back to a whole line
+        (unless the first line alone is longer)."""
+        ws = self._workspace()
+        ws.store.get_run(run_id)
+        safe_name(name)
+        try:
+            size = ws.artifacts.size(run_id, FILES, name)
+        except FileNotFoundError:
+            size = 0
+        data = b""
+        if offset < size:
+            data = ws.artifacts.read_range(
+                run_id, FILES, name, offset, min(size, offset + max_bytes)
+            )
+            cut = data.rfind(b"\n") + 1
+            if 0 < cut < len(data):
+                data = data[:cut]
+        return {
+            "name": name,
+            "offset": offset,
+            "next_offset": offset + len(data),
+            "size": size,
+            "text": data.decode("utf-8", errors="replace"),
+        }
+
+    def open_file(self, run_id: str, name: str) -> tuple[int, IO[bytes]]:
+        """(size, an open binary stream) of file `name` of the run; the caller closes it."""
+        ws = self._workspace()
+        ws.store.get_run(run_id)
+        safe_name(name)
+        if ws.store.get_file(run_id, name) is None:
+            raise NotFoundError(
+                f"run {run_id!r} has no file named {name!r}; "
+                f"GET runs/{run_id}/files lists its files"
+            )
+        try:
+            return ws.artifacts.size(run_id, FILES, name), ws.artifacts.open(run_id, FILES, name)
+        except FileNotFoundError:
+            raise NotFoundError(
+                f"file {name!r} of run {run_id!r} is recorded but missing from the artifact "
+                f"store {ws.artifacts_url}"
+            ) from None
+
+    # --- the experiment dashboard (see `_dashboard`) -------------------------------------
+    def table(self, query: TableQuery, since: int | None = None) -> RunsTable:
+        """One page of the runs table, with its columns and counts."""
+        from runwatch.views import _dashboard
+
+        return _dashboard.table(self._workspace(), query, since)
+
+    def scatter(self, query: TableQuery, x: str, y: str, since: int | None = None) -> ScatterBody:
+        """Column `x` against column `y`, one point per filtered run (no paging)."""
+        from runwatch.views import _dashboard
+
+        return _dashboard.scatter(self._workspace(), query, x, y, since)
+
+    def overlay(
+        self,
+        experiment: str,
+        metric: str,
+        run_ids: Sequence[str],
+        budget: int = 500,
+        since: int | None = None,
+    ) -> OverlayBody:
+        """The series `metric` of each run (1..50 of them), downsampled to `budget`."""
+        from runwatch.views import _dashboard
+
+        return _dashboard.overlay(self._workspace(), experiment, metric, run_ids, budget, since)
+
+    def table_csv(self, query: TableQuery) -> Iterator[str]:
+        """Every filtered row (offset and limit ignored) as CSV text, in chunks."""
+        from runwatch.views import _dashboard
+
+        return _dashboard.table_csv(self._workspace(), query)
+
+
+def snippet(ws: Workspace, run_id: str) -> str:
+    """Python that shows the run's RunDetails in a notebook of this server."""
+    where = str(ws.config_path) if ws.config_path is not None else None
+    return (
+        "from runwatch import Run, RunDetails, Workspace\n"
+        f"ws = Workspace.from_config({where!r})\n"
+        f"RunDetails(Run.get(ws, {run_id!r})).show()"
+    )
+
+
+def _unchanged_page(query: RunQuery, cursor: int) -> RunPage:
+    return {
+        "cursor": cursor,
+        "unchanged": True,
+        "total": 0,
+        "offset": query.offset,
+        "limit": query.limit,
+        "status_counts": {},
+        "metric_names": [],
+        "runs": [],
+    }
+
+
+def _cell(value: Any) -> Cell:
+    """A JSON-safe table cell: NaN and inf become None, anything else not a scalar its JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return _codec.dump_json(value)
+
+
+def _run_row(info: RunInfo, child_count: int, metric: Any) -> RunRow:
+    return {
+        "id": info.id,
+        "number": info.number,
+        "experiment": info.experiment,
+        "display_name": info.display_name,
+        "type": info.run_type,
+        "status": info.status,
+        "created_time": info.created_time,
+        "start_time": info.start_time,
+        "end_time": info.end_time,
+        "parent_id": info.parent_id,
+        "child_count": child_count,
+        "tags": dict(info.tags),
+        "metric": _cell(metric),
+    }
+
+
+def _error(info: RunInfo) -> dict[str, str] | None:
+    if info.error is None:
+        return None
+    return {
+        str(key): value if isinstance(value, str) else _codec.dump_json(value)
+        for key, value in info.error.items()
+    }
+
+
+def _metric_summary(info: MetricInfo) -> MetricSummary:
+    return {
+        "name": info.name,
+        "kind": info.kind,
+        "count": info.count,
+        "last_value": _cell(info.last_value),
+        "last_step": info.last_step,
+    }
+
+
+def _file_row(info: FileInfo) -> FileRow:
+    return {"name": info.name, "size": info.size, "created_time": info.created_time}
