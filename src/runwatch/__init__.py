@@ -59,8 +59,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 _LAZY = {
     "RunDetails": "widgets",
     "ExperimentDetails": "widgets",
-    "copy_runs": "_copy",
-    "DaskCompute": "_dask_compute",
+    "copy_runs": "tracking._copy_runs",
+    "DaskCompute": "submit._dask_compute",
 }
 
 

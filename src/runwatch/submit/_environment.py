@@ -25,6 +25,10 @@ from runwatch.errors import ConfigError, ValidationError
 
 _RUNWATCH_SRC = str(Path(__file__).resolve().parent.parent)
 
+# What `from runwatch import Run` needs in a managed environment: runwatch itself is made
+# importable through a .pth file, its dependencies for logging are installed.
+_LOGGING_REQUIREMENTS = ("fsspec", "psutil")
+
 
 class PythonSection:
     """`environment.python`: interpreter and packages."""
@@ -140,7 +144,7 @@ def prepare(definition: dict[str, Any], log: Callable[[str], None]) -> str:
     log(f"building environment {definition['name']!r} in {root}")
     root.parent.mkdir(parents=True, exist_ok=True)
     _run([definition["interpreter"], "-m", "venv", "--clear", str(root)], log)
-    requirements = ["fsspec", *definition["pip_packages"]]
+    requirements = [*_LOGGING_REQUIREMENTS, *definition["pip_packages"]]
     _run([str(python), "-m", "pip", "install", "--progress-bar", "off", *requirements], log)
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
