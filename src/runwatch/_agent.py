@@ -9,6 +9,8 @@ marks runs whose owner died, and exits after `RUNWATCH_AGENT_IDLE` seconds
 with nothing to do. Because it is its own process, closing the notebook that
 submitted a run does not stop the run; `kill <pid in agent.lock>` stops the
 agent (its local runs then end as Failed; runs a Dask worker took go on).
+On Linux the agent adopts the orphans of its scripts (a child subreaper), so
+it finds and reaps what they leave behind (`_processes`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import _liveness, _remote, _settings
+from . import _liveness, _processes, _remote, _settings
 from ._entities import RunStatus
 from ._jobs import RunJob
 from ._workspace import Workspace
@@ -67,6 +69,8 @@ def ensure_running(workspace: Workspace) -> None:
         return  # an agent holds the lock and will pick up the queued run
     os.close(fd)  # closing releases the lock for the agent we start now
     log = open(path.with_suffix(".log"), "ab")  # noqa: SIM115 - handed to the child
+    env = _remote.environment_entry(workspace.artifacts_options, dict(os.environ))
+    env[_settings.PROCESS_TAG_ENV] = ""  # the agent belongs to no run, even if a script starts it
     process = subprocess.Popen(
         [
             sys.executable,
@@ -82,7 +86,7 @@ def ensure_running(workspace: Workspace) -> None:
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=_remote.environment_entry(workspace.artifacts_options, dict(os.environ)),
+        env=env,
         cwd=path.parent,
         start_new_session=True,
         close_fds=True,
@@ -187,12 +191,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--artifacts", required=True)
     args = parser.parse_args(argv)
+    os.environ[_settings.PROCESS_TAG_ENV] = ""  # what the agent itself starts belongs to no run
+    _processes.become_subreaper()
     workspace = Workspace(
         args.name,
         args.store,
         args.artifacts,
         artifacts_options=_remote.options_from_environment(),
     )
+    serve(workspace)
+
+
+def serve(workspace: Workspace) -> None:
+    """Serve `workspace` until idle, unless another agent holds its lock."""
     fd = _try_lock(lock_path(workspace))
     if fd is None:
         return  # another agent serves this workspace
