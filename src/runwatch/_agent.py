@@ -9,8 +9,10 @@ marks runs whose owner died, and exits after `RUNWATCH_AGENT_IDLE` seconds
 with nothing to do. Because it is its own process, closing the notebook that
 submitted a run does not stop the run; `kill <pid in agent.lock>` stops the
 agent (its local runs then end as Failed; runs a Dask worker took go on).
-On Linux the agent adopts the orphans of its scripts (a child subreaper), so
-it finds and reaps what they leave behind (`_processes`).
+Scripts never outlive their agent: on Linux the agent adopts the orphans of
+its scripts (a child subreaper) and each script dies with it
+(`PR_SET_PDEATHSIG`); a watchdog process ends what the scripts started when
+the agent dies, by SIGKILL too (`_processes`, `_watchdog`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 from . import _liveness, _processes, _remote, _settings
 from ._entities import RunStatus
 from ._jobs import RunJob
+from ._watchdog import Watchdog
 from ._workspace import Workspace
 
 _LOOP = 0.1
@@ -192,14 +195,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--artifacts", required=True)
     args = parser.parse_args(argv)
     os.environ[_settings.PROCESS_TAG_ENV] = ""  # what the agent itself starts belongs to no run
-    _processes.become_subreaper()
-    workspace = Workspace(
-        args.name,
-        args.store,
-        args.artifacts,
-        artifacts_options=_remote.options_from_environment(),
-    )
-    serve(workspace)
+    watchdog = Watchdog(_processes.token())  # first: it must not hold the lock nor see a thread
+    try:
+        _processes.become_subreaper()
+        workspace = Workspace(
+            args.name,
+            args.store,
+            args.artifacts,
+            artifacts_options=_remote.options_from_environment(),
+        )
+        serve(workspace)
+    finally:
+        watchdog.close()
 
 
 def serve(workspace: Workspace) -> None:

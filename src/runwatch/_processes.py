@@ -1,10 +1,15 @@
-"""The processes of a submitted script: found wherever they went, and ended together.
+"""The processes of a submitted script: started so that they cannot outlive the
+agent, found wherever they went, and ended together.
 
 A script may start processes that leave its process group and session (a
 daemon forks twice and calls `setsid`): `killpg` misses them, and the pipes
 they inherit keep the driver's log readers waiting. So:
 - a script runs with `RUNWATCH_PROCESS_TAG=<token of this process>/<run id>`
   in its environment, which everything it starts inherits;
+- on Linux it gets `PR_SET_PDEATHSIG=SIGKILL`: it dies with the thread that
+  started it. That is the driver's thread, which lives as long as the script
+  is driven, so a SIGKILL of the agent ends the script; the agent's watchdog
+  (`_watchdog`) ends what the script started;
 - on Linux the agent is a child subreaper: a script's orphans become the
   agent's children instead of init's, so it finds and reaps them;
 - `ScriptProcesses.find()` joins the script's process tree now, the processes
@@ -14,7 +19,7 @@ Ending them means SIGTERM to all, then SIGKILL after the grace period to those
 left. psutil checks a pid's start time before it signals it, so a reused pid is
 never hit. What a script leaves running when it exits is ended the same way:
 a run's processes end with the run, as Azure ML's local runs end with their
-script. Without prctl (not Linux) the tags still find them; a
+script. Without prctl (not Linux) the tags and the watchdog still find them; a
 process that clears its environment and leaves the script's tree within a
 second of being started is not found there.
 """
@@ -38,6 +43,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the dev extra yet
 
 from ._settings import PROCESS_TAG_ENV
 
+_PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _LOOK_EVERY = 1.0
 _KILL_WAIT = 5.0
@@ -61,6 +67,20 @@ def become_subreaper() -> bool:
     """Adopt the orphans of this process's descendants (Linux); False where impossible."""
     prctl = _prctl()
     return prctl is not None and prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A `preexec_fn` that makes the child die by SIGKILL with the thread that forks it."""
+    prctl = _prctl()
+    if prctl is None:
+        return None
+
+    def arm() -> None:  # in the child, between fork and exec: nothing that takes a lock
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return arm
 
 
 _tokens: dict[int, str] = {}  # by pid: a forked child is someone else
@@ -105,6 +125,16 @@ def _signal(processes: Iterable[psutil.Process], signum: int) -> None:
             process.send_signal(signum)
 
 
+def kill_tagged(prefix: str) -> None:
+    """SIGKILL every process whose tag starts with `prefix`, and wait until they are gone."""
+    for _ in range(_ROUNDS):
+        found = tagged(prefix)
+        if not found:
+            return
+        _signal(found, signal.SIGKILL)
+        psutil.wait_procs(found, timeout=_KILL_WAIT)
+
+
 class ScriptProcesses:
     """One run's script and every process it started."""
 
@@ -118,12 +148,13 @@ class ScriptProcesses:
     def start(
         self, argv: list[str], cwd: Path, env: Mapping[str, str], **popen: Any
     ) -> subprocess.Popen[bytes]:
-        """Start the script in a session of its own, tagged."""
+        """Start the script in a session of its own, tagged, dying with this thread."""
         self.script = subprocess.Popen(
             argv,
             cwd=cwd,
             env={**env, PROCESS_TAG_ENV: self.tag},
             start_new_session=True,
+            preexec_fn=_die_with_parent(os.getpid()),
             **popen,
         )
         return self.script

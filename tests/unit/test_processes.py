@@ -1,6 +1,6 @@
-"""The processes of submitted scripts (runwatch._processes): a script and
+"""The processes of submitted scripts (runwatch._processes, _watchdog): a script and
 everything it starts, daemons that double-fork and call setsid included, end on
-cancel and when the script exits.
+cancel, when the script exits, and when the agent is killed.
 
 Each script writes the pids of what it started into a file; every process a test
 sees is ended by the test at its end (by pid and start time) if runwatch did not.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ import pytest
 from _waiting import driver_log, wait_final, wait_until
 
 import runwatch
-from runwatch import Experiment, Run, RunStatus, ScriptRunConfig
+from runwatch import Experiment, Run, RunStatus, ScriptRunConfig, _agent
 from runwatch._processes import ScriptProcesses
 
 # argv: the pid file, then "stay" (sleep, silent) or "exit" (exit at once).
@@ -110,6 +111,23 @@ def test_a_daemon_left_by_a_script_that_exits_is_ended(
     assert "ended the processes the script left running: " in log
     assert f"{found['daemon'].pid} (python" in log and f"{found['child'].pid} (sleep)" in log
     assert "the script exited with code 0" in log
+
+
+def test_killing_the_agent_ends_its_silent_script_and_all_it_started(
+    exp: Experiment, src: Path, tmp_path: Path, seen: dict[str, psutil.Process]
+) -> None:
+    run = _submit(exp, src, tmp_path / "pids.json", "stay")
+    found = _read_pids(tmp_path / "pids.json", seen)
+    agent = int(_agent.lock_path(exp.workspace).read_text())
+    os.kill(agent, signal.SIGKILL)  # the agent this test started
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(agent, 0)  # reap our child
+    assert wait_until(lambda: all(_gone(p) for p in found.values()), timeout=20), {
+        name: p.pid for name, p in found.items() if not _gone(p)
+    }
+    assert run.get_status() == RunStatus.FAILED
+    error = run.get_details()["error"]["error"]
+    assert f"the runwatch agent (process {agent}) that ran this run died" in error["message"]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
