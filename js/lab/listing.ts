@@ -25,10 +25,15 @@ export class Listing extends PagedRows<RunRow, RunPage> {
     super(changed);
   }
 
-  /** A new filter: everything loaded so far is for the old one. */
+  /**
+   * A new filter: everything loaded so far is for the old one. Its first page
+   * is asked for now: after a filter that matched nothing there is no row in
+   * view to ask for it, and the rows would wait for the next poll.
+   */
   setFilter(filter: ListingFilter): void {
     this.filter = filter;
     this.reset();
+    this.need(0, 0);
   }
 
   run(index: number): RunRow | undefined {

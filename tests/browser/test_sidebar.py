@@ -203,6 +203,39 @@ def test_status_chip_and_text_filter(lab: Server, ws: Workspace, page: Any) -> N
     assert row(page, failed.id).count() == 0
 
 
+@pytest.fixture
+def slow_poll(lab: Server, ws: Workspace) -> Iterator[None]:
+    """A poll interval of ten minutes for one test: whatever it sees, a poll did not bring."""
+    settings = "/lab/api/settings/runwatch:plugin"
+    lab.api(settings, method="PUT", body={"raw": json.dumps({"refreshInterval": 600})})
+    yield
+    lab.api(settings, method="PUT", body={"raw": json.dumps({"refreshInterval": 1})})
+
+
+def test_a_matching_filter_after_one_that_matched_nothing_loads_at_once(
+    lab: Server, ws: Workspace, page: Any, slow_poll: None
+) -> None:
+    exp = Experiment(ws, "sb-refilter")
+    runs = [exp.start_logging(display_name=f"gamma {i}") for i in range(2)]
+    for run in runs:
+        run.complete()
+    open_lab(page, lab)
+    open_sidebar(page, "sb-refilter")
+    wait_rows(page, "sb-refilter", 2)
+    search = page.locator(".rw-sb-search")
+    search.fill("no-such-run")
+    page.locator(".rw-sb-note", has_text="No runs match.").wait_for(timeout=10_000)
+    search.fill("gamma")
+    # The next poll is ten minutes away: rows now come from the filter's own request.
+    page.wait_for_function(
+        "e => [...document.querySelectorAll('.rw-sb-run')]"
+        ".filter(r => r.dataset.experiment === e).length === 2",
+        arg="sb-refilter",
+        timeout=10_000,
+    )
+    assert page.locator(".rw-sb-note", has_text="No runs match.").count() == 0
+
+
 @pytest.fixture(scope="module")
 def submitted(ws: Workspace, lab: Server) -> Run:
     """A submitted script that logged a series, printed a log and wrote an output file."""

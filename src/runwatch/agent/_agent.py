@@ -9,6 +9,10 @@ marks runs whose owner died, and exits after `RUNWATCH_AGENT_IDLE` seconds
 with nothing to do. Because it is its own process, closing the notebook that
 submitted a run does not stop the run; `kill <pid in agent.lock>` stops the
 agent (its local runs then end as Failed; runs a Dask worker took go on).
+Scripts never outlive their agent: on Linux the agent adopts the orphans of
+its scripts (a child subreaper) and each script dies with it
+(`PR_SET_PDEATHSIG`); a watchdog process ends what the scripts started when
+the agent dies, by SIGKILL too (`_processes`, `_watchdog`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ import signal
 import time
 from typing import Any
 
+from runwatch.agent import _processes
 from runwatch.agent._dask_job import DaskJob
 from runwatch.agent._driver import ScriptDriver
 from runwatch.agent._jobs import RunJob
 from runwatch.agent._sweep_controller import SweepController
+from runwatch.agent._watchdog import Watchdog
 from runwatch.artifacts import _s3_options as _remote
 from runwatch.core import _settings
 from runwatch.core._records import RunStatus, RunType
@@ -125,12 +131,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--artifacts", required=True)
     args = parser.parse_args(argv)
-    workspace = Workspace(
-        args.name,
-        args.store,
-        args.artifacts,
-        artifacts_options=_remote.options_from_environment(),
-    )
+    os.environ[_settings.PROCESS_TAG_ENV] = ""  # what the agent itself starts belongs to no run
+    watchdog = Watchdog(_processes.token())  # first: it must not hold the lock nor see a thread
+    try:
+        _processes.become_subreaper()
+        workspace = Workspace(
+            args.name,
+            args.store,
+            args.artifacts,
+            artifacts_options=_remote.options_from_environment(),
+        )
+        serve(workspace)
+    finally:
+        watchdog.close()
+
+
+def serve(workspace: Workspace) -> None:
+    """Serve `workspace` until idle, unless another agent holds its lock."""
     fd = try_lock(lock_path(workspace))
     if fd is None:
         return  # another agent serves this workspace

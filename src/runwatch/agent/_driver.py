@@ -1,12 +1,14 @@
 """Executing one submitted script run (inside the local agent).
 
 Preparing: extract the snapshot into a fresh working folder and prepare the
-environment. Running: start the script in its own process group with the
+environment. Running: start the script in a session of its own with the
 run's identity in its environment, copy its output line by line into
 `logs/driver.log`, stop it on cancel or when it runs over its time limit
-(SIGTERM, then SIGKILL after a grace period). Finalizing: upload `outputs/`.
-Then Completed, Failed (with the exception and the last stderr lines) or
-Canceled, unless the script already ended the run itself.
+(SIGTERM, then SIGKILL after a grace period). When the script ends, every
+process it started and left running ends too, daemons included (see
+`_processes`). Finalizing: upload `outputs/`. Then Completed, Failed (with
+the exception and the last stderr lines) or Canceled, unless the script
+already ended the run itself.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from runwatch.agent._jobs import RunJob
+from runwatch.agent._processes import ScriptProcesses
 from runwatch.artifacts import _s3_options as _remote
 from runwatch.artifacts import _snapshots as _snapshot
 from runwatch.artifacts._logs import LogWriter
@@ -38,6 +41,8 @@ from runwatch.tracking._workspace import Workspace
 _EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s*(.*))?$")
 _POLL = 0.1
 _CHECK_CANCEL_EVERY = 0.3
+#: How long the log readers get to drain the pipes once every process of the run is gone.
+_READERS_GRACE = 2.0
 
 
 class ScriptDriver(RunJob):
@@ -47,6 +52,7 @@ class ScriptDriver(RunJob):
         super().__init__(workspace, run_id)
         self._stderr_tail: deque[str] = deque(maxlen=20)
         self._abort: str | None = None
+        self._copying = True
         #: Where the script runs, for the first line of its log.
         self.place = f"runwatch agent {os.getpid()}"
 
@@ -91,14 +97,14 @@ class ScriptDriver(RunJob):
         argv = self._argv(definition, interpreter)
         self._set(RunStatus.RUNNING)
         log.system("$ " + " ".join(argv))
-        process = subprocess.Popen(
+        processes = ScriptProcesses(self.run_id)
+        process = processes.start(
             argv,
-            cwd=workdir,
-            env=self._environment(definition),
+            workdir,
+            self._environment(definition),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            start_new_session=True,  # its own process group, so cancel reaches its children
         )
         readers = [
             threading.Thread(target=self._copy, args=(process.stdout, log, False), daemon=True),
@@ -106,9 +112,14 @@ class ScriptDriver(RunJob):
         ]
         for reader in readers:
             reader.start()
-        stop_reason = self._supervise(process, definition.get("max_run_duration_seconds"), log)
-        for reader in readers:
-            reader.join(timeout=10)
+        try:
+            limit = definition.get("max_run_duration_seconds")
+            stop_reason = self._supervise(processes, limit, log)
+        finally:
+            left = processes.stop(_settings.cancel_grace())  # all of them, whatever happened
+        if left:
+            log.system(f"ended the processes the script left running: {processes.describe(left)}")
+        self._drain(readers, log)
         code = process.returncode
         log.system(f"the script exited with code {code}")
         self._set(RunStatus.FINALIZING)
@@ -148,22 +159,35 @@ class ScriptDriver(RunJob):
         env.pop(_settings.CONFIG_ENV, None)
         return _remote.environment_entry(self.ws.artifacts_options, env)
 
+    def _drain(self, readers: list[threading.Thread], log: LogWriter) -> None:
+        """Let the readers copy what is left; give up on a pipe something still holds."""
+        deadline = time.monotonic() + _READERS_GRACE
+        for reader in readers:
+            reader.join(timeout=max(0.0, deadline - time.monotonic()))
+        if any(reader.is_alive() for reader in readers):
+            self._copying = False  # they stop at their next line, if one ever comes
+            log.system("a process runwatch could not end holds the script's output; not logged")
+
     def _copy(self, stream: IO[bytes] | None, log: LogWriter, stderr: bool) -> None:
         assert stream is not None
         for raw in stream:
+            if not self._copying:
+                return
             text = raw.decode("utf-8", errors="replace").rstrip("\n")
             if stderr:
                 self._stderr_tail.append(text)
             log.line(text, stderr=stderr)
 
     def _supervise(
-        self, process: subprocess.Popen[bytes], limit: float | None, log: LogWriter
+        self, processes: ScriptProcesses, limit: float | None, log: LogWriter
     ) -> str | None:
         """Wait for the script; stop it on cancel or overrun. Returns why it was stopped."""
         started = time.monotonic()
         next_check = started
-        while process.poll() is None:
+        assert processes.script is not None
+        while processes.script.poll() is None:
             time.sleep(_POLL)
+            processes.look()
             now = time.monotonic()
             reason = None
             if self._abort is not None:
@@ -176,7 +200,11 @@ class ScriptDriver(RunJob):
                     reason = "canceled on request"
             if reason is not None:
                 log.system(f"stopping the script: {reason}")
-                terminate_group(process, _settings.cancel_grace())
+                stopped = processes.stop(_settings.cancel_grace())
+                if stopped:
+                    log.system(
+                        f"stopped the processes the script started: {processes.describe(stopped)}"
+                    )
                 return reason
         return None
 
@@ -226,16 +254,3 @@ def _exception_line(lines: list[str]) -> tuple[str, str] | None:
                 return match.group(1), line.strip()
             return None
     return None
-
-
-def terminate_group(process: subprocess.Popen[bytes], grace: float) -> None:
-    """SIGTERM the process group, then SIGKILL it if it is still there after `grace`."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=grace)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()

@@ -14,6 +14,9 @@ RUN_ID_ENV = "RUNWATCH_RUN_ID"
 CONFIG_ENV = "RUNWATCH_CONFIG"
 #: Silences the line that says which workspace was chosen when no config was found.
 QUIET_ENV = "RUNWATCH_QUIET"
+#: Set for a submitted script and inherited by what it starts: `<agent token>/<run id>`,
+#: so the agent finds every process of the run (`_processes`); empty for the agent itself.
+PROCESS_TAG_ENV = "RUNWATCH_PROCESS_TAG"
 
 
 def _float(name: str, default: float) -> float:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from runwatch.artifacts import _s3_options as _remote
+from runwatch.core import _settings
 from runwatch.tracking._workspace import Workspace
 
 
@@ -54,6 +55,8 @@ def ensure_running(workspace: Workspace) -> None:
         return  # an agent holds the lock and will pick up the queued run
     os.close(fd)  # closing releases the lock for the agent we start now
     log = open(path.with_suffix(".log"), "ab")  # noqa: SIM115 - handed to the child
+    env = _remote.environment_entry(workspace.artifacts_options, dict(os.environ))
+    env[_settings.PROCESS_TAG_ENV] = ""  # the agent belongs to no run, even if a script starts it
     process = subprocess.Popen(
         [
             sys.executable,
@@ -69,7 +72,7 @@ def ensure_running(workspace: Workspace) -> None:
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=_remote.environment_entry(workspace.artifacts_options, dict(os.environ)),
+        env=env,
         cwd=path.parent,
         start_new_session=True,
         close_fds=True,
