@@ -8,13 +8,13 @@ from typing import Any
 from runwatch.core import _codec
 from runwatch.core._records import MetricInfo, MetricPoints, RunInfo
 from runwatch.errors import RunNotFoundError
-from runwatch.store._sql import (
-    _METRIC_COLUMNS,
-    _RUN_COLUMNS,
-    _RUN_FROM,
+from runwatch.store._sql_common import (
+    METRIC_COLUMNS,
+    RUN_COLUMNS,
+    RUN_FROM,
     Connection,
-    _metric_info,
-    _run_info,
+    metric_info,
+    run_info,
 )
 from runwatch.store._table import _placeholders
 
@@ -27,18 +27,18 @@ def metric_of_runs(
     ids = list(dict.fromkeys(run_ids))
     marks = _placeholders(ids)
     infos = {
-        row[0]: _run_info(row)
+        row[0]: run_info(row)
         for row in db.execute(
-            f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE r.id IN ({marks})", ids
+            f"SELECT {RUN_COLUMNS} FROM {RUN_FROM} WHERE r.id IN ({marks})", ids
         ).fetchall()
     }
     for run_id in ids:
         if run_id not in infos:
             raise RunNotFoundError(f"no run with id {run_id!r} in this workspace")
     metrics: dict[str, MetricInfo] = {
-        row[0]: _metric_info(row)
+        row[0]: metric_info(row)
         for row in db.execute(
-            f"SELECT {_METRIC_COLUMNS} FROM metrics WHERE name = ? AND run_id IN ({marks})",
+            f"SELECT {METRIC_COLUMNS} FROM metrics WHERE name = ? AND run_id IN ({marks})",
             [name, *ids],
         ).fetchall()
     }

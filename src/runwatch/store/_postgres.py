@@ -24,7 +24,8 @@ import psycopg
 from psycopg import pq
 
 from runwatch.errors import ConfigError, StoreError, ValidationError
-from runwatch.store._sql import Cursor, SqlStore
+from runwatch.store._sql import SqlStore
+from runwatch.store._sql_common import Cursor
 
 #: The advisory lock key of the write lock ("runwatch" in ASCII); advisory locks are
 #: per database, so stores in different databases of one server do not contend.

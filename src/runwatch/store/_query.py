@@ -15,7 +15,7 @@ from typing import Any
 from runwatch.core import _codec
 from runwatch.core._queries import ListedRun, RunPageResult, RunQuery
 from runwatch.core._records import ExperimentStats, RunStatus
-from runwatch.store._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
+from runwatch.store._sql_common import RUN_COLUMNS, RUN_FROM, Connection, run_info
 
 _LIVE = ", ".join(f"'{status}'" for status in sorted(RunStatus.LIVE))  # SQL IN list
 _ESCAPE = "\\"
@@ -144,11 +144,11 @@ def query_runs(db: Connection, query: RunQuery, float_type: str, now: float) -> 
         page_sql = f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?"
         page_params = [query.metric, *params, *order_params, query.limit, query.offset]
     rows = db.execute(
-        f"SELECT {_RUN_COLUMNS}, r.child_count, m.last_value FROM {_RUN_FROM} "
+        f"SELECT {RUN_COLUMNS}, r.child_count, m.last_value FROM {RUN_FROM} "
         f"{metric_join} {page_sql}",
         page_params,
     ).fetchall()
-    runs = [ListedRun(_run_info(row), int(row[-2]), _metric_value(row[-1])) for row in rows]
+    runs = [ListedRun(run_info(row), int(row[-2]), _metric_value(row[-1])) for row in rows]
     if query.text:
         position = {run_id: i for i, run_id in enumerate(page_ids)}
         runs.sort(key=lambda run: position[run.info.id])

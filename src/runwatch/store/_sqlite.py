@@ -26,7 +26,8 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from runwatch.errors import ConfigError, StoreError, ValidationError
-from runwatch.store._sql import Connection, SqlStore
+from runwatch.store._sql import SqlStore
+from runwatch.store._sql_common import Connection
 
 
 def path_from_url(url: str, base: Path | None = None) -> Path:

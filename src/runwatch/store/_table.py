@@ -31,10 +31,10 @@ from runwatch.store._columns import (
     widest_metrics,
 )
 from runwatch.store._query import _like, _tag_clause, _text_matches, _text_prefilter
-from runwatch.store._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
+from runwatch.store._sql_common import RUN_COLUMNS, RUN_FROM, Connection, run_info
 
 _RUN_COLUMN_KEYS = frozenset(TableQuery.RUN_COLUMNS)
-Row = Sequence[Any]  # a row of _RUN_COLUMNS: a RunInfo is built for the page only
+Row = Sequence[Any]  # a row of RUN_COLUMNS: a RunInfo is built for the page only
 _ID, _NUMBER, _NAME, _STATUS, _CREATED, _START, _END, _TAGS, _PROPERTIES = (
     0, 2, 6, 7, 8, 9, 10, 13, 14
 )  # fmt: skip
@@ -118,7 +118,7 @@ def runs_table(
     if not scope.known:
         return RunsTable(cursor, 0, {}, [run_column(k) for k in TableQuery.RUN_COLUMNS], [])
     rows = db.execute(
-        f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE {scope.unfiltered_status}",
+        f"SELECT {RUN_COLUMNS} FROM {RUN_FROM} WHERE {scope.unfiltered_status}",
         scope.unfiltered_status_params,
     ).fetchall()
     kept, counts = _filter(rows, query)
@@ -148,7 +148,7 @@ def runs_table(
     specs = _value_specs(keys, columns)
     table_rows = []
     for row in kept:
-        info = _run_info(row)
+        info = run_info(row)
         table_rows.append(
             TableRun(info, _values(info, load, metric_values.get(info.id, {}), specs))
         )

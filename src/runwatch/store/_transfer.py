@@ -12,18 +12,19 @@ from typing import Any
 from runwatch.core import _codec
 from runwatch.core._records import FileInfo, MetricChunk, RunExport, RunInfo
 from runwatch.errors import RunNotFoundError, ValidationError
-from runwatch.store._sql import _METRIC_COLUMNS, Connection, SqlStore, _metric_info, _run_info
+from runwatch.store._sql import SqlStore
+from runwatch.store._sql_common import METRIC_COLUMNS, Connection, metric_info, run_info
 
 
 def export_run(db: Connection, run_id: str, with_chunks: bool) -> RunExport:
-    info = _run_info(SqlStore._run_row(db, run_id))
+    info = run_info(SqlStore._run_row(db, run_id))
     definition = _codec.load_json(
         db.execute("SELECT definition FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
     )
     metrics = [
-        _metric_info(row)
+        metric_info(row)
         for row in db.execute(
-            f"SELECT {_METRIC_COLUMNS} FROM metrics WHERE run_id = ? ORDER BY id", (run_id,)
+            f"SELECT {METRIC_COLUMNS} FROM metrics WHERE run_id = ? ORDER BY id", (run_id,)
         ).fetchall()
     ]
     files = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runwatch.core._records import RunInfo
-from runwatch.store._sql import _RUN_COLUMNS, _RUN_FROM, Connection, _run_info
+from runwatch.store._sql_common import RUN_COLUMNS, RUN_FROM, Connection, run_info
 
 # The tree is walked by the database (a recursive query over the parent index), not by
 # one query per run: a sweep of a thousand trials, or a chain thousands of levels deep,
@@ -12,7 +12,7 @@ _DESCENDANTS = (
     "WITH RECURSIVE tree (id) AS ("
     " SELECT id FROM runs WHERE parent_id = ?"
     " UNION ALL SELECT c.id FROM runs c JOIN tree t ON c.parent_id = t.id"
-    f") SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE r.id IN (SELECT id FROM tree)"
+    f") SELECT {RUN_COLUMNS} FROM {RUN_FROM} WHERE r.id IN (SELECT id FROM tree)"
 )
 
 
@@ -21,7 +21,7 @@ def descendants(db: Connection, run_id: str) -> list[RunInfo]:
     by its own descendants."""
     below: dict[str, list[RunInfo]] = {}
     for row in db.execute(_DESCENDANTS, (run_id,)).fetchall():
-        info = _run_info(row)
+        info = run_info(row)
         below.setdefault(info.parent_id or "", []).append(info)
     for children in below.values():
         children.sort(key=lambda info: info.number)

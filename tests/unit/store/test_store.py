@@ -27,7 +27,7 @@ from runwatch.core._records import (
 )
 from runwatch.errors import RunNotFoundError, RunStateError, ValidationError
 from runwatch.store import RunStore
-from runwatch.store._sql import CHUNK_TARGET, SMALL_CHUNK
+from runwatch.store._sql_common import CHUNK_TARGET, SMALL_CHUNK
 
 RawChunks = Callable[[str, str], list[tuple[int, int, str]]]
 

@@ -1,0 +1,267 @@
+"""The metrics and files part of the SQL run store (see `_sql_common`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from runwatch.core import _codec
+from runwatch.core._records import (
+    FileInfo,
+    MetricBatch,
+    MetricInfo,
+    MetricKind,
+    MetricPoints,
+    RunInfo,
+    RunSummary,
+)
+from runwatch.errors import ValidationError
+from runwatch.store._sql_common import (
+    CHUNK_TARGET,
+    METRIC_COLUMNS,
+    N_RUN_COLUMNS,
+    RUN_COLUMNS,
+    RUN_FROM,
+    SMALL_CHUNK,
+    Connection,
+    SqlAccess,
+    concat_points,
+    metric_info,
+    run_info,
+    unpack_points,
+)
+
+
+class MetricsSql(SqlAccess):
+    """Metrics (packed chunks, summaries) and run files, in SQL."""
+
+    # --- metrics -------------------------------------------------------------------
+    def get_metric(self, run_id: str, name: str) -> MetricInfo | None:
+        with self._read() as db:
+            row = db.execute(
+                f"SELECT {METRIC_COLUMNS} FROM metrics WHERE run_id = ? AND name = ?",
+                (run_id, name),
+            ).fetchone()
+        return metric_info(row) if row else None
+
+    def list_metrics(self, run_id: str) -> list[MetricInfo]:
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {METRIC_COLUMNS} FROM metrics WHERE run_id = ? ORDER BY id", (run_id,)
+            ).fetchall()
+        return [metric_info(row) for row in rows]
+
+    def append_metrics(self, run_id: str, batches: Sequence[MetricBatch]) -> str:
+        if not batches:
+            return self.get_run(run_id).status
+        with self._write() as db:
+            status = str(self._run_row(db, run_id)[7])  # RunNotFoundError for an unknown run
+            seq = self._next_seq(db)
+            for batch in batches:
+                self._append_batch(db, run_id, batch, seq)
+            db.execute("UPDATE runs SET seq = ? WHERE id = ?", (seq, run_id))
+        return status
+
+    def _append_batch(self, db: Connection, run_id: str, batch: MetricBatch, seq: int) -> None:
+        row = db.execute(
+            "SELECT id, kind, count FROM metrics WHERE run_id = ? AND name = ?",
+            (run_id, batch.name),
+        ).fetchone()
+        if row is None:
+            metric_id, count = db.execute(
+                "INSERT INTO metrics (run_id, name, kind, value_class, description, seq) "
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id, count",
+                (run_id, batch.name, batch.kind, batch.value_class, batch.description, seq),
+            ).fetchone()
+        else:
+            metric_id, kind, count = row
+            if kind != batch.kind:
+                raise ValidationError(
+                    f"metric {batch.name!r} of run {run_id!r} was logged with "
+                    f"run.{MetricKind.API.get(kind, kind)}; run.{MetricKind.API[batch.kind]} "
+                    "cannot add to it"
+                )
+        steps, values, times = batch.steps, batch.values, batch.times
+        first_index = count
+        last = db.execute(
+            "SELECT id, first_index, n FROM metric_chunks WHERE metric_id = ? "
+            "ORDER BY first_index DESC LIMIT 1",
+            (metric_id,),
+        ).fetchone()
+        if last is not None and last[2] < SMALL_CHUNK and last[2] + len(values) <= CHUNK_TARGET:
+            old = db.execute(
+                "SELECT encoding, vals, steps, times FROM metric_chunks WHERE id = ?", (last[0],)
+            ).fetchone()
+            merged = unpack_points(last[1], old[0], old[1], old[2], old[3])
+            steps = merged.steps + steps
+            values = merged.values + values
+            times = merged.times + times
+            first_index = last[1]
+            db.execute("DELETE FROM metric_chunks WHERE id = ?", (last[0],))
+        encoding, vals_blob = _codec.pack_values(values)
+        db.execute(
+            "INSERT INTO metric_chunks (metric_id, run_id, first_index, n, encoding, steps, "
+            "times, vals, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                metric_id,
+                run_id,
+                first_index,
+                len(values),
+                encoding,
+                _codec.pack_steps(steps),
+                _codec.pack_times(times),
+                vals_blob,
+                seq,
+            ),
+        )
+        db.execute(
+            "UPDATE metrics SET count = count + ?, last_value = ?, last_step = ?, seq = ?, "
+            "value_class = COALESCE(value_class, ?), "
+            "description = CASE WHEN description = '' THEN ? ELSE description END "
+            "WHERE id = ?",
+            (
+                len(batch.values),
+                _codec.dump_json(batch.values[-1]),
+                batch.steps[-1],
+                seq,
+                batch.value_class,
+                batch.description,
+                metric_id,
+            ),
+        )
+
+    def read_metrics(
+        self, run_id: str, names: Sequence[str] | None = None, *, with_steps: bool = True
+    ) -> dict[str, tuple[MetricInfo, MetricPoints]]:
+        if isinstance(names, str):
+            raise ValidationError(f"names {names!r} must be a list of metric names, not a str")
+        cols = "m.name, c.first_index, c.encoding, c.vals" + (
+            ", c.steps, c.times" if with_steps else ""
+        )
+        with self._read() as db:
+            infos = {
+                info.name: info
+                for info in (
+                    metric_info(row)
+                    for row in db.execute(
+                        f"SELECT {METRIC_COLUMNS} FROM metrics WHERE run_id = ? ORDER BY id",
+                        (run_id,),
+                    ).fetchall()
+                )
+                if names is None or info.name in names
+            }
+            if names is not None and len(names) == 1:
+                rows = db.execute(
+                    f"SELECT {cols} FROM metric_chunks c JOIN metrics m ON m.id = c.metric_id "
+                    "WHERE m.run_id = ? AND m.name = ? ORDER BY c.first_index",
+                    (run_id, names[0]),
+                ).fetchall()
+            else:
+                rows = db.execute(
+                    f"SELECT {cols} FROM metric_chunks c JOIN metrics m ON m.id = c.metric_id "
+                    "WHERE m.run_id = ? ORDER BY c.metric_id, c.first_index",
+                    (run_id,),
+                ).fetchall()
+        parts: dict[str, list[MetricPoints]] = {name: [] for name in infos}
+        for row in rows:
+            if row[0] in parts:
+                steps, times = (row[4], row[5]) if with_steps else (None, None)
+                parts[row[0]].append(unpack_points(row[1], row[2], row[3], steps, times))
+        return {
+            name: (info, concat_points(parts[name]) if parts[name] else MetricPoints(0, [], [], []))
+            for name, info in infos.items()
+        }
+
+    def list_run_summaries(
+        self,
+        experiment: str,
+        metrics: Sequence[str] | None = None,
+        *,
+        include_children: bool = False,
+    ) -> list[RunSummary]:
+        where = "e.name = ?" + ("" if include_children else " AND r.parent_id IS NULL")
+        return self._summaries(where, [experiment], metrics, "r.number DESC")
+
+    def list_child_summaries(self, parent_id: str, since: int = 0) -> list[RunSummary]:
+        return self._summaries(
+            "r.parent_id = ? AND r.seq > ?", [parent_id, since], None, "r.number"
+        )
+
+    def _summaries(
+        self, where: str, where_params: list[Any], metrics: Sequence[str] | None, order: str
+    ) -> list[RunSummary]:
+        params: list[Any] = list(where_params)
+        metric_filter = ""
+        if metrics is not None:
+            if not metrics:
+                metric_filter = " AND 1 = 0"
+            else:
+                metric_filter = f" AND m.name IN ({', '.join('?' * len(metrics))})"
+                params = [*metrics, *where_params]
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {RUN_COLUMNS}, m.name, m.last_value FROM {RUN_FROM} "
+                f"LEFT JOIN metrics m ON m.run_id = r.id{metric_filter} "
+                f"WHERE {where} ORDER BY {order}",
+                params,
+            ).fetchall()
+        summaries: list[RunSummary] = []
+        current: RunInfo | None = None
+        values: dict[str, Any] = {}
+        for row in rows:
+            if current is None or current.id != row[0]:
+                if current is not None:
+                    summaries.append(RunSummary(current, values))
+                current, values = run_info(row), {}
+            if row[N_RUN_COLUMNS] is not None:
+                values[row[N_RUN_COLUMNS]] = _codec.load_value(row[N_RUN_COLUMNS + 1])
+        if current is not None:
+            summaries.append(RunSummary(current, values))
+        return summaries
+
+    # --- files -----------------------------------------------------------------------
+    def add_file(self, run_id: str, name: str, size: int, *, overwrite: bool = False) -> FileInfo:
+        now = time.time()
+        with self._write() as db:
+            self._run_row(db, run_id)  # RunNotFoundError for an unknown run
+            existing = db.execute(
+                "SELECT id FROM files WHERE run_id = ? AND name = ?", (run_id, name)
+            ).fetchone()
+            if existing is not None and not overwrite:
+                raise ValidationError(
+                    f"run {run_id!r} already has a file named {name!r}; "
+                    "choose another name (files are not overwritten)"
+                )
+            seq = self._next_seq(db)
+            if existing is not None:
+                db.execute(
+                    "UPDATE files SET size = ?, created_time = ?, seq = ? WHERE id = ?",
+                    (size, now, seq, existing[0]),
+                )
+            else:
+                db.execute(
+                    "INSERT INTO files (run_id, name, size, created_time, seq) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (run_id, name, size, now, seq),
+                )
+            db.execute("UPDATE runs SET seq = ? WHERE id = ?", (seq, run_id))
+        return FileInfo(run_id, name, size, now, seq)
+
+    def get_file(self, run_id: str, name: str) -> FileInfo | None:
+        with self._read() as db:
+            row = db.execute(
+                "SELECT run_id, name, size, created_time, seq FROM files "
+                "WHERE run_id = ? AND name = ?",
+                (run_id, name),
+            ).fetchone()
+        return FileInfo(*row) if row else None
+
+    def list_files(self, run_id: str) -> list[FileInfo]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT run_id, name, size, created_time, seq FROM files WHERE run_id = ? "
+                "ORDER BY name",
+                (run_id,),
+            ).fetchall()
+        return [FileInfo(*row) for row in rows]
