@@ -33,7 +33,9 @@ from runwatch.artifacts._store import FILES, SEGMENT, ArtifactStore
 from runwatch.errors import RunwatchError
 from runwatch.store import RunStore
 
-DRIVER_LOG = "logs/driver.log"
+#: Run files under this folder are logs (`get_details()["logFiles"]`).
+LOG_PREFIX = "logs/"
+DRIVER_LOG = LOG_PREFIX + "driver.log"
 STDERR_MARK = "[stderr] "
 _SIZE_EVERY = 0.5
 _SEGMENT_EVERY = 1.0

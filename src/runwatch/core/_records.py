@@ -56,6 +56,7 @@ class RunType:
     INTERACTIVE = "interactive"  # `experiment.start_logging()`, `Run.get_context()` offline
     SCRIPT = "script"  # a submitted `ScriptRunConfig`
     SWEEP = "hyperdrive"  # the parent run of a `HyperDriveConfig`
+    CHILD = "child"  # `run.child_run()`, `run.create_children()`
 
 
 #: The property that records why a sweep's policy stopped a trial.

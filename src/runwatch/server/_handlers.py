@@ -26,7 +26,7 @@ from jupyter_server.utils import url_path_join
 from runwatch.errors import ConfigError, RunwatchError, StoreError, ValidationError
 from runwatch.server import _params
 from runwatch.server._params import QueryArgs
-from runwatch.views._service import RunwatchService
+from runwatch.views._service import DEFAULT_LOG, RunwatchService
 
 API_PREFIX = "runwatch/api"
 SERVICE_KEY = "runwatch_service"
@@ -159,7 +159,7 @@ class LogHandler(_Handler):
         await self.answer(
             self.service.log,
             run_id,
-            args.one("name") or "logs/driver.log",
+            args.one("name") or DEFAULT_LOG,
             args.integer("offset", 0, 0),
             args.integer("max_bytes", _params.DEFAULT_LOG_BYTES, 1, _params.MAX_LOG_BYTES),
         )

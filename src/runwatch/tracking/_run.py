@@ -1,7 +1,7 @@
-"""Runs: identity, lifecycle, tags, properties, children and details.
+"""Runs: identity, lifecycle and children.
 
 Logging lives in `_metrics.MetricsMixin`, files in `_files.FilesMixin`, tags and
-properties in `_tags.TagsMixin`.
+properties in `_tags.TagsMixin`, details and waiting in `_details.DetailsMixin`.
 """
 
 from __future__ import annotations
@@ -10,17 +10,17 @@ import builtins
 import contextlib
 import os
 import sys
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from runwatch.core import _values
-from runwatch.core._records import RunInfo, RunStatus
+from runwatch.core._records import RunInfo, RunStatus, RunType
 from runwatch.core._values import short_repr
 from runwatch.errors import RunNotFoundError, RunStateError, ValidationError
 from runwatch.tracking import _liveness
+from runwatch.tracking._details import DetailsMixin
 from runwatch.tracking._experiment import Experiment
 from runwatch.tracking._files import OUTPUTS, FilesMixin
 from runwatch.tracking._filters import matches, tag_filter
@@ -30,11 +30,8 @@ from runwatch.tracking._tags import TagsMixin
 from runwatch.tracking._workspace import Workspace
 from runwatch.tracking._writer import format_error, writer
 
-CHILD = "child"
-LOG_PREFIX = "logs/"
 
-
-class Run(MetricsMixin, FilesMixin, TagsMixin):
+class Run(MetricsMixin, FilesMixin, TagsMixin, DetailsMixin):
     """One run of an experiment: what it logged, its files, its status and children.
 
     `Run(experiment, run_id)` re-opens an existing run from any process.
@@ -292,65 +289,6 @@ class Run(MetricsMixin, FilesMixin, TagsMixin):
         else:
             self._finish(RunStatus.COMPLETED, None)
 
-    def wait_for_completion(
-        self,
-        show_output: bool = False,
-        wait_post_processing: bool = False,
-        raise_on_error: bool = True,
-        *,
-        poll_interval: float = 0.5,
-    ) -> dict[str, Any]:
-        """Block until the run ends; return its details.
-
-        With `show_output`, print the driver log as it grows, then a summary.
-        A Failed run raises `ActivityFailedError` unless `raise_on_error=False`.
-        """
-        from runwatch.artifacts._logs import DRIVER_LOG
-        from runwatch.errors import ActivityFailedError
-
-        offset = 0
-        while True:
-            info = self._refresh()
-            status = info.status
-            if show_output:
-                offset = self._print_log_since(DRIVER_LOG, offset)
-            # A submitted run is done when the agent lets go of it (outputs uploaded),
-            # even if the script marked it final earlier.
-            driver_done = _liveness.released(info)
-            if RunStatus.is_final(status) and (driver_done or info.run_type == "interactive"):
-                break
-            time.sleep(poll_interval)
-        details = self.get_details()
-        if show_output:
-            print(self._summary(details), flush=True)
-        if raise_on_error and status == RunStatus.FAILED:
-            raise ActivityFailedError(self.id, details.get("error", {}).get("error", {}))
-        return details
-
-    def _print_log_since(self, name: str, offset: int) -> int:
-        info = self._ws.store.get_file(self.id, name)
-        if info is None or info.size <= offset:
-            return offset
-        data = self._ws.artifacts.read_range(self.id, "files", name, offset, info.size)
-        print(data.decode("utf-8", errors="replace"), end="", flush=True)
-        return offset + len(data)
-
-    def _summary(self, details: dict[str, Any]) -> str:
-        from runwatch.core._html import duration
-
-        metrics = self._ws.store.list_metrics(self.id)
-        files = self.get_file_names()
-        names = ", ".join(m.name for m in metrics[:8]) + (", ..." if len(metrics) > 8 else "")
-        lines = [
-            "",
-            f"Run {self.id}: {details['status']} in {duration(details['durationSeconds'])}",
-            f"  metrics: {len(metrics)} ({names})",
-            f"  files: {len(files)}",
-        ]
-        if "error" in details:
-            lines.append(f"  error: {details['error']['error'].get('message', '')}")
-        return "\n".join(lines)
-
     def restore_snapshot(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write the source snapshot taken at submission into `path` (default: ./<run id>)."""
         from runwatch.artifacts import _snapshots as _snapshot
@@ -389,7 +327,7 @@ class Run(MetricsMixin, FilesMixin, TagsMixin):
                 f"('{self.id}_<n>'); pass name= for a display name"
             )
         return Run._start(
-            self.experiment, run_type=CHILD, parent=self, display_name=name, outputs=outputs
+            self.experiment, run_type=RunType.CHILD, parent=self, display_name=name, outputs=outputs
         )
 
     def create_children(
@@ -416,7 +354,7 @@ class Run(MetricsMixin, FilesMixin, TagsMixin):
             raise ValidationError(f"create_children: count {short_repr(count)} must be an int >= 1")
         children = Run._create(
             self.experiment,
-            run_type=CHILD,
+            run_type=RunType.CHILD,
             parent=self,
             count=count,
             status=RunStatus.NOT_STARTED,
@@ -446,69 +384,6 @@ class Run(MetricsMixin, FilesMixin, TagsMixin):
                 and matches(info.properties, properties or {})
             ):
                 yield Run._from_info(self.experiment, info)
-
-    # --- details ---------------------------------------------------------------------
-    def get_details(self) -> dict[str, Any]:
-        """Status, times, properties, tags, log files and error, Azure-style."""
-        info = self._refresh()
-        definition = self._ws.store.get_definition(self.id) or {}
-        details: dict[str, Any] = {
-            "runId": info.id,
-            "runNumber": info.number,
-            "experimentName": info.experiment,
-            "displayName": info.display_name,
-            "type": info.run_type,
-            # A submitted run's compute target by name; logged in a notebook or script: local.
-            "target": (definition.get("compute") or {}).get("name", "local"),
-            "status": info.status,
-            "parentRunId": info.parent_id,
-            "createdTimeUtc": _iso(info.created_time),
-            "startTimeUtc": _iso(info.start_time),
-            "endTimeUtc": _iso(info.end_time),
-            "durationSeconds": info.duration(time.time()),
-            "properties": dict(info.properties),
-            "tags": dict(info.tags),
-            "inputDatasets": [],
-            "outputDatasets": [],
-            "logFiles": {
-                name: self._file_uri(name)
-                for name in self.get_file_names()
-                if name.startswith(LOG_PREFIX)
-            },
-        }
-        if info.error is not None:
-            details["error"] = {"error": dict(info.error)}
-        return details
-
-    def get_details_with_logs(self) -> dict[str, Any]:
-        """`get_details()` with the text of each log file in `logFiles`."""
-        details = self.get_details()
-        details["logFiles"] = {
-            name: self._ws.artifacts.read_range(self.id, "files", name, 0, None).decode(
-                "utf-8", errors="replace"
-            )
-            for name in details["logFiles"]
-        }
-        return details
-
-    def get_portal_url(self) -> str:
-        """A URL that opens this run in a JupyterLab running on this machine.
-
-        The server must show this run's workspace (runwatch's server extension
-        says which one it shows); the link carries no token. With no such
-        server running, `RunwatchError` says so.
-        """
-        from runwatch.tracking import _portal_link as _portal
-
-        return _portal.portal_url(self.id, self._ws.store_url)
-
-    def _file_uri(self, name: str) -> str:
-        return f"runwatch://{self.id}/{name}"
-
-    def _repr_html_(self) -> str:
-        from runwatch.core import _html
-
-        return _html.run_table(self._refresh())
 
     def __repr__(self) -> str:
         return (
@@ -542,12 +417,6 @@ def _display_name(name: object) -> str | None:
     if "\x00" in name:
         raise ValidationError(f"display name {short_repr(name)} contains a NUL character")
     return _values.check_text(name, "display name")
-
-
-def _iso(epoch: float | None) -> str | None:
-    if epoch is None:
-        return None
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch % 1 * 1000):03d}Z"
 
 
 def _error(

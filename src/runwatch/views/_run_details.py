@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from runwatch.artifacts._logs import DRIVER_LOG
 from runwatch.artifacts._store import MEDIA
 from runwatch.core._records import EARLY_TERMINATION_PROPERTY, MetricKind, RunInfo, RunSummary
 from runwatch.tracking._metrics import columns_of
@@ -235,7 +236,7 @@ def log(tracker: RunTracker) -> LogState | None:
     if not tracker.log_lines and tracker.log_offset == 0:
         return None
     return {
-        "name": "logs/driver.log",
+        "name": DRIVER_LOG,
         "lines": list(tracker.log_lines),
         "truncated": tracker.log_truncated,
     }

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, Protocol
 
-from runwatch.artifacts._logs import DRIVER_LOG
+from runwatch.artifacts._logs import DRIVER_LOG, LOG_PREFIX
 from runwatch.artifacts._store import FILES, safe_name
 from runwatch.core import _codec
 from runwatch.core._queries import RunQuery, TableQuery
@@ -41,9 +41,10 @@ from runwatch.views._rest_shapes import (
     SeriesBody,
 )
 
-LOGS_PREFIX = "logs/"
 _SERIES_KINDS = (MetricKind.SCALAR, MetricKind.LIST)
 _SERIES_CLASSES = (NUMBER, BOOL)
+#: The log a log-tail request reads when it names none: a submitted run's driver log.
+DEFAULT_LOG = DRIVER_LOG
 
 
 class NotFoundError(RunwatchError, LookupError):
@@ -148,7 +149,7 @@ class RunwatchService:
         children = ws.store.query_runs(RunQuery(parent_id=run_id, limit=1))
         files = ws.store.list_files(run_id)
         logs = sorted(
-            (f.name for f in files if f.name.startswith(LOGS_PREFIX)),
+            (f.name for f in files if f.name.startswith(LOG_PREFIX)),
             key=lambda name: (name != DRIVER_LOG, name),
         )
         return {
