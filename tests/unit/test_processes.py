@@ -17,7 +17,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil  # type: ignore[import-untyped]  # no stubs in the dev extra yet
+import psutil
 import pytest
 from _waiting import driver_log, wait_final, wait_until
 

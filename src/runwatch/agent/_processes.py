@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import psutil  # type: ignore[import-untyped]  # no stubs in the dev extra yet
+import psutil
 
 from runwatch.core._settings import PROCESS_TAG_ENV
 

@@ -25,7 +25,7 @@ import sys
 import time
 from dataclasses import dataclass, replace
 
-import psutil  # type: ignore[import-untyped]  # no stubs in the dev extra yet
+import psutil
 
 from runwatch.core import _settings
 from runwatch.core._records import RunInfo, RunStatus
