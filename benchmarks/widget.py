@@ -45,14 +45,13 @@ REPO = BENCH.parent
 SRC = REPO / "src"
 # Measure this checkout's runwatch, here and in the lab's kernels (PYTHONPATH is
 # inherited by the Jupyter server), whatever another editable install points to.
-sys.path[:0] = [str(SRC), str(REPO), str(BENCH), str(BENCH / "workloads")]
+sys.path[:0] = [str(SRC), str(REPO), str(REPO / "tests"), str(BENCH), str(BENCH / "workloads")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
 
 import benchlib as bl  # noqa: E402  (the same fake loss curves as W2)
 import comm  # noqa: E402
 import run as harness  # noqa: E402  (machine_facts)
 from tests.browser.conftest import (  # noqa: E402
-    CHROMIUM,
     CHROMIUM_ARGS,
     Server,
     _start,
@@ -63,6 +62,7 @@ from tests.browser.conftest import (  # noqa: E402
 )
 
 import runwatch  # noqa: E402
+from _parts import chromium_path  # noqa: E402  (RUNWATCH_TEST_CHROMIUM, as in the tests)
 from runwatch import Experiment, Run  # noqa: E402
 from runwatch.core._records import MetricBatch, MetricKind, RunStatus  # noqa: E402
 from runwatch.core._values import NUMBER  # noqa: E402
@@ -439,7 +439,7 @@ def browser_side(root: Path, home: Path, run_id: str, sizes: Sizes) -> list[Rend
     tries: list[RenderTry] = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             for kernel in ("fresh", "warm"):
                 for i in range(sizes.browser_tries):
@@ -741,11 +741,11 @@ def main() -> int:
 
     run = build_workspace(root, sizes)
     tries: list[RenderTry] | str
-    if Path(CHROMIUM).exists():
+    if Path(chromium_path()).exists():
         progress(f"browser: first render, {sizes.browser_tries} tries per kernel state ...")
         tries = browser_side(root, home, run.id, sizes)
     else:
-        tries = f"{CHROMIUM} is not installed"
+        tries = f"{chromium_path()} is not installed"
         progress(f"browser: skipped, {tries}")
     progress("kernel side, in-process ...")
     kernel = kernel_side(run, sizes)

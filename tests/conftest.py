@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 
 import runwatch
+from _parts import require, unavailable
 
 PGSERVER_DIR = Path(__file__).resolve().parent / "unit" / "store"
 
@@ -48,24 +48,21 @@ def run(exp: runwatch.Experiment) -> Iterator[runwatch.Run]:
 def postgres_server() -> Iterator[Any]:
     """A throwaway PostgreSQL server of this test process (`unit/store/pgserver.py`).
 
-    Skipped, saying why, when PostgreSQL or psycopg is missing; with
-    RUNWATCH_REQUIRE_POSTGRES=1 (as in CI) failed instead. Stopped by its PID
-    at the end of the session.
+    Without PostgreSQL or psycopg the test is skipped, saying why, or failed with
+    RUNWATCH_REQUIRE_POSTGRES=1 or RUNWATCH_REQUIRE_ALL=1 (as in CI): see `_parts.py`.
+    Stopped by its PID at the end of the session.
     """
+    require("psycopg")
+    require("postgresql")
     sys.path.insert(0, str(PGSERVER_DIR))
     try:
-        from pgserver import REQUIRE_ENV, PgServer, PgUnavailable
+        from pgserver import PgServer, PgUnavailable
     finally:
         sys.path.remove(str(PGSERVER_DIR))
     try:
-        import psycopg  # noqa: F401  (the optional extra)
-
         server = PgServer().start()
-    except (ImportError, PgUnavailable) as why:
-        reason = f"no PostgreSQL server for these tests: {why}"
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(f"{reason} ({REQUIRE_ENV}=1)", pytrace=False)
-        pytest.skip(reason)
+    except PgUnavailable as why:
+        unavailable("postgresql", f"no server for these tests: {why}")
     try:
         yield server
     finally:

@@ -2,11 +2,14 @@
 
 The server runs as a subprocess on 127.0.0.1 with a random token and its own
 config/runtime folders; chromium runs headless through Python playwright.
-Screenshots go to test-artifacts/browser/.
+Screenshots go to test-artifacts/browser/. Without chromium or playwright these
+tests are skipped, or failed with RUNWATCH_REQUIRE_ALL=1 (`tests/_parts.py`);
+RUNWATCH_TEST_CHROMIUM names another chromium binary.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -25,9 +28,9 @@ from typing import Any
 import nbformat
 import pytest
 
+from _parts import chromium_path, require
 from runwatch.cli._jupyter import SERVER_EXTENSION_ARG, lab_environment
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -39,9 +42,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"
-)
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Every test here drives chromium: check for it before any fixture starts a server.
+
+    (A `pytestmark` in a conftest is ignored; this hook runs only for the tests of this
+    folder, before their fixtures.)"""
+    require("playwright")
+    require("chromium")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -187,14 +196,28 @@ def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _stop(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One chromium per test module, stopped with its Playwright when the module ends.
+
+    The sync Playwright API marks its asyncio loop as running in the main thread for
+    as long as Playwright lives. Session-wide, that loop would still be "running" when
+    xdist gives this worker a Jupyter server test next, and pytest-jupyter's loop
+    fixtures would fail ("This event loop is already running"). Module scope stops
+    Playwright, and with it closes its loop, before any test of another module runs;
+    starting chromium once per module costs about a second.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # none: what the next module's tests need
+        return
+    raise RuntimeError(f"Playwright left {loop} running in the main thread")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -2,21 +2,20 @@
 
 The worker (``_worker.py hard-kill``) logs points 0..N-1 to metric ``x``, calls
 ``run.flush()``, prints ``FLUSHED N``, then keeps logging ``N, N+1, ...`` (about one
-point per millisecond) and prints ``P i`` after every 20th point. The test kills it
-with ``os.kill(pid, SIGKILL)`` and checks, from a new ``Workspace`` object:
+point per millisecond) and prints ``P i`` after every 20th point, never flushing
+again. The test kills it with ``os.kill(pid, SIGKILL)``, either right after
+``FLUSHED`` or once the store (read from this process) shows points the background
+writer wrote unasked, and checks, from a new ``Workspace`` object:
 
 * the store still opens and works (new experiment, new run in the old experiment,
   ``PRAGMA integrity_check`` is ``ok``),
 * ``get_metrics`` on the killed run works and ``x`` is exactly ``[0, 1, ..., m-1]``
   for some ``m`` (no hole, no reordering, no duplicate, no torn value),
-* ``m >= N``: everything before ``flush()`` returned survived;
-* bound on loss for un-flushed points: the background writer flushes at least once
-  a second, so every point logged more than ``LOSS_BOUND_S = 1.5`` seconds before
-  the kill must be present. "Logged before" is measured conservatively: the test
-  stamps each ``P i`` line when it *reads* it, which is after point ``i`` was logged;
-  so every ``i`` whose line was read at or before ``kill_time - 1.5 s`` must be in
-  the store. The 0.5 s margin over the 1 s flush interval absorbs a flush that is
-  in progress when the kill lands and scheduler jitter.
+* ``m >= N``: everything before ``flush()`` returned survived,
+* and every point the background writer had committed before the kill survived.
+
+How much logging a kill can lose (one flush interval, docs/api.md) is a matter of
+time, measured by benchmarks/flush.py, not asserted here.
 """
 
 from __future__ import annotations
@@ -34,44 +33,54 @@ from typing import IO
 import pytest
 
 from runwatch import Experiment, Run
+from runwatch.store._sqlite import SqliteStore
 
 from ._helpers import assert_same, make_workspace, start_worker, stop
 
 N_FLUSHED = 1_000
-LOSS_BOUND_S = 1.5
 STARTUP_TIMEOUT_S = 60.0
+#: Points beyond N_FLUSHED the background writer must have committed before the kill.
+UNASKED = 200
 
 
-def pump(stream: IO[str], lines: queue.Queue[tuple[float, str]]) -> None:
-    """Read worker stdout, stamping each line with the time it was read."""
+def pump(stream: IO[str], lines: queue.Queue[str]) -> None:
+    """Read worker stdout, line by line."""
     for line in stream:
-        lines.put((time.monotonic(), line.strip()))
-    lines.put((time.monotonic(), "<EOF>"))
+        lines.put(line.strip())
+    lines.put("<EOF>")
 
 
-def next_line(
-    lines: queue.Queue[tuple[float, str]], deadline: float, err: Path
-) -> tuple[float, str]:
+def next_line(lines: queue.Queue[str], deadline: float, err: Path) -> str:
     try:
-        stamped = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
     except queue.Empty:
         pytest.fail(f"worker went silent; stderr:\n{err.read_text(errors='replace')[-4000:]}")
-    if stamped[1] == "<EOF>":
+    if line == "<EOF>":
         pytest.fail(f"worker exited early; stderr:\n{err.read_text(errors='replace')[-4000:]}")
-    return stamped
+    return line
+
+
+def stored_count(ws_dir: Path, run_id: str) -> int:
+    """How many points of `x` the store holds, read through a connection of this process."""
+    store = SqliteStore(f"sqlite:///{ws_dir}/runwatch.db")
+    try:
+        info = store.get_metric(run_id, "x")
+        return 0 if info is None else info.count
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize(
-    "run_after_flush_s",
-    [0.0, 3.0],
-    ids=["kill-right-after-flush", "kill-3s-after-flush"],
+    "after_a_background_flush",
+    [False, True],
+    ids=["kill-right-after-flush", "kill-after-a-background-flush"],
 )
 def test_sigkill_keeps_flushed_points_and_store_usable(
-    ws_dir: Path, run_after_flush_s: float
+    ws_dir: Path, after_a_background_flush: bool
 ) -> None:
     make_workspace(ws_dir)  # a user has this store already
     err = ws_dir / "worker.err"
-    lines: queue.Queue[tuple[float, str]] = queue.Queue()
+    lines: queue.Queue[str] = queue.Queue()
     with err.open("wb") as fe:
         proc = start_worker(
             ["hard-kill", ws_dir, "crashy", N_FLUSHED],
@@ -80,29 +89,27 @@ def test_sigkill_keeps_flushed_points_and_store_usable(
             stderr=fe,
             text=True,
         )
-    progress: list[tuple[float, int]] = []
+    committed = N_FLUSHED
     try:
         reader = threading.Thread(target=pump, args=(proc.stdout, lines), daemon=True)
         reader.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
 
-        _, first = next_line(lines, deadline, err)
+        first = next_line(lines, deadline, err)
         assert first.startswith("RUN "), first
         run_id = first.split(" ", 1)[1]
-        _, marker = next_line(lines, deadline, err)
+        marker = next_line(lines, deadline, err)
         assert marker == f"FLUSHED {N_FLUSHED}", marker
 
-        # let it keep logging for a while, collecting progress lines
-        until = time.monotonic() + run_after_flush_s
-        while time.monotonic() < until:
-            try:
-                stamp, line = lines.get(timeout=max(0.0, until - time.monotonic()))
-            except queue.Empty:
-                break
-            assert line.startswith("P "), f"worker said {line!r}"
-            progress.append((stamp, int(line[2:])))
+        if after_a_background_flush:
+            # the worker logs on without flush(); wait (only to stop waiting: 60 s) until
+            # the background writer has committed points of its own accord
+            deadline = time.monotonic() + 60
+            while (committed := stored_count(ws_dir, run_id)) < N_FLUSHED + UNASKED:
+                assert proc.poll() is None, err.read_text(errors="replace")[-4000:]
+                assert time.monotonic() < deadline, f"{committed} points stored in 60 s"
+                time.sleep(0.05)
 
-        kill_time = time.monotonic()
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
@@ -110,13 +117,6 @@ def test_sigkill_keeps_flushed_points_and_store_usable(
         if proc.stdout is not None:
             proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL, proc.returncode
-
-    if run_after_flush_s:
-        assert progress, "worker printed no progress while it should have been logging"
-    must_have = N_FLUSHED
-    for stamp, i in progress:
-        if stamp <= kill_time - LOSS_BOUND_S:
-            must_have = max(must_have, i + 1)
 
     # ---- the store opens fine, from a brand-new Workspace object
     ws = make_workspace(ws_dir)
@@ -126,10 +126,7 @@ def test_sigkill_keeps_flushed_points_and_store_usable(
     assert isinstance(xs, list), xs
     assert len(xs) >= N_FLUSHED, f"only {len(xs)} of the {N_FLUSHED} flushed points survived"
     assert_same(list(range(len(xs))), xs, "x of the killed run")
-    assert len(xs) >= must_have, (
-        f"points logged more than {LOSS_BOUND_S}s before SIGKILL were lost: "
-        f"have 0..{len(xs) - 1}, need at least 0..{must_have - 1}"
-    )
+    assert len(xs) >= committed, f"{committed} points were committed, {len(xs)} survived"
     assert_same({"x": xs}, killed.get_metrics())
 
     # ---- the store is usable: a new run in the old experiment, and a new experiment

@@ -7,7 +7,7 @@ points to each of 3 metrics with a flush every 250 steps and sets tags before, d
 and after. Every worker must exit cleanly and every point must be there, in order.
 
 Uses a throwaway server (``postgres_server``); skipped without PostgreSQL unless
-RUNWATCH_REQUIRE_POSTGRES=1.
+RUNWATCH_REQUIRE_POSTGRES=1 or RUNWATCH_REQUIRE_ALL=1.
 """
 
 from __future__ import annotations

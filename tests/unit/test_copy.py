@@ -2,7 +2,7 @@
 
 Copied from a SQLite workspace into another SQLite workspace and into a real
 PostgreSQL store (the store tests' throwaway server; skipped without one
-unless RUNWATCH_REQUIRE_POSTGRES=1), then compared through the public API.
+unless RUNWATCH_REQUIRE_POSTGRES=1 or RUNWATCH_REQUIRE_ALL=1), then compared through the public API.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from _parts import require
 from runwatch import Experiment, Run, Workspace, copy_runs
 from runwatch.cli import main
 from runwatch.errors import ValidationError
@@ -259,7 +260,7 @@ def test_cli_errors_are_one_line(
 
 
 def test_cli_unreachable_target(laptop: Workspace, tmp_path: Path) -> None:
-    pytest.importorskip("psycopg")
+    require("psycopg")
     with Experiment(laptop, "train").start_logging():
         pass
     url = "postgresql://runwatch:secret@127.0.0.1:9/team"

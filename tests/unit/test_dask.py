@@ -27,13 +27,12 @@ from _procs import dask_cluster, free_port
 from _waiting import driver_log, wait_final, wait_for_line, wait_gone
 
 import runwatch
+from _parts import require
 from runwatch import ConfigError, DaskCompute, Experiment, Run, RunStatus, ScriptRunConfig
 from runwatch.agent._dask_worker import run_on_worker
 from runwatch.hyperdrive import GridParameterSampling, HyperDriveConfig, PrimaryMetricGoal, choice
 from runwatch.submit._script import queue_run
 from runwatch.tracking import _liveness
-
-distributed = pytest.importorskip("distributed")
 
 pytestmark = [
     pytest.mark.xdist_group("dask"),
@@ -63,6 +62,12 @@ _WORKER_ENV = {
 _WORKERS, _THREADS = 2, 2
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _dask() -> None:
+    """Every test here needs Dask: skipped or failed, naming it, before any cluster starts."""
+    require("dask")
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A scheduler and two workers as subprocesses (`dask scheduler`, `dask worker`)."""
@@ -79,6 +84,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 @pytest.fixture(scope="module")
 def local_cluster() -> Iterator[Cluster]:
     """A `distributed.LocalCluster` with two worker processes, started in this process."""
+    import distributed  # the optional extra, there once `_dask` has passed
+
     with (
         distributed.LocalCluster(
             host="127.0.0.1",
@@ -117,12 +124,19 @@ def _config(src: Path, body: str, target: Any, **config: Any) -> ScriptRunConfig
 
 
 def test_a_script_runs_on_a_worker_with_metrics_logs_and_outputs(
-    exp: Experiment, src: Path, cluster: Cluster
+    exp: Experiment, src: Path, cluster: Cluster, tmp_path: Path
 ) -> None:
+    gate = tmp_path / "go"  # opened once submit() has returned
     config = _config(
         src,
-        """
-        import os, sys
+        f"""
+        import os, pathlib, sys, time
+        for _ in range(1200):
+            if pathlib.Path({str(gate)!r}).exists():
+                break
+            time.sleep(0.05)
+        else:
+            sys.exit("the test never opened the gate")
         from runwatch import Run
         run = Run.get_context()
         for loss in (0.5, 0.25):
@@ -136,10 +150,11 @@ def test_a_script_runs_on_a_worker_with_metrics_logs_and_outputs(
         DaskCompute(cluster.address),
         arguments=["--lr", 0.1],
     )
-    started = time.monotonic()
+    # submit() hands nothing over itself: it returns before the script can end.
     run = exp.submit(config)
-    assert time.monotonic() - started < 1.0  # submit() hands nothing over itself
-    seen = wait_final(run, timeout=30)
+    assert not RunStatus.is_final(run.get_status())
+    gate.touch()
+    seen = wait_final(run, timeout=60)
     assert seen[-1] == RunStatus.COMPLETED, driver_log(run)
     assert RunStatus.RUNNING in seen and RunStatus.NOT_RESPONDING not in seen
     details = run.wait_for_completion(poll_interval=0.05)
@@ -277,10 +292,9 @@ def test_canceling_a_sweep_stops_its_running_trials_on_the_workers(
     waiting = [c for c in children if "daskWorker" not in c.properties]
     assert len(waiting) == 2 and not any(c.is_final for c in waiting)
 
-    canceled_at = time.monotonic()
     parent.cancel()
-    alive = wait_gone([pid for group in running.values() for pid in group], timeout=2.0)
-    assert alive == [], f"still alive {time.monotonic() - canceled_at:.1f} s after cancel"
+    alive = wait_gone([pid for group in running.values() for pid in group], timeout=30)
+    assert alive == [], "trial scripts or their children outlived the cancel"
 
     assert wait_final(parent, timeout=20)[-1] == RunStatus.CANCELED
     children = store.get_children(parent.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _hostile import ALL, assert_escaped, assert_no_markup, hostile_run
 
 import runwatch
 from runwatch import Experiment, Workspace
@@ -61,11 +62,14 @@ def test_run_summaries_read_latest_values(exp: Experiment) -> None:
 
 
 def test_repr_html_escapes_and_counts(ws: Workspace) -> None:
-    exp = Experiment(ws, "html")
+    exp = Experiment(Workspace(f"w {ALL}", store=ws.store_url), "html")
     with exp.start_logging():
         pass
+    hostile_run(exp)
     html = exp._repr_html_()
-    assert "1 Completed" in html and "<table" in html
+    assert "1 Completed, 1 Failed" in html and "<table" in html
+    assert_no_markup(html)
+    assert_escaped(html, f"w {ALL}")
 
 
 def _sweep(exp: Experiment) -> tuple[runwatch.Run, list[runwatch.Run]]:

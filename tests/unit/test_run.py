@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from _hostile import assert_no_markup, hostile_run
 
 import runwatch
 from runwatch import Experiment, Run, RunStatus
@@ -145,10 +146,10 @@ def test_display_name(run: Run) -> None:
 
 
 def test_repr_html_escapes(exp: Experiment) -> None:
-    run = exp.start_logging(display_name="<b>x</b>")
+    run = hostile_run(exp)
     html = run._repr_html_()
-    assert run.id in html and "Running" in html
-    run.complete()
+    assert run.id in html and "Failed" in html
+    assert_no_markup(html)
 
 
 def test_unknown_start_logging_argument(exp: Experiment) -> None:

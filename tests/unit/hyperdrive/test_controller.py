@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
+from _waiting import process_gone, wait_gone, wait_until
 
 import runwatch
-from runwatch import (
-    Experiment,
-    LocalCompute,
-    Run,
-    RunStatus,
-    ScriptRunConfig,
-    ValidationError,
-)
+from runwatch import Experiment, LocalCompute, Run, RunStatus, ScriptRunConfig, ValidationError
+from runwatch.agent import _agent
 from runwatch.hyperdrive import (
     BanditPolicy,
     GridParameterSampling,
@@ -274,7 +271,7 @@ def test_a_sweep_with_one_good_trial_is_completed(exp: Experiment, src: Path) ->
 def test_wait_for_completion_returns_when_the_sweep_ends_not_when_the_agent_exits(
     exp: Experiment, src: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("RUNWATCH_AGENT_IDLE", "10")  # the agent outlives the sweep
+    monkeypatch.setenv("RUNWATCH_AGENT_IDLE", "300")  # the agent outlives the sweep
     config = HyperDriveConfig(
         run_config=_script(src, "print('trial')\n"),
         hyperparameter_sampling=GridParameterSampling({"--x": choice(1)}),
@@ -282,11 +279,17 @@ def test_wait_for_completion_returns_when_the_sweep_ends_not_when_the_agent_exit
         primary_metric_goal=PrimaryMetricGoal.MINIMIZE,
     )
     parent = exp.submit(config)
-    assert _wait(parent) == RunStatus.COMPLETED
-    started = time.monotonic()
-    assert parent.wait_for_completion(poll_interval=0.05)["status"] == RunStatus.COMPLETED
-    assert time.monotonic() - started < 2.0
-    assert exp.workspace.store.get_run(parent.id).owner_pid is None  # the controller let go
+    lock = _agent.lock_path(exp.workspace)
+    assert wait_until(lambda: lock.exists() and lock.read_text().strip(), timeout=30)
+    agent = int(lock.read_text())
+    try:
+        assert _wait(parent) == RunStatus.COMPLETED
+        assert parent.wait_for_completion(poll_interval=0.05)["status"] == RunStatus.COMPLETED
+        assert not process_gone(agent), "wait_for_completion waited for the agent to exit"
+        assert exp.workspace.store.get_run(parent.id).owner_pid is None  # the controller let go
+    finally:
+        os.kill(agent, signal.SIGTERM)  # `kill <pid in agent.lock>`, as docs say
+        assert wait_gone([agent], timeout=30) == []
 
 
 _RANDOM = """

@@ -8,7 +8,8 @@ The PostgreSQL backend runs against a throwaway server (`pgserver.py`) that each
 test process starts once; every test starts from an empty store (the tables of
 one database are emptied, which is faster than a new database per test). Without
 PostgreSQL (or psycopg) on the machine those tests are skipped, saying why;
-with RUNWATCH_REQUIRE_POSTGRES=1 (as in CI) they fail instead.
+with RUNWATCH_REQUIRE_POSTGRES=1 or RUNWATCH_REQUIRE_ALL=1 (as in CI) they fail
+instead (`tests/_parts.py`).
 """
 
 from __future__ import annotations

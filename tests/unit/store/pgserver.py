@@ -21,8 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: Set to 1 (CI does) to make a server that cannot start an error instead of a skip.
-REQUIRE_ENV = "RUNWATCH_REQUIRE_POSTGRES"
 #: The password of the `postgres` user of a test server.
 PASSWORD = "s3cret-test"
 

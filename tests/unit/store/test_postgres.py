@@ -17,14 +17,23 @@ import pytest
 from pgserver import PASSWORD, PgServer
 
 import runwatch
+from _parts import require
 from runwatch.core._records import MetricBatch, RunStatus
 from runwatch.errors import ConfigError, StoreError
 from runwatch.store import open_store, scheme_of
+from runwatch.store._schema import LATEST_VERSION
 
-psycopg = pytest.importorskip("psycopg")
+try:  # the optional extra; without it `_psycopg` skips or fails each test, naming it
+    import psycopg
 
-from runwatch.store._postgres import WRITE_LOCK_KEY, PostgresStore, masked, to_pyformat  # noqa: E402
-from runwatch.store._schema import LATEST_VERSION  # noqa: E402
+    from runwatch.store._postgres import WRITE_LOCK_KEY, PostgresStore, masked, to_pyformat
+except ImportError:
+    pass
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _psycopg() -> None:
+    require("psycopg")
 
 
 def point(name: str, step: int, value: float) -> MetricBatch:

@@ -6,7 +6,6 @@ import os
 import re
 import sqlite3
 import threading
-import time
 import traceback
 from pathlib import Path
 
@@ -174,11 +173,9 @@ def test_locked_store_times_out_with_a_store_error(db: Path) -> None:
     holder = sqlite3.connect(db, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
-        started = time.monotonic()
         locked = re.escape("stayed locked by another writer for 0.1 s")
         with pytest.raises(StoreError, match=locked):
             store.append_metrics(run.id, [point("m", 0, 1.0)])
-        assert time.monotonic() - started < 5
         assert store.get_run(run.id) == run  # readers are not blocked by the writer
         holder.execute("ROLLBACK")
         store.append_metrics(run.id, [point("m", 0, 1.0)])  # and the store still works
@@ -193,9 +190,9 @@ def test_opening_a_current_store_does_not_wait_for_writers(db: Path) -> None:
     holder = sqlite3.connect(db, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # another process is writing
-        started = time.monotonic()
-        store = SqliteStore(url_of(db), busy_timeout=5.0)
-        assert time.monotonic() - started < 1.0
+        # An open that needed the write lock would give up after 0.1 s with a StoreError.
+        store = SqliteStore(url_of(db), busy_timeout=0.1)
+        assert holder.in_transaction  # it opened while the writer still held the lock
         assert store.schema_version() == LATEST_VERSION
         store.close()
     finally:

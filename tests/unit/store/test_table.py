@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -235,9 +234,7 @@ def test_columns_per_group_are_capped(store: RunStore) -> None:
     ]
     store.append_metrics(a, batches)
     log(store, b, "m0299", 2.0)
-    started = time.perf_counter()
     result = table(store, limit=None)
-    assert time.perf_counter() - started < 5
     keys = {c.key for c in result.columns}
     for group in ("tag", "property", "metric"):
         assert sum(c.group == group for c in result.columns) == MAX_TABLE_COLUMNS
@@ -315,9 +312,8 @@ def test_ten_thousand_runs_first_page_and_chart_data(store: RunStore) -> None:
         ids_all[123], [MetricBatch("metric_0", "scalar", "number", "", [1], [-1.0], [2.0])]
     )
 
-    start = time.perf_counter()
+    # How fast: benchmarks/dashboard.py (the same 10,000 runs, first page and scatter).
     page = table(store)
-    first_page = time.perf_counter() - start
     assert page.total == 10_000 and len(page.rows) == 100
     assert page.rows[0].info.number == 10_000
     assert [c.key for c in page.columns][5:] == [
@@ -329,10 +325,6 @@ def test_ten_thousand_runs_first_page_and_chart_data(store: RunStore) -> None:
     assert by_metric.total == 5000
     assert by_metric.rows[0].info.id == ids_all[123]
     assert by_metric.rows[0].values["metric:metric_0"] == -1.0
-    start = time.perf_counter()
     chart = table(store, limit=None, columns=["property:param.alpha", "metric:metric_1"])
-    chart_time = time.perf_counter() - start
     assert len(chart.rows) == 10_000
     assert sum("metric:metric_1" in row.values for row in chart.rows) == 200
-    # Generous bounds for a loaded CI machine; benchmarks/dashboard.py has the figures.
-    assert first_page < 3.0 and chart_time < 3.0

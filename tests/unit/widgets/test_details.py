@@ -4,6 +4,7 @@ dummies outside a kernel; the browser tests cover the frontend)."""
 from __future__ import annotations
 
 import pytest
+from _hostile import ALL, assert_escaped, assert_no_markup, hostile_run
 from _waiting import wait_until
 
 from runwatch import Experiment, Run, ValidationError
@@ -100,3 +101,14 @@ def test_bad_refresh_interval(run: Run, bad: object) -> None:
 def test_not_a_run() -> None:
     with pytest.raises(ValidationError, match=r"expects a runwatch\.Run"):
         RunDetails("run-id")  # type: ignore[arg-type]
+
+
+def test_summary_html_escapes_metric_names_and_the_error(exp: Experiment) -> None:
+    widget = RunDetails(hostile_run(exp))
+    try:
+        page = widget.summary_html()
+    finally:
+        widget.close()
+    assert_no_markup(page)
+    assert_escaped(page, f"metric {ALL}")
+    assert_escaped(page, f"error {ALL}")

@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from _hostile import ALL, assert_escaped, assert_no_markup, hostile_run
 from _waiting import wait_until
 
 import runwatch
@@ -198,3 +199,16 @@ def test_bad_input_has_clear_errors(exp: Experiment, run: Run) -> None:
 def test_exported_lazily_from_runwatch() -> None:
     assert runwatch.ExperimentDetails is ExperimentDetails
     assert "ExperimentDetails" in runwatch.__all__
+
+
+def test_summary_html_escapes_every_user_string(exp: Experiment) -> None:
+    hostile_run(exp)
+    widget = ExperimentDetails(exp)
+    try:
+        page = widget.summary_html()
+    finally:
+        widget.close()
+    assert_no_markup(page)
+    for text in ("display", "tag", "property", "metric"):
+        assert_escaped(page, f"{text} {ALL}")
+    assert_escaped(page, f"value {ALL}")  # the tag's and the property's
