@@ -8,6 +8,7 @@ import type { RenderProps } from "@anywidget/types";
 import type { RunsTraits } from "./wire";
 import { renderRuns } from "./parts/runs";
 import "./widget.css";
+import "./components/runsTable.css";
 import "./experiment.css";
 
 function render({ model, el }: RenderProps<RunsTraits>): () => void {

@@ -21,6 +21,15 @@ export function formatDuration(seconds: number | null): string {
   return `${secs}s`;
 }
 
+/** Seconds a run has been going: to its end, or to `now` while it runs; null before it starts. */
+export function durationOf(
+  run: { start_time: number | null; end_time: number | null },
+  now = Date.now() / 1000,
+): number | null {
+  if (run.start_time === null) return null;
+  return (run.end_time ?? now) - run.start_time;
+}
+
 /** Epoch seconds as local "YYYY-MM-DD HH:MM:SS". */
 export function formatTimestamp(epoch: number | null): string {
   if (epoch === null || !Number.isFinite(epoch)) return EMPTY;

@@ -147,12 +147,20 @@ export interface ScatterPoint {
   y: number | null;
 }
 
+/** Which value of a column is best: the lowest or the highest. */
+export type Goal = "min" | "max";
+
 export interface ScatterBody {
   cursor: number;
   unchanged: boolean;
   x: ColumnInfo;
   y: ColumnInfo;
   points: ScatterPoint[];
+  /** Set by the sweep (Y is its primary metric) or by the request's `goal`; null: neither. */
+  goal: "min" | "max" | null;
+  goal_source: "sweep" | "request" | null;
+  /** The run with the best y under `goal` (decided by the server, never here). */
+  best: string | null;
 }
 
 export interface RunSeries {
@@ -171,11 +179,8 @@ export interface OverlayBody {
   series: RunSeries[];
 }
 
-/** Seconds the run has been going (to its end, or to now while it runs). */
-export function durationOf(run: Pick<RunRow, "start_time" | "end_time">): number | null {
-  if (run.start_time === null) return null;
-  return (run.end_time ?? Date.now() / 1000) - run.start_time;
-}
+// The sidebar imports it from here.
+export { durationOf } from "../components/format";
 
 /** Query parameters; arrays become repeated parameters, undefined ones are left out. */
 export type Query = Record<string, string | number | readonly string[] | undefined>;

@@ -2,35 +2,30 @@
  * The dashboard's chart builder: pick an X and a Y among the numeric columns
  * for a scatter across every filtered run, and a metric to overlay the series
  * of the runs picked in the table. Each chart is one request, refreshed with
- * `since` so an unchanged poll costs the server one indexed read.
+ * `since` so an unchanged poll costs the server one indexed read. Which run is
+ * best comes with the scatter's answer (the sweep's goal, or the goal picked
+ * here and sent along); nothing here judges a metric by its name.
  */
 
 import { button, el, setChildren } from "../components/dom";
 import { requestAPI } from "./api";
-import type { ColumnInfo, OverlayBody, ScatterBody } from "./api";
-import { extent } from "./chartFrame";
-import { overlayChart, scatterChart } from "./charts";
-import type { ChartSize, Goal } from "./charts";
-import type { PickedRun } from "./runsTable";
+import type { ColumnInfo, Goal, OverlayBody, ScatterBody } from "./api";
+import { spansDecades } from "./chartData";
+import { overlayChart } from "./overlayChart";
+import { scatterChart } from "./scatterChart";
+import type { ChartSize, ChartView } from "./plot";
 import { scopeQuery, tablePath } from "./tablePages";
 import type { Scope, TableQuery } from "./tablePages";
 
 export const MAX_OVERLAY = 50;
 const OVERLAY_BUDGET = 500;
-/** Metric names where more is better; every other metric is taken as a loss. */
-const HIGHER_IS_BETTER = /acc|auc|f1|precision|recall|r2|score|reward|iou|map|bleu/i;
 
 export interface ChartBuilderOptions {
   scope: Scope;
   filter(): Pick<TableQuery, "q" | "statuses">;
-  picked(): PickedRun[];
+  /** The ids of the runs ticked in the table, in the order they were ticked. */
+  picked(): string[];
   openRun(id: string): void;
-}
-
-/** A sweep's primary metric: the default Y of its trials' scatter. */
-export interface PrimaryMetric {
-  name: string;
-  goal: Goal;
 }
 
 export class ChartBuilder {
@@ -38,7 +33,7 @@ export class ChartBuilder {
   private columns: ColumnInfo[] = [];
   private readonly xSelect = select("rw-db-x", "X axis");
   private readonly ySelect = select("rw-db-y", "Y axis");
-  private readonly goalSelect = select("rw-db-goal", "Which point is best");
+  private readonly goalSelect = select("rw-db-goal", "Which Y is best");
   private readonly logX = toggle("log x");
   private readonly logY = toggle("log y");
   private readonly metricSelect = select("rw-db-overlay-metric", "Metric to overlay");
@@ -48,13 +43,19 @@ export class ChartBuilder {
   private readonly message = el("div", "rw-sb-message");
   private scatter: { body: ScatterBody; key: string } | null = null;
   private overlay: { body: OverlayBody; key: string } | null = null;
-  private goalChosen = false;
+  private readonly views: { scatter: ChartView | null; overlay: ChartView | null } = {
+    scatter: null,
+    overlay: null,
+  };
+  /** The goal picked here for a Y column (sent as `goal`; the sweep's goal wins for its metric). */
+  private readonly goals = new Map<string, Goal>();
   /** The user set the log-x box: stop choosing it from the data. */
   private logXChosen = false;
-  private primary: PrimaryMetric | null = null;
+  private primary: string | null = null;
 
   constructor(private readonly options: ChartBuilderOptions) {
     for (const [value, label] of [
+      ["", "no goal: pick one"],
       ["min", "best: lowest Y"],
       ["max", "best: highest Y"],
     ] as const) {
@@ -66,13 +67,12 @@ export class ChartBuilder {
       void this.refresh();
     };
     this.xSelect.addEventListener("change", reload);
-    this.ySelect.addEventListener("change", () => {
-      if (!this.goalChosen) this.goalSelect.value = goalOf(this.ySelect.value, this.primary);
-      reload();
-    });
+    this.ySelect.addEventListener("change", reload);
     this.goalSelect.addEventListener("change", () => {
-      this.goalChosen = true;
-      this.redraw();
+      const goal = this.goalSelect.value;
+      if (goal === "min" || goal === "max") this.goals.set(this.ySelect.value, goal);
+      else this.goals.delete(this.ySelect.value);
+      reload();
     });
     this.metricSelect.addEventListener("change", reload);
     this.logX.input.addEventListener("change", () => {
@@ -121,10 +121,16 @@ export class ChartBuilder {
     );
   }
 
-  /** A sweep's primary metric becomes the default Y and decides the best point. */
-  setPrimary(primary: PrimaryMetric | null): void {
-    this.primary = primary;
-    if (primary !== null && !this.goalChosen) this.goalSelect.value = primary.goal;
+  /** A sweep's primary metric (its name) becomes the default Y. */
+  setPrimary(metric: string | null): void {
+    this.primary = metric;
+  }
+
+  /** Remove the charts (and their listeners). */
+  dispose(): void {
+    this.views.scatter?.destroy();
+    this.views.overlay?.destroy();
+    this.views.scatter = this.views.overlay = null;
   }
 
   /** The table's columns changed: offer the numeric ones; keep the choices that still exist. */
@@ -143,7 +149,7 @@ export class ChartBuilder {
     fill(this.metricSelect, metrics);
     const has = (key: string, among: readonly ColumnInfo[]): boolean =>
       among.some((c) => c.key === key);
-    const primaryKey = this.primary === null ? "" : `metric:${this.primary.name}`;
+    const primaryKey = this.primary === null ? "" : `metric:${this.primary}`;
     const firstMetric = numeric.find((c) => c.group === "metric")?.key ?? "";
     let yKey = has(y, numeric) ? y : has(primaryKey, numeric) ? primaryKey : firstMetric;
     const xKey = has(x, numeric)
@@ -160,7 +166,6 @@ export class ChartBuilder {
       : has(primaryKey, metrics)
         ? primaryKey
         : (metrics[0]?.key ?? "");
-    if (!this.goalChosen) this.goalSelect.value = goalOf(yKey, this.primary);
   }
 
   /** Ask for both charts' data (with `since` unless `force`), then draw what changed. */
@@ -174,54 +179,63 @@ export class ChartBuilder {
     }
   }
 
-  /** Draw again from what was loaded (a new size, a log axis, another goal). */
+  /** Draw again from what was loaded (a new size, a log axis). */
   redraw(): void {
     const size = this.size();
     if (this.scatter !== null) {
+      const body = this.scatter.body;
+      this.showGoal(body);
       const view = scatterChart(
-        this.scatter.body,
-        {
-          goal: this.goalSelect.value === "max" ? "max" : "min",
-          logX: this.logX.input.checked,
-          logY: this.logY.input.checked,
-          size,
-        },
+        body,
+        { logX: this.logX.input.checked, logY: this.logY.input.checked, size },
         (id) => {
           this.options.openRun(id);
         },
       );
-      setChildren(this.scatterSlot, view.el);
+      this.show("scatter", this.scatterSlot, view);
     }
     const picked = this.options.picked();
     if (picked.length === 0) {
-      setChildren(
+      this.show(
+        "overlay",
         this.overlaySlot,
-        el(
-          "div",
-          "rw-db-chart-note",
+        note(
           `Tick runs in the table (up to ${MAX_OVERLAY}) to overlay their series of the chosen metric.`,
         ),
       );
     } else if (this.metricSelect.value === "") {
-      setChildren(this.overlaySlot, el("div", "rw-db-chart-note", "These runs logged no metrics."));
+      this.show("overlay", this.overlaySlot, note("No data: these runs logged no metrics."));
     } else if (this.overlay !== null) {
-      const chart = overlayChart(
-        this.overlay.body.metric,
-        this.overlay.body.series,
-        { logY: this.overlayLogY.input.checked, size },
-        (id) => {
-          this.options.openRun(id);
-        },
-      );
+      const chart = overlayChart(this.overlay.body.metric, this.overlay.body.series, {
+        logY: this.overlayLogY.input.checked,
+        size,
+      });
       const more = picked.length - MAX_OVERLAY;
-      setChildren(
-        this.overlaySlot,
-        more > 0
-          ? el("div", "rw-db-chart-note", `The first ${MAX_OVERLAY} picked runs are shown.`)
-          : null,
-        chart,
-      );
+      if (more > 0)
+        chart.el.prepend(
+          el("div", "rw-db-chart-note", `The first ${MAX_OVERLAY} picked runs are shown.`),
+        );
+      this.show("overlay", this.overlaySlot, chart);
     }
+  }
+
+  /** Put `view` in `slot` in place of the chart there (destroyed). */
+  private show(which: "scatter" | "overlay", slot: HTMLElement, view: ChartView): void {
+    this.views[which]?.destroy();
+    this.views[which] = view;
+    setChildren(slot, view.el);
+  }
+
+  /** The goal select says what the answer's goal is, and who set it. */
+  private showGoal(body: ScatterBody): void {
+    const sweep = body.goal_source === "sweep";
+    this.goalSelect.value = body.goal ?? "";
+    this.goalSelect.disabled = sweep;
+    this.goalSelect.title = sweep
+      ? `The sweep's goal for its primary metric ${body.y.label}`
+      : body.goal === null
+        ? `No goal is known for ${body.y.label}: pick whether its lowest or highest value is best`
+        : "Which Y is best (your pick)";
   }
 
   private metricKeys(): string[] {
@@ -238,10 +252,15 @@ export class ChartBuilder {
     const y = this.ySelect.value;
     if (x === "" || y === "") {
       this.scatter = null;
-      setChildren(this.scatterSlot, el("div", "rw-db-chart-note", "No numeric columns yet."));
+      this.show("scatter", this.scatterSlot, note("No numeric columns yet."));
       return;
     }
-    const base = { ...scopeQuery(this.options.scope, this.options.filter()), x, y };
+    const base = {
+      ...scopeQuery(this.options.scope, this.options.filter()),
+      x,
+      y,
+      goal: this.goals.get(y),
+    };
     const key = JSON.stringify(base);
     const since = !force && this.scatter?.key === key ? this.scatter.body.cursor : undefined;
     const body = await requestAPI<ScatterBody>(tablePath(this.options.scope, "scatter"), {
@@ -249,7 +268,10 @@ export class ChartBuilder {
       since,
     });
     if (body.unchanged) return;
-    if (!this.logXChosen && this.scatter?.key !== key) this.logX.input.checked = spansDecades(body);
+    if (!this.logXChosen && this.scatter?.key !== key)
+      // Run numbers and times read best on a linear axis, however many decades they span.
+      this.logX.input.checked =
+        !["number", "created_time"].includes(x) && spansDecades(body.points.map((p) => p.x));
     this.scatter = { body, key };
     this.redraw();
   }
@@ -265,7 +287,7 @@ export class ChartBuilder {
     // The runs are named one by one: the overlay route takes no scope.
     const base = {
       metric: key.slice("metric:".length),
-      run: runs.map((r) => r.id),
+      run: runs,
       budget: OVERLAY_BUDGET,
     };
     const signature = JSON.stringify(base);
@@ -280,18 +302,8 @@ export class ChartBuilder {
   }
 }
 
-/** X values all positive and three or more decades apart (a sweep's log-uniform alpha). */
-function spansDecades(body: ScatterBody): boolean {
-  const xs = body.points.map((p) => p.x).filter((x): x is number => x !== null);
-  const range = extent(xs);
-  if (xs.length < 3 || range === null || range[0] <= 0) return false;
-  return range[1] / range[0] >= 1000;
-}
-
-/** Whether the lowest or the highest value of column `key` is the best one. */
-export function goalOf(key: string, primary: PrimaryMetric | null): Goal {
-  if (primary !== null && key === `metric:${primary.name}`) return primary.goal;
-  return HIGHER_IS_BETTER.test(key.replace(/^metric:/, "")) ? "max" : "min";
+function note(text: string): ChartView {
+  return { el: el("div", "rw-db-chart-note", text), destroy: () => undefined };
 }
 
 function select(className: string, title: string): HTMLSelectElement {

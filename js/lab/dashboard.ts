@@ -10,17 +10,15 @@ import type { Message } from "@lumino/messaging";
 import { button, el, saveBlob, setChildren } from "../components/dom";
 import { request, requestAPI, segment } from "./api";
 import type { ColumnInfo, RunDetailsBody } from "./api";
-import { ChartBuilder, goalOf } from "./chartBuilder";
+import { RunsTable } from "../components/runsTable";
+import { ChartBuilder, MAX_OVERLAY } from "./chartBuilder";
 import { LiveRefresh } from "./liveRefresh";
-import { RunsTable } from "./runsTable";
 import { statusChips } from "./sidebarRows";
 import { TablePages, scopeQuery, tablePath } from "./tablePages";
 import type { Scope, TableQuery } from "./tablePages";
 
 /** Tag, property and metric columns shown before the user picks (metrics first). */
 const DEFAULT_VALUE_COLUMNS = 14;
-/** Run columns whose first click sorts the newest or longest first. */
-const DESCENDING_FIRST = new Set(["number", "created_time", "duration"]);
 
 export interface DashboardOptions {
   scope: Scope;
@@ -91,20 +89,22 @@ export class DashboardPanel extends Widget {
       },
     );
     this.table = new RunsTable({
-      sort: (key) => {
-        this.sortBy(key);
+      sort: (sort, descending) => {
+        this.queryChanged({ sort, descending });
       },
-      openRun: (id) => {
+      open: (id) => {
         options.openRun(id);
       },
       selectionChanged: () => {
         void this.charts.refresh();
       },
+      maxSelected: MAX_OVERLAY,
     });
+    this.table.el.classList.add("rw-db-table");
     this.charts = new ChartBuilder({
       scope: options.scope,
       filter: () => this.pages.current,
-      picked: () => [...this.table.selected.values()],
+      picked: () => [...this.table.selected],
       openRun: (id) => {
         options.openRun(id);
       },
@@ -170,6 +170,7 @@ export class DashboardPanel extends Widget {
   override dispose(): void {
     this.live.stop();
     this.table.dispose();
+    this.charts.dispose();
     super.dispose();
   }
 
@@ -180,7 +181,7 @@ export class DashboardPanel extends Widget {
     if (changed) await this.charts.refresh();
   }
 
-  /** A sweep's name and primary metric (the default Y and its goal). */
+  /** A sweep's name and primary metric (the default Y; the server says which run is best). */
   private async loadParent(): Promise<void> {
     const parent = this.scope.parent;
     if (parent === undefined) return;
@@ -192,9 +193,8 @@ export class DashboardPanel extends Widget {
       this.title.label = `Trials · #${run.number} ${name}`;
       this.title.caption = `runwatch: the child runs of ${run.id} (${run.experiment})`;
       const metric = body.properties.primary_metric_name;
-      const goal = body.properties.primary_metric_goal;
       if (typeof metric === "string" && metric !== "") {
-        this.charts.setPrimary({ name: metric, goal: goal === "MAXIMIZE" ? "max" : "min" });
+        this.charts.setPrimary(metric);
         if (this.pages.total !== null) this.charts.setColumns(this.pages.columns);
         await this.charts.refresh(true);
       }
@@ -224,7 +224,20 @@ export class DashboardPanel extends Widget {
       this.renderPicker();
       this.charts.setColumns(pages.columns);
     }
-    this.table.show(pages, columns);
+    const query = pages.current;
+    this.table.show({
+      source: {
+        count: () => pages.total ?? 0,
+        row: (i) => pages.row(i),
+        need: (a, b) => {
+          pages.need(a, b);
+        },
+      },
+      columns,
+      sort: query.sort,
+      descending: query.descending,
+      empty: pages.total === 0 ? "No runs match." : null,
+    });
   }
 
   private visibleColumns(): ColumnInfo[] {
@@ -268,15 +281,6 @@ export class DashboardPanel extends Widget {
       );
     });
     setChildren(this.pickerList, ...groups);
-  }
-
-  private sortBy(key: string): void {
-    const current = this.pages.current;
-    const descending =
-      current.sort === key
-        ? !current.descending
-        : DESCENDING_FIRST.has(key) || (key.startsWith("metric:") && goalOf(key, null) === "max");
-    this.queryChanged({ sort: key, descending });
   }
 
   private queryChanged(change: Partial<TableQuery>): void {

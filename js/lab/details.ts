@@ -11,14 +11,15 @@ import { createChildTable } from "../components/childTable";
 import type { ChildTable } from "../components/childTable";
 import { button, el, saveBlob } from "../components/dom";
 import { createKvTable } from "../components/kvTable";
-import { formatCell } from "../components/format";
+import { durationOf, formatCell } from "../components/format";
 import { createLogView } from "../components/logView";
 import { isFinalStatus } from "../components/statusBadge";
 import type { ChildRow, ChildrenQuery } from "../wire";
-import { apiUrl, durationOf, request, requestAPI, segment } from "./api";
+import { apiUrl, request, requestAPI, segment } from "./api";
 import type { LogBody, MetricsBody, RunDetailsBody, RunPage, RunRow, SeriesBody } from "./api";
 import { createHeader, renderFiles, renderMetrics, section } from "./detailsParts";
 import { LiveRefresh } from "./liveRefresh";
+import { Sparklines } from "./sparkline";
 
 const CHILD_PAGE = 20;
 const MAX_LOG_LINES = 5000;
@@ -50,6 +51,7 @@ export class RunPanel extends Widget {
   private readonly kv = createKvTable(["Properties", "Tags"]);
   private readonly metricRows = el("tbody", "");
   private readonly series = new Map<string, SeriesBody>();
+  private readonly sparklines = new Sparklines();
   private metricsCursor = 0;
   private readonly childTable: ChildTable;
   private childQuery: ChildrenQuery = { page: 0, sort_key: "number", descending: false };
@@ -161,6 +163,7 @@ export class RunPanel extends Widget {
   override dispose(): void {
     this.live.stop();
     this.log.dispose();
+    this.sparklines.dispose();
     super.dispose();
   }
 
@@ -232,7 +235,7 @@ export class RunPanel extends Widget {
       for (const series of body.series) this.series.set(series.name, series);
       this.metricsCursor = body.cursor;
     }
-    renderMetrics(this.metricRows, this.body.metrics, this.series);
+    renderMetrics(this.metricRows, this.body.metrics, this.series, this.sparklines);
     this.sections.metrics.hidden = this.body.metrics.length === 0;
   }
 

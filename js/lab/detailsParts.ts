@@ -5,12 +5,17 @@
 
 import { el, metaItem, setChildren } from "../components/dom";
 import { errorBlock } from "../components/errorBlock";
-import { EMPTY, formatCell, formatDuration, formatTimestamp } from "../components/format";
+import {
+  EMPTY,
+  durationOf,
+  formatCell,
+  formatDuration,
+  formatTimestamp,
+} from "../components/format";
 import { isFinalStatus, updateStatusBadge } from "../components/statusBadge";
 import type { ErrorState } from "../wire";
-import { durationOf } from "./api";
 import type { FileRow, MetricSummary, RunDetailsBody, RunRow, SeriesBody } from "./api";
-import { sparkline } from "./sparkline";
+import type { Sparklines } from "./sparkline";
 
 export interface HeaderView {
   readonly el: HTMLElement;
@@ -100,18 +105,18 @@ export function renderMetrics(
   table: HTMLTableSectionElement,
   metrics: readonly MetricSummary[],
   series: ReadonlyMap<string, SeriesBody>,
+  sparklines: Sparklines,
 ): void {
+  const charted = new Set<string>();
   setChildren(
     table,
     ...metrics.map((metric) => {
       const points = series.get(metric.name);
       const chart = el("td", "rw-lab-spark");
       if (points !== undefined && points.x.length > 1) {
-        const svg = sparkline(points.x, points.y);
-        const label = `${metric.name}: ${points.count} points`;
-        svg.setAttribute("aria-label", label);
-        chart.title = label;
-        chart.append(svg);
+        charted.add(metric.name);
+        chart.title = `${metric.name}: ${points.count} points`;
+        chart.append(sparklines.get(points));
       }
       const value = el("td", "rw-num", formatCell(metric.last_value));
       if (metric.last_value === null) value.classList.add("rw-muted");
@@ -128,6 +133,7 @@ export function renderMetrics(
       return row;
     }),
   );
+  sparklines.keep(charted);
 }
 
 /** The run's files, each a link that downloads through `download`. */

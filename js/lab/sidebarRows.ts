@@ -2,13 +2,13 @@
 
 import { button, el } from "../components/dom";
 import {
+  durationOf,
   formatCell,
   formatDuration,
   formatShortTimestamp,
   formatTimestamp,
 } from "../components/format";
 import { STATUS_ORDER, statusBadge, statusTone } from "../components/statusBadge";
-import { durationOf } from "./api";
 import type { ExperimentRow, RunRow } from "./api";
 
 export function experimentNode(experiment: ExperimentRow, open: boolean): HTMLElement {

@@ -1,87 +1,103 @@
 /**
- * A tiny line chart of one numeric series, drawn with DOM SVG APIs (no chart
- * library): gaps (NaN, inf, missing) break the line, the last point is dotted.
+ * The run panel's sparklines: a tiny uPlot line per numeric metric (no axes,
+ * no cursor), gaps (NaN, inf, missing) breaking the line and the last value
+ * dotted. Kept per metric across polls: new points update the same chart.
  */
 
-const SVG = "http://www.w3.org/2000/svg";
+import type uPlot from "uplot";
+import { el } from "../components/dom";
+import type { SeriesBody } from "./api";
+import { pointCount } from "./chartData";
+import { Theme, createPlot } from "./plot";
+import { paddedRange } from "./ticks";
 
-export interface SparklineSize {
-  width: number;
-  height: number;
+export const SPARKLINE_SIZE = { width: 120, height: 28 } as const;
+
+interface Entry {
+  el: HTMLElement;
+  plot: uPlot;
+  data: string;
 }
 
-export function sparkline(
-  x: readonly number[],
-  y: readonly (number | null)[],
-  size: SparklineSize = { width: 120, height: 28 },
-): SVGSVGElement {
-  const svg = document.createElementNS(SVG, "svg");
-  svg.setAttribute("class", "rw-sparkline");
-  svg.setAttribute("width", String(size.width));
-  svg.setAttribute("height", String(size.height));
-  svg.setAttribute("viewBox", `0 0 ${size.width} ${size.height}`);
-  svg.setAttribute("role", "img");
+export class Sparklines {
+  private readonly entries = new Map<string, Entry>();
 
-  const points = pointsOf(x, y);
-  if (points.length === 0) return svg;
-  const pad = 2;
-  const [x0, x1] = extent(points.map((p) => p[0]));
-  const [y0, y1] = extent(points.map((p) => p[1]));
-  const sx = (v: number): number =>
-    x1 === x0 ? size.width / 2 : pad + ((v - x0) / (x1 - x0)) * (size.width - 2 * pad);
-  const sy = (v: number): number =>
-    y1 === y0
-      ? size.height / 2
-      : size.height - pad - ((v - y0) / (y1 - y0)) * (size.height - 2 * pad);
-
-  let d = "";
-  let pen = false;
-  for (let i = 0; i < x.length; i++) {
-    const xi = x[i];
-    const yi = y[i];
-    if (xi === undefined || !isFinite(yi)) {
-      pen = false;
-      continue;
+  /** The sparkline of `series` (created, or updated if its points changed). */
+  get(series: SeriesBody): HTMLElement {
+    const ys = series.y.map((v) => (v !== null && Number.isFinite(v) ? v : null));
+    const data: uPlot.AlignedData = [series.x, ys];
+    const key = JSON.stringify(data);
+    let entry = this.entries.get(series.name);
+    if (entry === undefined) {
+      const node = el("div", "rw-sparkline");
+      entry = { el: node, plot: sparkline(data, node), data: key };
+      this.entries.set(series.name, entry);
+    } else if (entry.data !== key) {
+      entry.plot.setData(data);
+      entry.data = key;
     }
-    d += `${pen ? "L" : "M"}${sx(xi).toFixed(1)},${sy(yi).toFixed(1)}`;
-    pen = true;
+    const label = `${series.name}: ${series.count} points`;
+    entry.el.dataset.points = String(pointCount(ys));
+    entry.el.setAttribute("role", "img");
+    entry.el.setAttribute("aria-label", label);
+    return entry.el;
   }
-  const path = document.createElementNS(SVG, "path");
-  path.setAttribute("d", d);
-  path.setAttribute("class", "rw-sparkline-line");
-  svg.append(path);
 
-  const last = points[points.length - 1];
-  if (last !== undefined) {
-    const dot = document.createElementNS(SVG, "circle");
-    dot.setAttribute("cx", sx(last[0]).toFixed(1));
-    dot.setAttribute("cy", sy(last[1]).toFixed(1));
-    dot.setAttribute("r", "2");
-    dot.setAttribute("class", "rw-sparkline-dot");
-    svg.append(dot);
+  /** Drop the sparklines of metrics not in `names`. */
+  keep(names: ReadonlySet<string>): void {
+    for (const [name, entry] of this.entries) {
+      if (names.has(name)) continue;
+      entry.plot.destroy();
+      this.entries.delete(name);
+    }
   }
-  return svg;
+
+  dispose(): void {
+    this.keep(new Set());
+  }
 }
 
-function isFinite(value: number | null | undefined): value is number {
-  return typeof value === "number" && Number.isFinite(value);
+function sparkline(data: uPlot.AlignedData, host: HTMLElement): uPlot {
+  const theme = new Theme();
+  const flat = { log: false, integer: false };
+  return createPlot(
+    {
+      ...SPARKLINE_SIZE,
+      padding: [3, 3, 3, 3],
+      legend: { show: false },
+      cursor: { show: false },
+      select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+      axes: [{ show: false }, { show: false }],
+      scales: {
+        x: { range: (_u, lo, hi) => (lo === hi ? [lo - 1, hi + 1] : [lo, hi]) },
+        y: { range: (_u, lo, hi) => (lo === hi ? paddedRange(lo, hi, flat) : [lo, hi]) },
+      },
+      series: [
+        {},
+        {
+          stroke: () => theme.colours.accent,
+          width: 1.5,
+          spanGaps: false,
+          // No dots but the last value's.
+          points: {
+            show: false,
+            size: 4,
+            fill: () => theme.colours.accent,
+            filter: (u, seriesIdx) => {
+              const last = lastValue(u.data[seriesIdx] ?? []);
+              return last < 0 ? null : [last];
+            },
+          },
+        },
+      ],
+    },
+    data,
+    theme,
+    host,
+  );
 }
 
-function pointsOf(x: readonly number[], y: readonly (number | null)[]): [number, number][] {
-  const points: [number, number][] = [];
-  x.forEach((xi, i) => {
-    const yi = y[i];
-    if (Number.isFinite(xi) && isFinite(yi)) points.push([xi, yi]);
-  });
-  return points;
-}
-
-function extent(values: readonly number[]): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
+function lastValue(ys: ArrayLike<number | null | undefined>): number {
+  for (let i = ys.length - 1; i >= 0; i--) if (ys[i] !== null && ys[i] !== undefined) return i;
+  return -1;
 }

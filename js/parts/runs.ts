@@ -1,14 +1,16 @@
 /**
  * ExperimentDetails' runs part: the title, a text filter, status chips with
- * counts (pressed chips filter), the runs table and a CSV export button.
- * Every change of query goes to the kernel, which answers with a new page.
+ * counts (pressed chips filter), the runs table (the dashboard's, over the page
+ * of rows the kernel sent) with a pager, and a CSV export button. Every change
+ * of query goes to the kernel, which answers with a new page.
  */
 
 import type { AnyModel } from "@anywidget/types";
-import type { RunsMessage, RunsTraits } from "../wire";
-import { createCompareTable } from "../components/compareTable";
+import type { RunsMessage, RunsTraits, TableQueryMessage } from "../wire";
 import { button, el, setChildren, widgetRoot } from "../components/dom";
 import { formatCell } from "../components/format";
+import { createPager } from "../components/pager";
+import { RunsTable } from "../components/runsTable";
 import { STATUS_ORDER, statusTone, updateStatusBadge } from "../components/statusBadge";
 
 type Model = AnyModel<RunsTraits>;
@@ -19,17 +21,27 @@ export function renderRuns(model: Model, host: HTMLElement): () => void {
   const send = (msg: RunsMessage): void => {
     model.send(msg);
   };
-  const table = createCompareTable({
-    query: (query) => {
-      send({ type: "table_query", ...query });
+  const table = new RunsTable({
+    sort: (sort, descending) => {
+      ask({ sort, descending });
     },
-    select: (ids) => {
+    selectionChanged: (ids) => {
       send({ type: "select", ids });
     },
     open: (id) => {
       send({ type: "open_run", id });
     },
+    maxSelected: model.get("max_selected"),
   });
+  const pager = createPager((offset) => {
+    ask({ offset });
+  });
+  /** A new query: dim the table until the kernel's page arrives. */
+  function ask(query: TableQueryMessage): void {
+    table.el.classList.add("rw-pending");
+    send({ type: "table_query", ...query });
+  }
+  let shownQuery = "";
 
   const badge = el("span");
   const title = el("span", "rw-title");
@@ -65,7 +77,7 @@ export function renderRuns(model: Model, host: HTMLElement): () => void {
     exportButton,
   );
   const notice = el("div", "rw-note rw-notice");
-  const root = widgetRoot("rw-runs", titleRow, toolbar, table.el, selection, notice);
+  const root = widgetRoot("rw-runs", titleRow, toolbar, table.el, pager.el, selection, notice);
   host.replaceChildren(root);
 
   function toggleStatus(status: string): void {
@@ -79,7 +91,31 @@ export function renderRuns(model: Model, host: HTMLElement): () => void {
   function onTable(): void {
     const state = model.get("table");
     if (state === null) return;
-    table.update(state, model.get("selected"), model.get("max_selected"));
+    table.el.classList.remove("rw-pending");
+    const rows = state.rows;
+    table.setSelected(model.get("selected"));
+    table.show({
+      source: { count: () => rows.length, row: (i) => rows[i] },
+      columns: state.columns,
+      sort: state.sort,
+      descending: state.descending,
+      empty: "No runs match.",
+    });
+    const query = JSON.stringify([
+      state.offset,
+      state.sort,
+      state.descending,
+      state.text,
+      state.statuses,
+    ]);
+    if (query !== shownQuery) table.scrollToTop();
+    shownQuery = query;
+    pager.update({
+      total: state.total,
+      offset: state.offset,
+      limit: state.limit,
+      shown: rows.length,
+    });
     const all = Object.values(state.status_counts).reduce((a, b) => a + b, 0);
     total.textContent = `${state.total} of ${all} ${all === 1 ? "run" : "runs"}`;
     const statuses = [
@@ -144,5 +180,6 @@ export function renderRuns(model: Model, host: HTMLElement): () => void {
   return () => {
     for (const [event, handler] of handlers) model.off(event, handler);
     if (timer !== undefined) clearTimeout(timer);
+    table.dispose();
   };
 }

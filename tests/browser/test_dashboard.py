@@ -3,6 +3,9 @@
 A sweep-like parent run with 20 children (property `param.alpha`, tags, and a
 few steps of `mse` each), logged through the public API, is compared in the
 dashboard; a separate process completes a run while its dashboard is open.
+The charts are uPlot canvases: a test reads what a chart plots from the data it
+exposes (data attributes, its text list of points), checks the canvas has ink,
+and hovers a point for its tooltip.
 Screenshots: test-artifacts/browser/dashboard-*.png.
 """
 
@@ -22,7 +25,7 @@ import pytest
 from runwatch import Experiment, Run, Workspace
 
 from .conftest import Server, screenshot, workspace_in
-from .test_sidebar import XSS_NAME, live_logger, open_lab, open_sidebar
+from .test_sidebar import XSS_NAME, canvas_ink, live_logger, open_lab, open_sidebar
 
 TRIALS = 20
 ALPHAS = [round(10 ** (-3 + 4 * i / (TRIALS - 1)), 6) for i in range(TRIALS)]
@@ -55,6 +58,8 @@ def ws(lab: Server) -> Iterator[Workspace]:
 @pytest.fixture(scope="module")
 def sweep(ws: Workspace) -> Sweep:
     parent = Experiment(ws, "db-sweep").start_logging(display_name="alpha sweep")
+    # As a HyperDrive sweep records it: the scatter's best run follows this goal.
+    parent.add_properties({"primary_metric_name": "mse", "primary_metric_goal": "MINIMIZE"})
     children = []
     for i, alpha in enumerate(ALPHAS):
         child = parent.child_run(name=XSS_NAME if i == XSS_TRIAL else f"trial {i + 1}")
@@ -88,13 +93,13 @@ def dashboard(page: Any, experiment: str, parent: str | None = None) -> Any:
     selector = f'.rw-dashboard[data-experiment="{experiment}"]'
     selector += f'[data-parent="{parent}"]' if parent else ":not([data-parent])"
     panel = page.locator(selector)
-    panel.locator(".rw-db-run").first.wait_for(timeout=30_000)
+    panel.locator(".rw-rt-run").first.wait_for(timeout=30_000)
     return panel
 
 
 def row_ids(panel: Any) -> list[str]:
     """The ids of the rendered rows, top to bottom."""
-    ids: list[str] = panel.locator(".rw-db-run").evaluate_all(
+    ids: list[str] = panel.locator(".rw-rt-run").evaluate_all(
         """rows => rows
             .map(r => [r.getBoundingClientRect().top, r.dataset.runId])
             .sort((a, b) => a[0] - b[0]).map(p => p[1])"""
@@ -105,7 +110,7 @@ def row_ids(panel: Any) -> list[str]:
 def wait_first_row(panel: Any, run_id: str) -> None:
     panel.page.wait_for_function(
         """([panel, id]) => {
-            const rows = [...panel.querySelectorAll('.rw-db-run')];
+            const rows = [...panel.querySelectorAll('.rw-rt-run')];
             rows.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
             return rows.length > 0 && rows[0].dataset.runId === id;
         }""",
@@ -134,7 +139,7 @@ def test_the_trials_table_sorts_and_the_scatter_puts_the_minimum_where_get_metri
     assert "alpha sweep" in heading.inner_text()
 
     # Every trial is a row: scroll the virtualized table through and collect them.
-    scroller = panel.locator(".rw-db-table .rw-vl")
+    scroller = panel.locator(".rw-rt .rw-vl")
     seen = set(row_ids(panel))
     scroller.evaluate("el => { el.scrollTop = el.scrollHeight; }")
     page.wait_for_timeout(300)
@@ -143,41 +148,91 @@ def test_the_trials_table_sorts_and_the_scatter_puts_the_minimum_where_get_metri
     scroller.evaluate("el => { el.scrollTop = 0; }")
 
     best = min(sweep.mse, key=sweep.mse.__getitem__)
-    panel.locator('.rw-db-th[data-key="metric:mse"]').click()
+    panel.locator('.rw-rt-th[data-key="metric:mse"]').click()
     wait_first_row(panel, best)
     ordered = row_ids(panel)[:5]
     assert [sweep.mse[i] for i in ordered] == sorted(sweep.mse.values())[:5]
-    best_row = panel.locator(f'.rw-db-run[data-run-id="{best}"]')
+    best_row = panel.locator(f'.rw-rt-run[data-run-id="{best}"]')
     cell = best_row.locator('[data-key="metric:mse"]')
     assert float(cell.inner_text()) == pytest.approx(sweep.mse[best], rel=1e-5)
     alpha_cell = best_row.locator('[data-key="property:param.alpha"]')
     assert float(alpha_cell.inner_text()) == pytest.approx(sweep.alpha[best], rel=1e-5)
     screenshot(page, "dashboard-sorted-by-mse")
 
-    panel.locator(".rw-db-x").select_option("property:param.alpha")
+    # Run numbers on X: whole-number ticks only.
+    panel.locator(".rw-db-x").select_option("number")
     panel.locator(".rw-db-y").select_option("metric:mse")
-    panel.locator(".rw-db-goal").select_option("min")
-    chart = panel.locator(
-        'svg.rw-db-scatter-chart[data-x="property:param.alpha"][data-y="metric:mse"]'
-    )
-    chart.wait_for(timeout=15_000)
-    points = chart.locator(".rw-db-point")
-    assert points.count() == TRIALS
-    xs = sorted(float(x) for x in points.evaluate_all("ps => ps.map(p => p.dataset.x)"))
+    by_number = scatter(panel, "number", "metric:mse")
+    assert all(float(t).is_integer() for t in ticks(by_number, "x")), ticks(by_number, "x")
+
+    panel.locator(".rw-db-x").select_option("property:param.alpha")
+    chart = scatter(panel, "property:param.alpha", "metric:mse")
+    # The sweep's goal decides the best run; it cannot be changed here.
+    goal = panel.locator(".rw-db-goal")
+    assert goal.input_value() == "min" and goal.is_disabled()
+    assert chart.get_attribute("data-points") == str(TRIALS)
+    data = panel.locator(".rw-db-scatter .rw-chart-data li")
+    assert data.count() == TRIALS
+    xs = sorted(float(x) for x in data.evaluate_all("ps => ps.map(p => p.dataset.x)"))
     assert xs == pytest.approx(sorted(ALPHAS))
-    highlighted = chart.locator(".rw-db-best")
+    assert canvas_ink(chart) > 500
+    highlighted = chart.locator(".rw-chart-best")
     assert highlighted.count() == 1
-    assert highlighted.get_attribute("data-run-id") == best
+    assert highlighted.get_attribute("data-run-id") == best == chart.get_attribute("data-best")
     assert float(highlighted.get_attribute("data-x")) == pytest.approx(sweep.alpha[best])
     assert float(highlighted.get_attribute("data-y")) == pytest.approx(sweep.mse[best])
-    tooltip = highlighted.locator("title").text_content()
+    # Hovering the ringed point shows its run and exact values.
+    box = highlighted.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = chart.locator(".rw-chart-tip")
+    tip.wait_for(state="visible", timeout=5_000)
+    tooltip = tip.inner_text()
     number = next(c.number for c in sweep.children if c.id == best)
     assert f"#{number}" in tooltip and best in tooltip and "param.alpha" in tooltip
-    assert chart.locator(".rw-db-axes text").count() >= 6  # tick labels on both axes
+    assert tip.get_attribute("data-run-id") == best
+    # Tick labels on both axes, a few only (no crowded y axis).
+    assert len(ticks(chart, "x")) >= 3 and 3 <= len(ticks(chart, "y")) <= 8
     panel.locator(".rw-db-toggle", has_text="log x").locator("input").check()
-    chart.locator(".rw-db-axis-label", has_text="param.alpha (log)").wait_for()
+    chart = panel.locator('.rw-db-scatter-chart[data-x-label="param.alpha (log)"]')
+    chart.wait_for()
+    assert ticks(chart, "x") == ["0.001", "0.01", "0.1", "1", "10"]
     chart.scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
     screenshot(page, "dashboard-scatter-alpha-vs-mse")
+    set_theme(page, "JupyterLab Dark")
+    try:
+        page.wait_for_timeout(500)
+        screenshot(page, "dashboard-scatter-dark")
+    finally:
+        set_theme(page, "JupyterLab Light")
+
+    # Another Y has no goal: nothing is ringed until one is picked.
+    panel.locator(".rw-db-y").select_option("duration")
+    chart = scatter(panel, "property:param.alpha", "duration")
+    assert chart.locator(".rw-chart-best").count() == 0
+    assert goal.input_value() == "" and not goal.is_disabled()
+    assert "no goal: pick one" in panel.locator(".rw-db-scatter .rw-db-chart-note").inner_text()
+
+
+def scatter(panel: Any, x: str, y: str) -> Any:
+    chart = panel.locator(f'.rw-db-scatter-chart[data-x="{x}"][data-y="{y}"]')
+    chart.wait_for(timeout=15_000)
+    return chart
+
+
+def ticks(chart: Any, axis: str) -> list[str]:
+    """The tick labels the chart drew on axis `x` or `y`."""
+    return str(chart.get_attribute(f"data-{axis}-ticks")).split("|")
+
+
+def set_theme(page: Any, theme: str) -> None:
+    page.evaluate(
+        "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme
+    )
+    page.wait_for_function(
+        "theme => document.body.dataset.jpThemeName === theme", arg=theme, timeout=15_000
+    )
 
 
 def test_overlay_of_three_selected_trials_and_csv_download(
@@ -187,21 +242,25 @@ def test_overlay_of_three_selected_trials_and_csv_download(
     panel = open_dashboard(page, "db-sweep", sweep.parent.id)
     picked = row_ids(panel)[:3]
     for run_id in picked:
-        panel.locator(f'.rw-db-run[data-run-id="{run_id}"] .rw-db-check').click()
+        panel.locator(f'.rw-rt-run[data-run-id="{run_id}"] .rw-rt-check').click()
     panel.locator(".rw-db-overlay-metric").select_option("metric:mse")
-    lines = panel.locator(".rw-db-overlay-chart .rw-db-line")
+    lines = panel.locator(".rw-db-overlay-chart .rw-db-legend-item")
     page.wait_for_function(
-        "el => el.querySelectorAll('.rw-db-overlay-chart .rw-db-line').length === 3",
+        "el => el.querySelectorAll('.rw-db-overlay-chart .rw-db-legend-item').length === 3",
         arg=panel.element_handle(),
         timeout=15_000,
     )
     assert sorted(lines.evaluate_all("ls => ls.map(l => l.dataset.runId)")) == sorted(picked)
-    for d in lines.evaluate_all("ls => ls.map(l => l.getAttribute('d'))"):
-        assert d.count("L") == 2  # three steps of mse, one line each
+    # three steps of mse, one line each
+    assert lines.evaluate_all("ls => ls.map(l => l.dataset.points)") == ["3", "3", "3"]
+    assert canvas_ink(panel.locator(".rw-db-overlay-chart")) > 500
     numbers = {c.id: c.number for c in sweep.children}
-    legend = panel.locator(".rw-db-legend-item").all_inner_texts()
-    assert len(legend) == 3
+    legend = lines.all_inner_texts()
     assert {text.split()[0] for text in legend} == {f"#{numbers[i]}" for i in picked}
+    # The legend sits below the plot, not over it.
+    plot = panel.locator(".rw-db-overlay-chart .u-over").bounding_box()
+    first = lines.first.bounding_box()
+    assert plot is not None and first is not None and first["y"] >= plot["y"] + plot["height"]
     panel.locator(".rw-db-overlay").scroll_into_view_if_needed()
     screenshot(page, "dashboard-overlay-three-trials")
 
@@ -225,7 +284,7 @@ def test_clicking_a_row_opens_the_run_and_html_names_are_text(
         "el => el.textContent === '1 run'", arg=panel.locator(".rw-db-count").element_handle()
     )
     assert row_ids(panel) == [xss.id]
-    name = panel.locator(f'.rw-db-run[data-run-id="{xss.id}"] [data-key="display_name"]')
+    name = panel.locator(f'.rw-rt-run[data-run-id="{xss.id}"] [data-key="display_name"]')
     assert name.inner_text() == XSS_NAME
     assert page.locator(".rw-dashboard img").count() == 0
     screenshot(page, "dashboard-html-as-text")
@@ -249,16 +308,16 @@ def test_the_sidebar_opens_the_dashboard_and_a_run_completed_elsewhere_updates(
         open_sidebar(page, "db-live")
         page.locator('.rw-sb-experiment[data-experiment="db-live"] .rw-sb-compare').click()
         panel = dashboard(page, "db-live")
-        badge = panel.locator(f'.rw-db-run[data-run-id="{run_id}"] .rw-badge')
+        badge = panel.locator(f'.rw-rt-run[data-run-id="{run_id}"] .rw-badge')
         badge.wait_for(timeout=15_000)
         assert badge.get_attribute("data-status") == "Running"
         assert panel.locator(".rw-db-count").inner_text() == "3 runs"
-        assert panel.locator('.rw-db-th[data-key="metric:acc"]').count() == 1
+        assert panel.locator('.rw-rt-th[data-key="metric:acc"]').count() == 1
         panel.locator(".rw-db-picker > summary").click()
         panel.locator('.rw-db-picker-item input[data-key="metric:acc"]').uncheck()
-        page.wait_for_selector('.rw-dashboard .rw-db-th[data-key="metric:acc"]', state="detached")
+        page.wait_for_selector('.rw-dashboard .rw-rt-th[data-key="metric:acc"]', state="detached")
         panel.locator('.rw-db-picker-item input[data-key="metric:acc"]').check()
-        panel.locator('.rw-db-th[data-key="metric:acc"]').wait_for()
+        panel.locator('.rw-rt-th[data-key="metric:acc"]').wait_for()
         panel.locator(".rw-db-picker > summary").click()
         # Still open in the sidebar: expanding and collapsing keeps working.
         header = page.locator('.rw-sb-experiment[data-experiment="db-live"]')
@@ -273,7 +332,7 @@ def test_the_sidebar_opens_the_dashboard_and_a_run_completed_elsewhere_updates(
         logger.stdin.flush()
         assert logger.wait(timeout=30) == 0
         panel.locator(
-            f'.rw-db-run[data-run-id="{run_id}"] .rw-badge[data-status="Completed"]'
+            f'.rw-rt-run[data-run-id="{run_id}"] .rw-badge[data-status="Completed"]'
         ).wait_for(timeout=15_000)
         chip = panel.locator('.rw-sb-chip[data-status="Completed"]')
         page.wait_for_function("el => el.textContent.endsWith(' 3')", arg=chip.element_handle())

@@ -72,16 +72,14 @@ def run_sweep(server: Server, page: Any) -> Workspace:
     open_notebook(page, server, path)
     run_all(page, server)
 
-    page.wait_for_selector(".rw-runs .rw-compare-row", timeout=90_000)
+    page.wait_for_selector(".rw-runs .rw-rt-run", timeout=90_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('.rw-runs .rw-chip-toggle')]"
         ".some(c => c.textContent.trim() === 'Completed 20')",
         timeout=240_000,
     )
-    page.wait_for_function(
-        "() => document.querySelectorAll('.rw-runs .rw-compare-row').length === 20",
-        timeout=30_000,
-    )
+    # The table is virtualized: it holds 20 rows (and a head), whatever is in view.
+    page.wait_for_selector('.rw-runs .rw-rt[aria-rowcount="21"]', timeout=30_000)
     return ws
 
 
@@ -130,7 +128,7 @@ def check_scatter_best(page: Any, best_alpha: float, best_id: str) -> None:
 
 def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
     ws = run_sweep(lab, page)
-    headers = page.locator(".rw-runs thead th").all_inner_texts()
+    headers = page.locator(".rw-runs .rw-rt-th").all_inner_texts()
     assert any("param.alpha" in h for h in headers) and any("mse" in h for h in headers)
     screenshot(page, "experiment-table")
 
@@ -138,14 +136,18 @@ def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
     page.locator(".rw-runs [data-sort-key='metric:mse']").click()
     page.wait_for_function(
         "() => document.querySelector(\"[data-sort-key='metric:mse']\")"
-        ".closest('th').getAttribute('aria-sort') !== 'none'"
+        ".closest('.rw-rt-th').getAttribute('aria-sort') !== 'none'"
     )
-    if page.locator(".rw-runs th[aria-sort='descending'] [data-sort-key='metric:mse']").count():
+    if page.locator(".rw-runs .rw-rt-th[aria-sort='descending'][data-key='metric:mse']").count():
         page.locator(".rw-runs [data-sort-key='metric:mse']").click()
-    page.wait_for_selector(".rw-runs th[aria-sort='ascending'] [data-sort-key='metric:mse']")
+    page.wait_for_selector(".rw-runs .rw-rt-th[aria-sort='ascending'][data-key='metric:mse']")
     best_alpha, best_id = best_alpha_by_get_metrics(Experiment(ws, "compare"))
-    first_row = page.locator(".rw-runs .rw-compare-row").first
-    assert first_row.get_attribute("data-id") == best_id
+    page.wait_for_function(
+        "id => document.querySelector('.rw-runs .rw-rt-run[aria-rowindex=\"2\"]')"
+        "?.dataset.runId === id",
+        arg=best_id,
+        timeout=15_000,
+    )
 
     plot_alpha_against_mse(page)
     check_scatter_best(page, best_alpha, best_id)
@@ -153,13 +155,11 @@ def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
 
     # tick three runs: their mse series are overlaid, one line each, legend by run number
     page.mouse.move(0, 0)
-    boxes = page.locator(".rw-runs input.rw-tick")
     numbers = []
     for i in range(3):
-        boxes.nth(i).check()
-        numbers.append(
-            page.locator(".rw-runs .rw-compare-row").nth(i).locator("td.rw-num").first.inner_text()
-        )
+        row = page.locator(f'.rw-runs .rw-rt-run[aria-rowindex="{i + 2}"]')
+        row.locator("input.rw-rt-check").check()
+        numbers.append(row.locator('[data-key="number"]').inner_text().lstrip("#"))
     page.wait_for_function(
         "() => document.querySelector('.rw-overlay .mainheading')?.textContent === 'mse · 3 runs'",
         timeout=15_000,
@@ -175,14 +175,13 @@ def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
     screenshot(page, "experiment-overlay")
 
     # a click on a row opens that run's RunDetails in place; back returns to the table
-    page.locator(".rw-runs .rw-compare-row").nth(4).locator("td").nth(1).click()
+    page.locator('.rw-runs .rw-rt-run[aria-rowindex="6"] [data-key="number"]').click()
     page.wait_for_selector(".rw-header .rw-title", timeout=15_000)
     page.wait_for_selector(".rw-back-to-runs")
     assert page.locator(".rw-runs").count() == 0
     screenshot(page, "experiment-run")
     page.locator(".rw-back-to-runs").click()
-    page.wait_for_selector(".rw-runs .rw-compare-row", timeout=15_000)
-    assert page.locator(".rw-runs .rw-compare-row").count() == 20
+    page.wait_for_selector('.rw-runs .rw-rt[aria-rowcount="21"] .rw-rt-run', timeout=15_000)
 
 
 def test_notebook7_table_and_scatter(notebook7: Server, page: Any) -> None:

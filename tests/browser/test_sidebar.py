@@ -124,6 +124,20 @@ def wait_row_status(page: Any, run_id: str, status: str, timeout: float = 30) ->
     )
 
 
+def canvas_ink(chart: Any) -> int:
+    """How many pixels the canvases under `chart` have drawn (not fully transparent)."""
+    count: int = chart.evaluate(
+        """el => [...el.querySelectorAll('canvas')].reduce((sum, canvas) => {
+            const pixels = canvas.getContext('2d')
+                .getImageData(0, 0, canvas.width, canvas.height).data;
+            let ink = 0;
+            for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) ink++;
+            return sum + ink;
+        }, 0)"""
+    )
+    return count
+
+
 def open_run(page: Any, run_id: str) -> Any:
     row(page, run_id).click()
     panel = page.locator(f'.rw-lab-details[data-run-id="{run_id}"]')
@@ -271,9 +285,10 @@ def test_run_panel_shows_header_sparkline_log_and_files(
     assert submitted.id in panel.locator(".rw-lab-header").inner_text()
     assert panel.locator(".rw-lab-header .rw-badge").get_attribute("data-status") == "Completed"
     assert "sb-submit" in panel.locator(".rw-lab-header").inner_text()
-    path = panel.locator('tr[data-metric="loss"] .rw-sparkline-line')
-    path.wait_for(timeout=15_000)
-    assert path.get_attribute("d").count("L") >= 20  # 30 points drawn as one line
+    spark = panel.locator('tr[data-metric="loss"] .rw-sparkline')
+    spark.wait_for(timeout=15_000)
+    assert int(spark.get_attribute("data-points")) >= 20  # 30 points drawn as one line
+    assert canvas_ink(spark) > 40
     panel.locator(".rw-log-line", has_text="training done").wait_for(timeout=15_000)
     assert "epoch 29 loss" in panel.locator(".rw-log").inner_text()
     link = panel.locator(".rw-lab-file", has_text="outputs/model.txt")
@@ -402,18 +417,18 @@ def test_the_dashboard_of_ten_thousand_runs_renders_only_the_rows_in_view(
     open_sidebar(page, "sb-many")
     page.locator('.rw-sb-experiment[data-experiment="sb-many"] .rw-sb-compare').click()
     panel = page.locator('.rw-dashboard[data-experiment="sb-many"]')
-    panel.locator('.rw-db-run [data-key="number"]:text-is("#10000")').wait_for(timeout=30_000)
+    panel.locator('.rw-rt-run [data-key="number"]:text-is("#10000")').wait_for(timeout=30_000)
     assert panel.locator(".rw-db-count").inner_text() == f"{MANY} runs"
-    scroller = panel.locator(".rw-db-table .rw-vl")
+    scroller = panel.locator(".rw-rt .rw-vl")
     for fraction in (0.5, 0.999):
         started = time.monotonic()
         scroller.evaluate("(el, f) => { el.scrollTop = el.scrollHeight * f; }", fraction)
         page.wait_for_function(
-            "el => el.querySelectorAll('.rw-db-placeholder').length === 0"
-            " && el.querySelectorAll('.rw-db-run').length > 5",
+            "el => el.querySelectorAll('.rw-rt-placeholder').length === 0"
+            " && el.querySelectorAll('.rw-rt-run').length > 5",
             arg=panel.element_handle(),
         )
         assert time.monotonic() - started < 5
         assert panel.locator(".rw-vl-row").count() < 60  # only rows in view
-    panel.locator('.rw-db-run [data-key="number"]:text-is("#1")').wait_for(timeout=10_000)
+    panel.locator('.rw-rt-run [data-key="number"]:text-is("#1")').wait_for(timeout=10_000)
     screenshot(page, "dashboard-10000-runs-bottom")

@@ -23,6 +23,8 @@ from runwatch.tracking._workspace import Workspace
 from runwatch.views._downsample import minmax
 from runwatch.views._rest_shapes import (
     ColumnInfo,
+    Goal,
+    GoalSource,
     OverlayBody,
     RunSeries,
     RunsTable,
@@ -41,6 +43,9 @@ _LABELS = {
     "created_time": "Created",
     "duration": "Duration (s)",
 }
+#: A sweep's `primary_metric_goal` property as the scatter's goal.
+_SWEEP_GOALS: dict[Any, Goal] = {"MINIMIZE": "min", "MAXIMIZE": "max"}
+_GOALS: dict[str, Goal] = {"min": "min", "max": "max"}
 _LIVE = {RunStatus.PREPARING, RunStatus.RUNNING, RunStatus.FINALIZING, RunStatus.NOT_RESPONDING}
 
 
@@ -117,12 +122,33 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def scatter(ws: Workspace, query: TableQuery, x: str, y: str, since: int | None) -> ScatterBody:
+def scatter(
+    ws: Workspace,
+    query: TableQuery,
+    x: str,
+    y: str,
+    since: int | None,
+    goal: str | None = None,
+) -> ScatterBody:
+    """Column `x` against column `y`, and which run is best: see `scatter_goal`."""
+    asked = None if goal is None else _GOALS.get(goal)
+    if goal is not None and asked is None:
+        raise ValidationError(f"goal {goal!r} is not a goal; expected 'min' or 'max'")
     cursor = ws.store.current_seq()
     if since == cursor:
         blank: ColumnInfo = {"key": "", "label": "", "group": "", "numeric": False}
-        return {"cursor": cursor, "unchanged": True, "x": blank, "y": blank, "points": []}
+        return {
+            "cursor": cursor,
+            "unchanged": True,
+            "x": blank,
+            "y": blank,
+            "points": [],
+            "goal": None,
+            "goal_source": None,
+            "best": None,
+        }
     check_scope(ws, query.experiment, query.parent_id)
+    decided, source = scatter_goal(ws, query.parent_id, y, asked)
     result = ws.store.runs_table(_every_row(query, sort="number", descending=False), [x, y])
     columns = {column.key: column for column in result.columns}
     now = time.time()
@@ -153,7 +179,46 @@ def scatter(ws: Workspace, query: TableQuery, x: str, y: str, since: int | None)
         "x": column_info(columns[x]),
         "y": column_info(columns[y]),
         "points": points,
+        "goal": decided,
+        "goal_source": source,
+        "best": best_point(points, decided),
     }
+
+
+def scatter_goal(
+    ws: Workspace, parent_id: str | None, y: str, asked: Goal | None
+) -> tuple[Goal | None, GoalSource | None]:
+    """Whether the lowest or the highest `y` is best, and who said so.
+
+    The sweep's `primary_metric_goal` when `y` is its `primary_metric_name`; else the
+    goal the request asked for; else none. Never guessed from a metric's name: `mape`,
+    `brier_score` or `heatmap_loss` say nothing about their direction.
+    """
+    if parent_id is not None:
+        properties = ws.store.get_run(parent_id).properties
+        name = properties.get("primary_metric_name")
+        sweep_goal = _SWEEP_GOALS.get(properties.get("primary_metric_goal"))
+        if isinstance(name, str) and y == f"metric:{name}" and sweep_goal is not None:
+            return sweep_goal, "sweep"
+    if asked is not None:
+        return asked, "request"
+    return None, None
+
+
+def best_point(points: Sequence[ScatterPoint], goal: Goal | None) -> str | None:
+    """The id of the run whose `y` is lowest (or highest); the lowest run number wins a
+    tie. Its `x` may be missing: which run is best does not depend on the other axis."""
+    if goal is None:
+        return None
+    best: str | None = None
+    best_y = 0.0
+    for point in sorted(points, key=lambda p: p["number"]):
+        value = point["y"]
+        if value is not None and (
+            best is None or (value < best_y if goal == "min" else value > best_y)
+        ):
+            best, best_y = point["id"], value
+    return best
 
 
 def overlay(

@@ -12,9 +12,13 @@ is `{"unchanged": true, "cursor": ...}` at the cost of one indexed read.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 Cell = str | float | int | bool | None
+#: Which value of a column is best: the lowest or the highest.
+Goal = Literal["min", "max"]
+#: Who set the goal: the sweep (its primary metric) or the request (`goal=`).
+GoalSource = Literal["sweep", "request"]
 
 
 class ErrorBody(TypedDict):
@@ -214,7 +218,9 @@ class ScatterBody(TypedDict):
     """GET experiments/{experiment}/scatter?x=<column key>&y=<column key>
 
     One point per filtered run (all of them, no paging; up to 100,000), for
-    plotting one metric or parameter against another across runs.
+    plotting one metric or parameter against another across runs, and the best
+    run: the lowest or highest `y` by the parent sweep's `primary_metric_goal`
+    when `y` is its primary metric, else by the request's `goal`, else none.
     """
 
     cursor: int
@@ -222,6 +228,9 @@ class ScatterBody(TypedDict):
     x: ColumnInfo
     y: ColumnInfo
     points: list[ScatterPoint]
+    goal: Goal | None  # None: neither the sweep nor the request says which y is best
+    goal_source: GoalSource | None
+    best: str | None  # the run id with the best y (the lowest number wins a tie)
 
 
 class RunSeries(TypedDict):

@@ -260,11 +260,20 @@ class RunwatchService:
 
         return _dashboard.table(self._workspace(), query, since)
 
-    def scatter(self, query: TableQuery, x: str, y: str, since: int | None = None) -> ScatterBody:
-        """Column `x` against column `y`, one point per filtered run (no paging)."""
+    def scatter(
+        self,
+        query: TableQuery,
+        x: str,
+        y: str,
+        since: int | None = None,
+        goal: str | None = None,
+    ) -> ScatterBody:
+        """Column `x` against column `y`, one point per filtered run (no paging), and
+        the best run by the sweep's goal for its primary metric, else by `goal`
+        ("min" or "max"), else none."""
         from runwatch.views import _dashboard
 
-        return _dashboard.scatter(self._workspace(), query, x, y, since)
+        return _dashboard.scatter(self._workspace(), query, x, y, since, goal)
 
     def overlay(
         self,

@@ -13,7 +13,9 @@ import pytest
 
 import runwatch
 from runwatch import Experiment
-from runwatch.core._queries import TableQuery
+from runwatch.core._records import TableQuery
+from runwatch.errors import ValidationError
+from runwatch.hyperdrive import HyperDriveRun
 from runwatch.views._service import RunwatchService
 
 pytestmark = pytest.mark.xdist_group("jupyter_server")
@@ -136,6 +138,64 @@ async def test_scatter_alpha_against_mse_finds_the_best_run(jp_fetch: Fetch, swe
         jp_fetch, "experiments", "tune", "scatter", params={"x": "number", "y": "metric:mse"}
     )
     assert {p["id"]: p["y"] for p in top["points"]}[sweep["broken"].id] is None
+
+
+MAPES = [0.31, 0.12, 0.45, 0.08, 0.27, 0.08]
+
+
+@pytest.fixture
+def mape_sweep(server_ws: runwatch.Workspace) -> tuple[Experiment, runwatch.Run]:
+    """A sweep minimizing `mape` (a name with "map" in it), one value per trial; the
+    lowest value is tied between the 4th and the 6th trial."""
+    exp = Experiment(server_ws, "forecast")
+    parent = exp.start_logging()
+    parent.add_properties({"primary_metric_name": "mape", "primary_metric_goal": "MINIMIZE"})
+    for window, mape in enumerate(MAPES, start=1):
+        child = parent.child_run()
+        child.add_properties({"param.window": window})
+        child.log("mape", mape)
+        child.log("coverage", 1 - mape)
+        child.complete()
+    parent.complete()
+    return exp, parent
+
+
+async def test_scatter_best_is_the_sweeps_goal_not_a_guess_from_the_name(
+    jp_fetch: Fetch, mape_sweep: tuple[Experiment, runwatch.Run]
+) -> None:
+    exp, parent = mape_sweep
+    params = {"parent": parent.id, "x": "property:param.window", "y": "metric:mape"}
+    body = await get(jp_fetch, "experiments", "forecast", "scatter", params=params)
+    assert (body["goal"], body["goal_source"]) == ("min", "sweep")
+    lowest = min(body["points"], key=lambda point: (point["y"], point["number"]))
+    assert lowest["y"] == min(MAPES)
+    assert body["best"] == lowest["id"]
+    best = HyperDriveRun(exp, parent.id).get_best_run_by_primary_metric()
+    assert best is not None and body["best"] == best.id
+    # Another Y says nothing about its direction: no best point until the caller picks one.
+    other = await get(
+        jp_fetch, "experiments", "forecast", "scatter", params={**params, "y": "metric:coverage"}
+    )
+    assert (other["goal"], other["goal_source"], other["best"]) == (None, None, None)
+
+
+def test_scatter_goal_from_the_request_and_the_sweep_first(
+    mape_sweep: tuple[Experiment, runwatch.Run],
+) -> None:
+    exp, parent = mape_sweep
+    service = RunwatchService.for_workspace(exp.workspace)
+    query = TableQuery(experiment="forecast", parent_id=parent.id)
+    coverage = service.scatter(query, "number", "metric:coverage", goal="max")
+    assert (coverage["goal"], coverage["goal_source"]) == ("max", "request")
+    # Two trials share the highest coverage: the earlier one is best.
+    tied = [p for p in coverage["points"] if p["y"] == 1 - min(MAPES)]
+    assert len(tied) == 2
+    assert coverage["best"] == min(tied, key=lambda p: p["number"])["id"]
+    # The sweep's goal for its primary metric wins over the request's.
+    mape = service.scatter(query, "number", "metric:mape", goal="max")
+    assert (mape["goal"], mape["goal_source"]) == ("min", "sweep")
+    with pytest.raises(ValidationError, match="'best'"):
+        service.scatter(query, "number", "metric:mape", goal="best")
 
 
 async def test_overlay_reads_each_runs_series(jp_fetch: Fetch, sweep: Any) -> None:
