@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from runwatch.agent._jobs import RunJob
+from runwatch.core import _ranking
 from runwatch.core._records import EARLY_TERMINATION_PROPERTY, RunInfo, RunStatus, RunType
 from runwatch.errors import RunStateError, ValidationError
 from runwatch.submit._script import queue_run
@@ -164,11 +165,9 @@ class SweepController(RunJob):
                     self.store.add_properties(child.id, {EARLY_TERMINATION_PROPERTY: reason})
                 parent.log_row("early_terminations", run_id=child.id, reason=reason)
             values = series.get(child.id, [])
-            best_of_child = (max(values) if maximize else min(values)) if values else None
-            if best_of_child is not None and (
-                self._best is None
-                or (best_of_child > self._best if maximize else best_of_child < self._best)
-            ):
+            goal: _ranking.Goal = "max" if maximize else "min"
+            best_of_child = _ranking.trial_value(values, goal)
+            if best_of_child is not None and _ranking.better(best_of_child, self._best, goal):
                 self._best = best_of_child
             if self._best is not None:
                 parent.log("best_metric", self._best)

@@ -13,11 +13,12 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from runwatch.core._queries import TableQuery, check_column_key
+from runwatch.core._ranking import Goal
 from runwatch.core._records import RunStatus
 from runwatch.core._values import short_repr
 from runwatch.errors import ValidationError
@@ -27,7 +28,6 @@ from runwatch.views._widget_shapes import ColumnState, RunsTableState
 PAGE_SIZE = 100
 MAX_OVERLAY_RUNS = 50  # the service's limit for one overlay query
 MAX_TEXT = 200
-Goal = Literal["min", "max"]
 
 
 def table_state(body: RunsTable, query: TableQuery) -> RunsTableState:
@@ -162,11 +162,13 @@ class ScatterData:
     y: np.ndarray
     names: list[str]  # "#<number> · <id>" per point: the tooltip
     ids: list[str]
-    best: int | None  # index of the best point (lowest or highest y)
+    best: int | None  # index of the best point: the answer's `best` run, if plotted
+    goal: Goal | None  # what made it best (None: no goal, no best)
     missing: int  # runs left out: no number in x or y
 
 
-def scatter_data(body: ScatterBody, goal: Goal) -> ScatterData:
+def scatter_data(body: ScatterBody) -> ScatterData:
+    """The points to draw, and the best one as the answer decided it (`_ranking`)."""
     xs: list[float] = []
     ys: list[float] = []
     names: list[str] = []
@@ -180,9 +182,7 @@ def scatter_data(body: ScatterBody, goal: Goal) -> ScatterData:
         names.append(f"#{point['number']} · {point['id']}")
         ids.append(point["id"])
     y_array = np.asarray(ys, dtype=float)
-    best: int | None = None
-    if len(ys):
-        best = int(np.argmin(y_array) if goal == "min" else np.argmax(y_array))
+    best = ids.index(body["best"]) if body["best"] in ids else None
     return ScatterData(
         x_label=_axis_label(_column(body["x"])),
         y_label=_axis_label(_column(body["y"])),
@@ -191,6 +191,7 @@ def scatter_data(body: ScatterBody, goal: Goal) -> ScatterData:
         names=names,
         ids=ids,
         best=best,
+        goal=body["goal"],
         missing=len(body["points"]) - len(xs),
     )
 
@@ -219,11 +220,3 @@ def overlay_lines(body: OverlayBody) -> list[OverlayLine]:
         for series in sorted(body["series"], key=lambda s: s["number"])
     ]
     return [line for line in lines if len(line.x)]
-
-
-def goal_for(y_key: str | None, primary: tuple[str | None, str | None]) -> Goal:
-    """A sweep's goal when Y is its primary metric; otherwise lowest is best."""
-    name, goal = primary
-    if name is not None and y_key == f"metric:{name}" and goal == "MAXIMIZE":
-        return "max"
-    return "min"

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from runwatch.core import _ranking
 from runwatch.core._queries import TableColumn, TableQuery
 from runwatch.core._records import MetricKind, RunStatus
 from runwatch.core._values import BOOL, NUMBER
@@ -20,6 +21,7 @@ from runwatch.errors import ValidationError
 from runwatch.tracking import _csv_export as _export
 from runwatch.tracking import _liveness
 from runwatch.tracking._workspace import Workspace
+from runwatch.views._cells import NotFoundError, cell
 from runwatch.views._downsample import minmax
 from runwatch.views._rest_shapes import (
     ColumnInfo,
@@ -32,7 +34,6 @@ from runwatch.views._rest_shapes import (
     ScatterPoint,
     TableRow,
 )
-from runwatch.views._service import NotFoundError, _cell
 
 MAX_OVERLAY_RUNS = 50
 MAX_SCATTER_POINTS = 100_000
@@ -43,9 +44,6 @@ _LABELS = {
     "created_time": "Created",
     "duration": "Duration (s)",
 }
-#: A sweep's `primary_metric_goal` property as the scatter's goal.
-_SWEEP_GOALS: dict[Any, Goal] = {"MINIMIZE": "min", "MAXIMIZE": "max"}
-_GOALS: dict[str, Goal] = {"min": "min", "max": "max"}
 _LIVE = {RunStatus.PREPARING, RunStatus.RUNNING, RunStatus.FINALIZING, RunStatus.NOT_RESPONDING}
 
 
@@ -99,7 +97,7 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
                 "created_time": info.created_time,
                 "start_time": info.start_time,
                 "end_time": info.end_time,
-                "values": {key: _cell(value) for key, value in run.values.items()},
+                "values": {key: cell(value) for key, value in run.values.items()},
             }
         )
     return {
@@ -131,8 +129,8 @@ def scatter(
     goal: str | None = None,
 ) -> ScatterBody:
     """Column `x` against column `y`, and which run is best: see `scatter_goal`."""
-    asked = None if goal is None else _GOALS.get(goal)
-    if goal is not None and asked is None:
+    asked = None if goal is None else _ranking.goal_of(goal)
+    if goal is not None and goal not in ("min", "max"):
         raise ValidationError(f"goal {goal!r} is not a goal; expected 'min' or 'max'")
     cursor = ws.store.current_seq()
     if since == cursor:
@@ -181,7 +179,9 @@ def scatter(
         "points": points,
         "goal": decided,
         "goal_source": source,
-        "best": best_point(points, decided),
+        "best": best_point(points, decided)
+        if source != "sweep"
+        else best_trial(ws, [p["id"] for p in points], y[len("metric:") :], decided),
     }
 
 
@@ -190,35 +190,34 @@ def scatter_goal(
 ) -> tuple[Goal | None, GoalSource | None]:
     """Whether the lowest or the highest `y` is best, and who said so.
 
-    The sweep's `primary_metric_goal` when `y` is its `primary_metric_name`; else the
-    goal the request asked for; else none. Never guessed from a metric's name: `mape`,
-    `brier_score` or `heatmap_loss` say nothing about their direction.
+    The sweep's `primary_metric_goal` when `y` is its primary metric; else the
+    goal the request asked for; else none (`_ranking` decides, for every view).
     """
-    if parent_id is not None:
-        properties = ws.store.get_run(parent_id).properties
-        name = properties.get("primary_metric_name")
-        sweep_goal = _SWEEP_GOALS.get(properties.get("primary_metric_goal"))
-        if isinstance(name, str) and y == f"metric:{name}" and sweep_goal is not None:
-            return sweep_goal, "sweep"
+    if parent_id is not None and y.startswith("metric:"):
+        decided = _ranking.sweep_goal(ws.store.get_run(parent_id).properties, y[len("metric:") :])
+        if decided is not None:
+            return decided, "sweep"
     if asked is not None:
         return asked, "request"
     return None, None
 
 
 def best_point(points: Sequence[ScatterPoint], goal: Goal | None) -> str | None:
-    """The id of the run whose `y` is lowest (or highest); the lowest run number wins a
-    tie. Its `x` may be missing: which run is best does not depend on the other axis."""
-    if goal is None:
+    """The id of the run whose `y` is best by `goal` (see `_ranking.best_run`). Its `x`
+    may be missing: which run is best does not depend on the other axis."""
+    return _ranking.best_run(((p["id"], p["number"], p["y"]) for p in points), goal)
+
+
+def best_trial(ws: Workspace, run_ids: list[str], metric: str, goal: Goal | None) -> str | None:
+    """The best trial of a sweep by its primary metric, ranked as the sweep ranks them:
+    each trial by the best value it logged (`_ranking.trial_value`), not its latest."""
+    if goal is None or not run_ids:
         return None
-    best: str | None = None
-    best_y = 0.0
-    for point in sorted(points, key=lambda p: p["number"]):
-        value = point["y"]
-        if value is not None and (
-            best is None or (value < best_y if goal == "min" else value > best_y)
-        ):
-            best, best_y = point["id"], value
-    return best
+    ranked = (
+        (info.id, info.number, _ranking.trial_value(points.values, goal))
+        for info, _metric, points in ws.store.read_metric_of_runs(run_ids, metric)
+    )
+    return _ranking.best_run(ranked, goal)
 
 
 def overlay(

@@ -20,6 +20,7 @@ from runwatch.artifacts._logs import DRIVER_LOG
 from runwatch.artifacts._store import MEDIA
 from runwatch.core._records import EARLY_TERMINATION_PROPERTY, MetricKind, RunInfo, RunSummary
 from runwatch.tracking._metrics import columns_of
+from runwatch.views._cells import cell
 from runwatch.views._tracker import MetricCache, RunTracker
 from runwatch.views._widget_shapes import (
     Cell,
@@ -52,14 +53,6 @@ class ChartData:
 
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _cell(value: Any) -> Cell:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)  # JSON has no NaN or infinity
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
 
 
 def _numeric_columns(columns: dict[str, list[Any]]) -> list[str]:
@@ -135,7 +128,7 @@ def run_state(info: RunInfo) -> RunState:
 
 def scalars(tracker: RunTracker) -> list[ScalarRow]:
     return [
-        {"name": name, "value": _cell(cache.values[0]), "description": cache.info.description}
+        {"name": name, "value": cell(cache.values[0]), "description": cache.info.description}
         for name, cache in _shown(tracker)
         if classify(cache) == SCALAR
     ]
@@ -149,11 +142,11 @@ def tables(tracker: RunTracker) -> list[TableState]:
             continue
         if cache.info.kind in (MetricKind.SCALAR, MetricKind.LIST):
             columns = ["step", "value"]
-            rows = [[_cell(s), _cell(v)] for s, v in zip(cache.steps, cache.values, strict=True)]
+            rows = [[cell(s), cell(v)] for s, v in zip(cache.steps, cache.values, strict=True)]
         else:
             by_column = _rows_as_columns(cache)
             columns = list(by_column)
-            rows = [[_cell(c) for c in cells] for cells in zip(*by_column.values(), strict=True)]
+            rows = [[cell(c) for c in cells] for cells in zip(*by_column.values(), strict=True)]
         out.append(
             {"name": name, "columns": columns, "rows": rows[-TABLE_ROWS:], "total_rows": len(rows)}
         )
@@ -245,7 +238,7 @@ def log(tracker: RunTracker) -> LogState | None:
 # --- children ---------------------------------------------------------------------------
 def _params(summary: RunSummary) -> dict[str, Cell]:
     return {
-        key[len("param.") :]: _cell(value)
+        key[len("param.") :]: cell(value)
         for key, value in summary.info.properties.items()
         if key.startswith("param.")
     }

@@ -19,12 +19,12 @@ from runwatch.core import _codec
 from runwatch.core._queries import RunQuery, TableQuery
 from runwatch.core._records import FileInfo, MetricInfo, MetricKind, RunInfo
 from runwatch.core._values import BOOL, NUMBER
-from runwatch.errors import RunwatchError
 from runwatch.tracking import _liveness
 from runwatch.tracking._workspace import Workspace
+from runwatch.views import _dashboard
+from runwatch.views._cells import NotFoundError, cell
 from runwatch.views._downsample import minmax
 from runwatch.views._rest_shapes import (
-    Cell,
     ExperimentList,
     ExperimentRow,
     FileList,
@@ -45,10 +45,6 @@ _SERIES_KINDS = (MetricKind.SCALAR, MetricKind.LIST)
 _SERIES_CLASSES = (NUMBER, BOOL)
 #: The log a log-tail request reads when it names none: a submitted run's driver log.
 DEFAULT_LOG = DRIVER_LOG
-
-
-class NotFoundError(RunwatchError, LookupError):
-    """The experiment or file a request names does not exist."""
 
 
 class Locator(Protocol):
@@ -156,7 +152,7 @@ class RunwatchService:
             "cursor": cursor,
             "run": _run_row(info, children.total, None),
             "error": _error(info),
-            "properties": {key: _cell(value) for key, value in info.properties.items()},
+            "properties": {key: cell(value) for key, value in info.properties.items()},
             "metrics": [_metric_summary(metric) for metric in ws.store.list_metrics(run_id)],
             "files": [_file_row(file) for file in files],
             "log_files": logs,
@@ -256,8 +252,6 @@ class RunwatchService:
     # --- the experiment dashboard (see `_dashboard`) -------------------------------------
     def table(self, query: TableQuery, since: int | None = None) -> RunsTable:
         """One page of the runs table, with its columns and counts."""
-        from runwatch.views import _dashboard
-
         return _dashboard.table(self._workspace(), query, since)
 
     def scatter(
@@ -271,8 +265,6 @@ class RunwatchService:
         """Column `x` against column `y`, one point per filtered run (no paging), and
         the best run by the sweep's goal for its primary metric, else by `goal`
         ("min" or "max"), else none."""
-        from runwatch.views import _dashboard
-
         return _dashboard.scatter(self._workspace(), query, x, y, since, goal)
 
     def overlay(
@@ -284,14 +276,10 @@ class RunwatchService:
         since: int | None = None,
     ) -> OverlayBody:
         """The series `metric` of each run (1..50 of them), downsampled to `budget`."""
-        from runwatch.views import _dashboard
-
         return _dashboard.overlay(self._workspace(), experiment, metric, run_ids, budget, since)
 
     def table_csv(self, query: TableQuery) -> Iterator[str]:
         """Every filtered row (offset and limit ignored) as CSV text, in chunks."""
-        from runwatch.views import _dashboard
-
         return _dashboard.table_csv(self._workspace(), query)
 
 
@@ -318,15 +306,6 @@ def _unchanged_page(query: RunQuery, cursor: int) -> RunPage:
     }
 
 
-def _cell(value: Any) -> Cell:
-    """A JSON-safe table cell: NaN and inf become None, anything else not a scalar its JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return _codec.dump_json(value)
-
-
 def _run_row(info: RunInfo, child_count: int, metric: Any) -> RunRow:
     return {
         "id": info.id,
@@ -341,7 +320,7 @@ def _run_row(info: RunInfo, child_count: int, metric: Any) -> RunRow:
         "parent_id": info.parent_id,
         "child_count": child_count,
         "tags": dict(info.tags),
-        "metric": _cell(metric),
+        "metric": cell(metric),
     }
 
 
@@ -359,7 +338,7 @@ def _metric_summary(info: MetricInfo) -> MetricSummary:
         "name": info.name,
         "kind": info.kind,
         "count": info.count,
-        "last_value": _cell(info.last_value),
+        "last_value": cell(info.last_value),
         "last_step": info.last_step,
     }
 

@@ -90,7 +90,7 @@ class ScatterChart:
         )
         self.figure.add_class("rw-scatter")
 
-    def update(self, data: ScatterData, goal: str) -> None:
+    def update(self, data: ScatterData, goal: str | None) -> None:
         with self.figure.hold_sync():
             self.x_axis.label = data.x_label
             self.y_axis.label = data.y_label
@@ -111,7 +111,10 @@ class ScatterChart:
                     self.best_label.text = [data.names[i].split(" · ")[0]]  # "#7"
                 self.best.labels = [f"best ({'lowest' if goal == 'min' else 'highest'})"]
             missing = f" · {data.missing} without values" if data.missing else ""
-            self.figure.title = f"{data.y_label} vs {data.x_label} · {len(data.x)} runs{missing}"
+            no_goal = " · no goal: pick lowest or highest Y for a best run" if goal is None else ""
+            self.figure.title = (
+                f"{data.y_label} vs {data.x_label} · {len(data.x)} runs{missing}{no_goal}"
+            )
 
 
 class OverlayChart:

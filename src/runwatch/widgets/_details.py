@@ -26,6 +26,7 @@ from runwatch.core._values import short_repr
 from runwatch.errors import ValidationError
 from runwatch.tracking._run import Run
 from runwatch.views import _run_details as _view
+from runwatch.views._cells import cell
 from runwatch.views._tracker import RunTracker
 from runwatch.widgets._charts import Chart
 from runwatch.widgets._poller import POLLER
@@ -208,7 +209,7 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             self.header.now = now
             if header:
                 self.header.run = _view.run_state(tracker.info)
-                self.header.properties = {k: _cell(v) for k, v in tracker.info.properties.items()}
+                self.header.properties = {k: cell(v) for k, v in tracker.info.properties.items()}
                 self.header.tags = dict(tracker.info.tags)
             if metrics:
                 self.header.scalars = _view.scalars(tracker)
@@ -327,7 +328,3 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             for k, v in rows
         )
         return f"<table class='rw-summary'>{body}</table>"
-
-
-def _cell(value: Any) -> Any:
-    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)

@@ -34,6 +34,7 @@ from runwatch.errors import RunwatchError, ValidationError
 from runwatch.tracking._experiment import Experiment
 from runwatch.tracking._run import Run
 from runwatch.views import _compare
+from runwatch.views._rest_shapes import ScatterBody
 from runwatch.views._widget_shapes import RunsTableState, ScopeState
 from runwatch.widgets._compare_charts import OverlayChart, ScatterChart
 from runwatch.widgets._details import LiveView, RunDetails, _asset, check_interval
@@ -98,8 +99,9 @@ class ExperimentDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         self.y_axis = ipywidgets.Dropdown(description="Y", layout=_layout("210px"))
         self.best_goal = ipywidgets.Dropdown(
             description="best",
-            options=[("lowest Y", "min"), ("highest Y", "max")],
-            value="min",
+            # Set by a sweep for its primary metric; otherwise the user picks one.
+            options=[("no goal", ""), ("lowest Y", "min"), ("highest Y", "max")],
+            value="",
             layout=_layout("170px"),
         )
         self.overlay_metric = ipywidgets.Dropdown(description="metric", layout=_layout("240px"))
@@ -245,8 +247,6 @@ class ExperimentDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
                     value = fallback  # what was chosen is gone (filtered out)
                 if control.value != value:
                     control.value = value
-            if self.primary[0] and f"metric:{self.primary[0]}" == self.y_axis.value:
-                self.best_goal.value = _compare.goal_for(self.y_axis.value, self.primary)
             if self.overlay_metric.value is None or not self._overlay_key:
                 preferred = self.primary[0]
                 if preferred and preferred in [k for _l, k in metrics]:
@@ -266,11 +266,24 @@ class ExperimentDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         query = self._filters()
         key = (query, x, y, self.best_goal.value)
         since = self._scatter_key[0] if self._scatter_key and self._scatter_key[1:] == key else None
-        body = self.service.scatter(query, x, y, since=since)
+        body = self.service.scatter(query, x, y, since=since, goal=self.best_goal.value or None)
         if body["unchanged"]:
             return
         self._scatter_key = (body["cursor"], *key)
-        self.scatter.update(_compare.scatter_data(body, self.best_goal.value), self.best_goal.value)
+        self._show_goal(body)
+        data = _compare.scatter_data(body)
+        self.scatter.update(data, data.goal)
+
+    def _show_goal(self, body: ScatterBody) -> None:
+        """A sweep decides the goal of its primary metric; the picker shows it, locked."""
+        from_sweep = body["goal_source"] == "sweep"
+        self._syncing = True
+        try:
+            self.best_goal.disabled = from_sweep
+            if from_sweep and self.best_goal.value != body["goal"]:
+                self.best_goal.value = body["goal"] or ""
+        finally:
+            self._syncing = False
 
     def _update_overlay(self) -> None:
         metric, ids = self.overlay_metric.value, list(self.runs.selected)
@@ -294,8 +307,6 @@ class ExperimentDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         with self._lock:
             if change["owner"] in (self.x_axis, self.y_axis):
                 self._axes_chosen = True
-                if change["owner"] is self.y_axis:
-                    self.best_goal.value = _compare.goal_for(change["new"], self.primary)
             if change["owner"] is self.overlay_metric:
                 self._update_overlay()
             else:

@@ -114,7 +114,7 @@ async def test_runs_filters_and_sorts(jp_fetch: Fetch, logged: Any) -> None:
     )
     assert [r["metric"] for r in body["runs"]] == [0.01, 5.0, 1 / 300]
     acc = await get(jp_fetch, "experiments", "train", "runs", params={"metric": "acc"})
-    assert [r["metric"] for r in acc["runs"]] == [None, None, None]  # NaN is sent as null
+    assert [r["metric"] for r in acc["runs"]] == [None, None, "NaN"]  # NaN shown by name
 
 
 async def get_ids_repeated(fetch: Fetch, params: list[tuple[str, str]]) -> list[str]:
@@ -157,7 +157,7 @@ async def test_run_details(jp_fetch: Fetch, logged: Any, server_ws: runwatch.Wor
     assert body["error"] is None and body["properties"] == {"lr": 0.1}
     metrics = {m["name"]: m for m in body["metrics"]}
     assert metrics["loss"]["count"] == 300 and metrics["loss"]["last_step"] == 299
-    assert metrics["acc"]["last_value"] is None and metrics["note"]["last_value"] == "text"
+    assert metrics["acc"]["last_value"] == "NaN" and metrics["note"]["last_value"] == "text"
     assert [f["name"] for f in body["files"]] == ["logs/driver.log", "outputs/model.txt"]
     assert body["log_files"] == ["logs/driver.log"]
     assert str(server_ws.config_path) in body["snippet"] and done.id in body["snippet"]

@@ -13,7 +13,7 @@ import pytest
 
 import runwatch
 from runwatch import Experiment
-from runwatch.core._records import TableQuery
+from runwatch.core._queries import TableQuery
 from runwatch.errors import ValidationError
 from runwatch.hyperdrive import HyperDriveRun
 from runwatch.views._service import RunwatchService

@@ -87,7 +87,7 @@ async def test_real_answers_match_the_documented_schemas(
     _check(await body("runs", run.id, "files"), "FileList")
     table = await body("experiments", "exp", "table")
     _check(table, "RunsTable")
-    assert {"metric:loss": None, "tag:t": ""} in [row["values"] for row in table["rows"]]
+    assert {"metric:loss": "NaN", "tag:t": ""} in [row["values"] for row in table["rows"]]
     _check(await body("experiments", "exp", "table", since=table["cursor"]), "RunsTable")
     _check(await body("experiments", "exp", "table", parent=run.id), "RunsTable")
     scatter = await body("experiments", "exp", "scatter", x="duration", y="metric:loss")

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from runwatch import ValidationError
+from runwatch.core import _ranking
 from runwatch.core._queries import TableQuery
+from runwatch.core._ranking import Goal
 from runwatch.views import _compare
-from runwatch.views._rest_shapes import OverlayBody, RunsTable, ScatterBody
+from runwatch.views._rest_shapes import OverlayBody, RunsTable, ScatterBody, ScatterPoint
 
 
 def column(key: str, group: str, numeric: bool, label: str | None = None) -> dict[str, object]:
@@ -113,41 +115,44 @@ def test_axes_offer_numeric_columns_and_default_to_parameter_and_primary_metric(
     assert _compare.metric_options(COLUMNS) == [("accuracy", "accuracy"), ("mse", "mse")]  # type: ignore[arg-type]
 
 
-def scatter_body(ys: list[float | None]) -> ScatterBody:
+def scatter_body(ys: list[float | None], goal: Goal | None = "min") -> ScatterBody:
+    """A scatter answer as the service gives it: the best run decided by `_ranking`."""
+    points: list[ScatterPoint] = [
+        {
+            "id": f"r{i}",
+            "number": i + 1,
+            "status": "Completed",
+            "display_name": None,
+            "x": i / 10,
+            "y": y,
+        }
+        for i, y in enumerate(ys)
+    ]
     return {
         "cursor": 1,
         "unchanged": False,
         "x": column("property:param.alpha", "property", True),  # type: ignore[typeddict-item]
         "y": column("metric:mse", "metric", True),  # type: ignore[typeddict-item]
-        "points": [
-            {
-                "id": f"r{i}",
-                "number": i + 1,
-                "status": "Completed",
-                "display_name": None,
-                "x": i / 10,
-                "y": y,
-            }
-            for i, y in enumerate(ys)
-        ],
+        "points": points,
+        "goal": goal,
+        "goal_source": None if goal is None else "request",
+        "best": _ranking.best_run(((p["id"], p["number"], p["y"]) for p in points), goal),
     }
 
 
-def test_scatter_drops_runs_without_values_and_marks_the_best() -> None:
-    data = _compare.scatter_data(scatter_body([0.4, None, 0.1, math.inf, 0.3]), "min")
+def test_scatter_drops_runs_without_values_and_marks_the_answers_best() -> None:
+    data = _compare.scatter_data(scatter_body([0.4, None, 0.1, math.inf, 0.3]))
     assert data.ids == ["r0", "r2", "r4"] and data.missing == 2
     assert data.x.tolist() == [0.0, 0.2, 0.4]
-    assert data.best == 1 and data.names[1] == "#3 · r2"
+    assert data.best == 1 and data.names[1] == "#3 · r2" and data.goal == "min"
     assert data.x_label == "param.alpha (property)" and data.y_label == "mse"
-    assert _compare.scatter_data(scatter_body([0.4, 0.1, 0.3]), "max").best == 0
-    assert _compare.scatter_data(scatter_body([None]), "min").best is None
+    assert _compare.scatter_data(scatter_body([0.4, 0.1, 0.3], "max")).best == 0
+    assert _compare.scatter_data(scatter_body([None])).best is None
 
 
-def test_goal_is_the_sweeps_only_for_its_primary_metric() -> None:
-    assert _compare.goal_for("metric:acc", ("acc", "MAXIMIZE")) == "max"
-    assert _compare.goal_for("metric:loss", ("acc", "MAXIMIZE")) == "min"
-    assert _compare.goal_for("metric:mse", ("mse", "MINIMIZE")) == "min"
-    assert _compare.goal_for("metric:mse", (None, None)) == "min"
+def test_without_a_goal_no_run_is_best() -> None:
+    data = _compare.scatter_data(scatter_body([0.4, 0.1, 0.3], None))
+    assert data.best is None and data.goal is None
 
 
 def test_overlay_lines_by_run_number_with_gaps_as_nan() -> None:

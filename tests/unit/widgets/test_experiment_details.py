@@ -117,6 +117,15 @@ def test_axes_chosen_by_the_user_redraw_the_scatter(exp: Experiment) -> None:
     widget = ExperimentDetails(sweep_like(exp))
     widget.x_axis.value = "number"
     assert widget.scatter.x_axis.label == "Run"
+    # Y is the sweep's primary metric: the sweep's goal holds, the picker is locked.
+    assert widget.y_axis.value == "metric:mse"
+    assert widget.best_goal.value == "min" and widget.best_goal.disabled
+    assert widget.scatter.best.y.tolist() == [min(widget.scatter.points.y)]
+    # Another Y has no goal until the user picks one.
+    widget.y_axis.value = "property:param.alpha"
+    assert not widget.best_goal.disabled
+    widget.best_goal.value = ""
+    assert widget.scatter.best.y.tolist() == [] and "no goal" in widget.scatter.figure.title
     widget.best_goal.value = "max"
     assert widget.scatter.best.y.tolist() == [max(widget.scatter.points.y)]
     assert widget.scatter.best.labels == ["best (highest)"]

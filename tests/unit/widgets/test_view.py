@@ -66,7 +66,7 @@ def test_scalars_and_tables(run: Run) -> None:
         "value": 0.9,
         "description": "on the test set",
     }
-    assert scalars["bad"]["value"] == "nan"  # JSON has no NaN
+    assert scalars["bad"]["value"] == "NaN"  # JSON has no NaN: shown by name (views._cells)
     tables = {t["name"]: t for t in _view.tables(tracker)}
     assert tables["phase"]["columns"] == ["step", "value"]
     assert tables["phase"]["rows"] == [[0, "warmup"], [1, "train"]]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runwatch.artifacts import _snapshots as _snapshot
+from runwatch.core import _ranking
 from runwatch.core._records import RunStatus, RunType
 from runwatch.submit import _launcher
 from runwatch.submit._script import queue_run
@@ -69,12 +70,8 @@ class HyperDriveRun(Run):
         rows = []
         for child in self.get_children():
             stored = self._ws.store.read_metrics(child.id, [metric], with_steps=False)
-            values = [
-                v
-                for v in (stored[metric][1].values if metric in stored else [])
-                if isinstance(v, (int, float))
-            ]
-            best = (max(values) if maximize else min(values)) if values else None
+            values = stored[metric][1].values if metric in stored else []
+            best = _ranking.trial_value(values, "max" if maximize else "min")
             if best is None and discard_no_metric:
                 continue
             rows.append(
