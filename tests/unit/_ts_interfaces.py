@@ -1,4 +1,7 @@
-"""Compare Python TypedDicts with the TypeScript interfaces that mirror them.
+"""Compare Python TypedDicts with the TypeScript interfaces that mirror them by hand.
+
+Used by tests/unit/widgets/test_wire.py for the widgets' js/wire.ts; the REST
+API's TypeScript types are generated instead (js/lab/api.generated.ts).
 
 Both sides become sets of type atoms in TS spelling: `str | None` and
 `string | null` are both {"string", "null"}; `list[float | None]` and

@@ -1,6 +1,7 @@
 """The REST API's tornado handlers: parse the request, call the service, write JSON.
 
-`ROUTES` is the one route table (paths as in `openapi.json`); `_Handler`
+`ROUTES` is the one route table (paths as in `openapi.json`); each handler's
+`operation` declares its parameters and answer (`_operations`); `_Handler`
 holds the one place where errors become HTTP answers. Service calls run in
 a worker thread, so a slow store (or one waiting for another writer's lock)
 never stalls the server's event loop.
@@ -24,9 +25,10 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from runwatch.errors import ConfigError, RunwatchError, StoreError, ValidationError
-from runwatch.server import _params
+from runwatch.server import _operations, _params
+from runwatch.server._operations import Operation
 from runwatch.server._params import QueryArgs
-from runwatch.views._service import DEFAULT_LOG, RunwatchService
+from runwatch.views._service import RunwatchService
 
 API_PREFIX = "runwatch/api"
 SERVICE_KEY = "runwatch_service"
@@ -48,8 +50,8 @@ def status_of(error: BaseException) -> int:
 
 
 class _Handler(APIHandler):
-    #: The query parameters this route takes (besides the server's `token`).
-    params: ClassVar[tuple[str, ...]] = ()
+    #: The route's parameters (besides the server's `token`) and answer.
+    operation: ClassVar[Operation]
 
     @property
     def service(self) -> RunwatchService:
@@ -61,7 +63,7 @@ class _Handler(APIHandler):
             name: [self.decode_argument(value, name=name) for value in values]
             for name, values in self.request.query_arguments.items()
         }
-        return QueryArgs(raw, self.params)
+        return QueryArgs(raw, self.operation.params)
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`function(*args, **kwargs)` in a worker thread."""
@@ -103,7 +105,7 @@ class _Handler(APIHandler):
 
 
 class ExperimentsHandler(_Handler):
-    params = ("since",)
+    operation = _operations.LIST_EXPERIMENTS
 
     @tornado.web.authenticated
     async def get(self) -> None:
@@ -111,7 +113,7 @@ class ExperimentsHandler(_Handler):
 
 
 class ExperimentRunsHandler(_Handler):
-    params = _params.RUN_LISTING
+    operation = _operations.LIST_RUNS
 
     @tornado.web.authenticated
     async def get(self, experiment: str) -> None:
@@ -121,7 +123,7 @@ class ExperimentRunsHandler(_Handler):
 
 
 class ChildrenHandler(_Handler):
-    params = _params.RUN_LISTING
+    operation = _operations.CHILDREN
 
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
@@ -131,6 +133,8 @@ class ChildrenHandler(_Handler):
 
 
 class RunHandler(_Handler):
+    operation = _operations.RUN
+
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
         self.args()
@@ -138,20 +142,17 @@ class RunHandler(_Handler):
 
 
 class MetricsHandler(_Handler):
-    params = _params.METRICS
+    operation = _operations.METRICS
 
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
         args = self.args()
-        budget = args.integer(
-            "budget", _params.DEFAULT_BUDGET, _params.MIN_BUDGET, _params.MAX_BUDGET
-        )
-        names = _params.metric_names(args)
+        budget, names = args.integer(_params.BUDGET), args.many(_params.NAMES)
         await self.answer(self.service.metrics, run_id, args.since(), budget, names)
 
 
 class LogHandler(_Handler):
-    params = _params.LOG
+    operation = _operations.LOG
 
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
@@ -159,13 +160,15 @@ class LogHandler(_Handler):
         await self.answer(
             self.service.log,
             run_id,
-            args.one("name") or DEFAULT_LOG,
-            args.integer("offset", 0, 0),
-            args.integer("max_bytes", _params.DEFAULT_LOG_BYTES, 1, _params.MAX_LOG_BYTES),
+            args.text(_params.LOG_NAME),
+            args.integer(_params.LOG_OFFSET),
+            args.integer(_params.MAX_BYTES),
         )
 
 
 class FilesHandler(_Handler):
+    operation = _operations.FILES
+
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
         self.args()
@@ -174,6 +177,8 @@ class FilesHandler(_Handler):
 
 class FileHandler(_Handler):
     """A run file as a download, streamed from the artifact store in chunks."""
+
+    operation = _operations.FILE
 
     @tornado.web.authenticated
     async def get(self, run_id: str, name: str) -> None:
@@ -217,7 +222,7 @@ def download_type(name: str) -> str:
 
 
 class TableHandler(_Handler):
-    params = _params.TABLE
+    operation = _operations.RUNS_TABLE
 
     @tornado.web.authenticated
     async def get(self, experiment: str) -> None:
@@ -226,28 +231,25 @@ class TableHandler(_Handler):
 
 
 class ScatterHandler(_Handler):
-    params = _params.SCATTER
+    operation = _operations.SCATTER
 
     @tornado.web.authenticated
     async def get(self, experiment: str) -> None:
         args = self.args()
-        x, y = _params.axis(args, "x"), _params.axis(args, "y")
+        x, y = _params.axis(args, _params.X), _params.axis(args, _params.Y)
         query = _params.table_query(args, experiment)
-        await self.answer(self.service.scatter, query, x, y, args.since())
+        goal = args.choice(_params.GOAL)
+        await self.answer(self.service.scatter, query, x, y, args.since(), goal)
 
 
 class OverlayHandler(_Handler):
-    params = _params.OVERLAY
+    operation = _operations.OVERLAY
 
     @tornado.web.authenticated
     async def get(self, experiment: str) -> None:
         args = self.args()
-        metric = args.text("metric", _params.MAX_METRIC_NAME)
-        if not metric:
-            raise ValidationError("query parameter 'metric' is missing; expected a metric name")
-        budget = args.integer(
-            "budget", _params.DEFAULT_OVERLAY_BUDGET, _params.MIN_BUDGET, _params.MAX_BUDGET
-        )
+        metric = _params.overlay_metric(args)
+        budget = args.integer(_params.OVERLAY_BUDGET)
         runs = _params.overlay_runs(args)
         await self.answer(self.service.overlay, experiment, metric, runs, budget, args.since())
 
@@ -255,7 +257,7 @@ class OverlayHandler(_Handler):
 class TableCsvHandler(_Handler):
     """The filtered runs table as a CSV download, streamed a few hundred rows at a time."""
 
-    params = _params.TABLE_CSV
+    operation = _operations.RUNS_TABLE_CSV
 
     @tornado.web.authenticated
     async def get(self, experiment: str) -> None:
@@ -279,6 +281,8 @@ class TableCsvHandler(_Handler):
 
 class OpenApiHandler(_Handler):
     """The OpenAPI document, with its server URL under this server's base URL."""
+
+    operation = _operations.OPENAPI
 
     @tornado.web.authenticated
     async def get(self) -> None:

@@ -198,6 +198,27 @@ def test_scatter_goal_from_the_request_and_the_sweep_first(
         service.scatter(query, "number", "metric:mape", goal="best")
 
 
+async def test_scatter_goal_parameter_on_an_experiment_without_a_sweep(
+    jp_fetch: Fetch, server_ws: runwatch.Workspace
+) -> None:
+    exp = Experiment(server_ws, "plain")
+    ids = {}
+    for accuracy in (0.7, 0.9, 0.8):
+        with exp.start_logging() as run:
+            run.log("accuracy", accuracy)
+        ids[accuracy] = run.id
+    route = ("experiments", "plain", "scatter")
+    params = {"x": "number", "y": "metric:accuracy"}
+    body = await get(jp_fetch, *route, params={**params, "goal": "max"})
+    assert (body["goal"], body["goal_source"], body["best"]) == ("max", "request", ids[0.9])
+    lowest = await get(jp_fetch, *route, params={**params, "goal": "min"})
+    assert lowest["best"] == ids[0.7]
+    unasked = await get(jp_fetch, *route, params=params)
+    assert (unasked["goal"], unasked["best"]) == (None, None)
+    bad = await get(jp_fetch, *route, params={**params, "goal": "bad"}, expect=400)
+    assert "goal='bad'" in bad["error"]["message"]
+
+
 async def test_overlay_reads_each_runs_series(jp_fetch: Fetch, sweep: Any) -> None:
     children = sweep["children"]
     chosen = [children[3].id, children[0].id, sweep["broken"].id]

@@ -103,3 +103,54 @@ def test_every_query_parameter_is_documented_with_its_bounds() -> None:
     assert documented[("/experiments", "since")]["maximum"] == 2**63 - 1
     sort = documented[("/experiments/{experiment}/table", "sort")]
     assert sort["maxLength"] == _params.MAX_COLUMN_KEY
+
+
+def _beyond(schema: dict[str, Any]) -> list[str] | None:
+    """Values of a parameter just past its documented bound (None: an enum bounds it)."""
+    if "maximum" in schema:
+        return [str(schema["maximum"] + 1)]
+    if "maxLength" in schema:
+        return ["k" * (schema["maxLength"] + 1)]
+    if "maxItems" in schema:
+        return ["k"] * (schema["maxItems"] + 1)
+    return None
+
+
+def _documented_bounds() -> list[tuple[str, str, list[str]]]:
+    from runwatch.server._handlers import openapi_document
+
+    cases = []
+    for path, item in openapi_document()["paths"].items():
+        for parameter in item["get"]["parameters"]:
+            values = _beyond(parameter["schema"])
+            if parameter["in"] == "query" and values is not None:
+                cases.append((path, parameter["name"], values))
+    return cases
+
+
+#: Valid values of the required parameters, so that the one under test is what is refused.
+REQUIRED = {"x": "number", "y": "number", "metric": "loss", "run": "RUN"}
+
+
+@pytest.mark.parametrize(("path", "name", "values"), _documented_bounds())
+async def test_a_value_past_its_documented_bound_is_a_400(
+    jp_fetch: Fetch, run_id: str, path: str, name: str, values: list[str]
+) -> None:
+    from runwatch.server._handlers import openapi_document
+
+    parameters = openapi_document()["paths"][path]["get"]["parameters"]
+    required = [
+        (p["name"], REQUIRED[p["name"]].replace("RUN", run_id))
+        for p in parameters
+        if p["required"] and p["in"] == "query" and p["name"] != name
+    ]
+    parts = path.replace("{experiment}", "train").replace("{run_id}", run_id).split("/")[1:]
+    response = await jp_fetch(
+        "runwatch",
+        "api",
+        *parts,
+        params=[*required, *((name, value) for value in values)],
+        raise_error=False,
+    )
+    assert response.code == 400, response.body[:300]
+    assert name in json.loads(response.body)["error"]["message"]

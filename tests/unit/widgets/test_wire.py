@@ -1,16 +1,35 @@
-"""The Python wire shapes (_wire.py) and the TypeScript interfaces (js/wire.ts) agree."""
+"""The widgets' Python wire shapes (_widget_shapes.py) and the TypeScript interfaces
+(js/wire.ts) agree, compared by the small TS reader in tests/unit/_ts_interfaces.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from _ts_interfaces import assert_mirrors, ts_interfaces, typed_dicts
+from _ts_interfaces import assert_mirrors, py_type, ts_interfaces, ts_type, typed_dicts
 
 from runwatch.views import _widget_shapes as _wire
 
 WIRE_TS = Path(__file__).resolve().parents[3] / "js" / "wire.ts"
 SHAPES = typed_dicts(_wire)
+
+
+def test_every_shape_is_mirrored() -> None:
+    assert {shape.__name__ for shape in SHAPES} <= set(ts_interfaces(WIRE_TS))
+    assert len(SHAPES) >= 10
+
+
+@pytest.mark.parametrize(
+    ("ts", "py"),
+    [
+        ("(number | null)[]", list[float | None]),
+        ("Record<string, string> | null", dict[str, str] | None),
+        ("Cell[]", list[_wire.Cell]),
+    ],
+)
+def test_the_comparison_tells_nested_unions_apart(ts: str, py: object) -> None:
+    assert ts_type(ts) == py_type(py)
+    assert ts_type(ts) != py_type(list[float])
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=[s.__name__ for s in SHAPES])
