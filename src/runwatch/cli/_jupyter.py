@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-LABEXTENSION = Path(__file__).resolve().parent / "labextension"
+LABEXTENSION = Path(__file__).resolve().parents[1] / "labextension"  # runwatch/labextension
 SERVER_EXTENSION_ARG = "--ServerApp.jpserver_extensions=runwatch=True"
 
 

@@ -23,7 +23,8 @@ from runwatch.core import _settings
 from runwatch.core._values import short_repr
 from runwatch.errors import ConfigError, ValidationError
 
-_RUNWATCH_SRC = str(Path(__file__).resolve().parent.parent)
+# The folder holding the `runwatch` package (this file is runwatch/submit/_environment.py).
+_RUNWATCH_SRC = str(Path(__file__).resolve().parents[2])
 
 # What `from runwatch import Run` needs in a managed environment: runwatch itself is made
 # importable through a .pth file, its dependencies for logging are installed.
