@@ -10,7 +10,7 @@ from runwatch.cli._jupyter import LABEXTENSION, lab_environment
 
 
 def test_the_built_extension_is_the_one_beside_the_package() -> None:
-    assert LABEXTENSION == Path(runwatch.__file__).resolve().parent / "labextension"
+    assert Path(runwatch.__file__).resolve().parent / "labextension" == LABEXTENSION
     # Built by `pip install` (npm): the package metadata JupyterLab reads is there.
     assert json.loads((LABEXTENSION / "package.json").read_text())["name"] == "runwatch"
 
