@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from runwatch import Experiment, Run, RunStatus
+from runwatch.store._sqlite import SqliteStore
 from runwatch.tracking import _liveness
 from runwatch.tracking._liveness import Owner
 
@@ -123,6 +124,25 @@ def test_a_run_recorded_by_an_older_version_is_judged_by_its_heartbeat(exp: Expe
     failed = _liveness.check(store, store.get_run(info.id), now=gone)
     assert failed.status == RunStatus.FAILED
     assert failed.error is not None and "no heartbeat from" in failed.error["message"]
+
+
+def test_a_read_only_store_shows_a_stale_run_as_stored(exp: Experiment) -> None:
+    """A snapshot of a workspace (read-only) is browsed, not judged: no write is tried."""
+    store = exp.workspace.store
+    ended = subprocess.Popen(["true"])
+    ended.wait(timeout=10)
+    info = store.create_runs(
+        "unit",
+        run_type="interactive",
+        status=RunStatus.RUNNING,
+        owner=(ended.pid, socket.gethostname()),
+    )[0]
+    snapshot = SqliteStore(store.url, read_only=True)
+    gone = info.created_time + (_liveness.FAIL_AFTER_INTERVALS + 1) * 0.2
+    assert _liveness.check(snapshot, snapshot.get_run(info.id), now=gone).status == (
+        RunStatus.RUNNING
+    )
+    assert _liveness.check(store, store.get_run(info.id), now=gone).status == RunStatus.FAILED
 
 
 # --- a reused pid -------------------------------------------------------------------------------

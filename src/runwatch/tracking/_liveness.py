@@ -126,6 +126,8 @@ def check(store: RunStore, info: RunInfo, now: float | None = None) -> RunInfo:
     """`info`, or the run after marking it NotResponding or Failed as it deserves."""
     if info.status not in RunStatus.ACTIVE or info.owner_pid is None:
         return info
+    if store.read_only:  # a snapshot being browsed: shown as stored, never rewritten
+        return info
     owner = Owner.parse(info.owner_pid, info.owner_host)
     if is_this_process(owner):
         return info  # alive by definition
