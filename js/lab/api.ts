@@ -1,183 +1,40 @@
 /**
  * The REST API of runwatch's server extension, under `<base_url>/runwatch/api/`.
  *
- * The interfaces mirror src/runwatch/views/_rest_shapes.py field for field (same
- * names, same optionality); tests/unit/lab/test_api_wire.py checks that the
- * two agree.
+ * The answer types are generated: src/runwatch/views/_rest_shapes.py declares them,
+ * `python -m runwatch.server._openapi` writes them into openapi.json, and
+ * `npm run generate:api` writes api.generated.ts from that document. The names below
+ * only give them short aliases.
  */
 
 import { URLExt } from "@jupyterlab/coreutils";
 import { ServerConnection } from "@jupyterlab/services";
 
-export type Cell = string | number | boolean | null;
+import type { components } from "./api.generated";
 
-export interface ErrorBody {
-  status: number;
-  message: string;
-}
+type Schemas = components["schemas"];
 
-export interface ExperimentRow {
-  name: string;
-  created_time: number;
-  run_count: number;
-  active_count: number;
-  last_created_time: number | null;
-}
-
-export interface ExperimentList {
-  cursor: number;
-  unchanged: boolean;
-  experiments: ExperimentRow[];
-}
-
-export interface RunRow {
-  id: string;
-  number: number;
-  experiment: string;
-  display_name: string | null;
-  type: string;
-  status: string;
-  created_time: number;
-  start_time: number | null;
-  end_time: number | null;
-  parent_id: string | null;
-  child_count: number;
-  tags: Record<string, string>;
-  metric: Cell;
-}
-
-export interface RunPage {
-  cursor: number;
-  unchanged: boolean;
-  total: number;
-  offset: number;
-  limit: number;
-  status_counts: Record<string, number>;
-  metric_names: string[];
-  runs: RunRow[];
-}
-
-export interface MetricSummary {
-  name: string;
-  kind: string;
-  count: number;
-  last_value: Cell;
-  last_step: number | null;
-}
-
-export interface FileRow {
-  name: string;
-  size: number;
-  created_time: number;
-}
-
-export interface RunDetailsBody {
-  cursor: number;
-  run: RunRow;
-  error: Record<string, string> | null;
-  properties: Record<string, Cell>;
-  metrics: MetricSummary[];
-  files: FileRow[];
-  log_files: string[];
-  children_status_counts: Record<string, number>;
-  snippet: string;
-}
-
-export interface SeriesBody {
-  name: string;
-  kind: string;
-  count: number;
-  x: number[];
-  y: (number | null)[];
-}
-
-export interface MetricsBody {
-  cursor: number;
-  unchanged: boolean;
-  series: SeriesBody[];
-}
-
-export interface LogBody {
-  name: string;
-  offset: number;
-  next_offset: number;
-  size: number;
-  text: string;
-}
-
-export interface FileList {
-  files: FileRow[];
-}
-
-export interface ColumnInfo {
-  key: string;
-  label: string;
-  group: string;
-  numeric: boolean;
-}
-
-export interface TableRow {
-  id: string;
-  number: number;
-  status: string;
-  display_name: string | null;
-  created_time: number;
-  start_time: number | null;
-  end_time: number | null;
-  values: Record<string, Cell>;
-}
-
-export interface RunsTable {
-  cursor: number;
-  unchanged: boolean;
-  total: number;
-  offset: number;
-  limit: number;
-  status_counts: Record<string, number>;
-  columns: ColumnInfo[];
-  rows: TableRow[];
-}
-
-export interface ScatterPoint {
-  id: string;
-  number: number;
-  status: string;
-  display_name: string | null;
-  x: number | null;
-  y: number | null;
-}
-
+export type ErrorBody = Schemas["ErrorBody"];
+export type ExperimentRow = Schemas["ExperimentRow"];
+export type ExperimentList = Schemas["ExperimentList"];
+export type RunRow = Schemas["RunRow"];
+export type RunPage = Schemas["RunPage"];
+export type MetricSummary = Schemas["MetricSummary"];
+export type FileRow = Schemas["FileRow"];
+export type RunDetailsBody = Schemas["RunDetailsBody"];
+export type SeriesBody = Schemas["SeriesBody"];
+export type MetricsBody = Schemas["MetricsBody"];
+export type LogBody = Schemas["LogBody"];
+export type FileList = Schemas["FileList"];
+export type ColumnInfo = Schemas["ColumnInfo"];
+export type TableRow = Schemas["TableRow"];
+export type RunsTable = Schemas["RunsTable"];
+export type ScatterPoint = Schemas["ScatterPoint"];
+export type ScatterBody = Schemas["ScatterBody"];
+export type RunSeries = Schemas["RunSeries"];
+export type OverlayBody = Schemas["OverlayBody"];
 /** Which value of a column is best: the lowest or the highest. */
-export type Goal = "min" | "max";
-
-export interface ScatterBody {
-  cursor: number;
-  unchanged: boolean;
-  x: ColumnInfo;
-  y: ColumnInfo;
-  points: ScatterPoint[];
-  /** Set by the sweep (Y is its primary metric) or by the request's `goal`; null: neither. */
-  goal: "min" | "max" | null;
-  goal_source: "sweep" | "request" | null;
-  /** The run with the best y under `goal` (decided by the server, never here). */
-  best: string | null;
-}
-
-export interface RunSeries {
-  id: string;
-  number: number;
-  display_name: string | null;
-  count: number;
-  x: number[];
-  y: (number | null)[];
-}
-
-export interface OverlayBody {
-  cursor: number;
-  unchanged: boolean;
-  metric: string;
-  series: RunSeries[];
-}
+export type Goal = NonNullable<ScatterBody["goal"]>;
 
 // The sidebar imports it from here.
 export { durationOf } from "../components/format";
