@@ -1,4 +1,4 @@
-// Unit tests of the frontend's pure functions (formatting, ticks, chart data, table columns).
+// Unit tests of the frontend (formatting, ticks, chart data, table columns, the live refresh).
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({

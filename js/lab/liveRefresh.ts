@@ -4,40 +4,72 @@
  * runs without asking the server, and the refresh that the button and the
  * command call, which shares the poll in flight.
  *
+ * Both timers are lumino `Poll`s (as JupyterLab's own polls): each poll is
+ * timed from the end of the last, a failing poll backs off, and both stand by
+ * while the browser tab is hidden.
+ *
  * The panel owns one and forwards its messages to `follow` after handling
  * them itself: the poll resumes on after-show and on after-attach when
  * visible (a panel restored or added visible gets after-attach only; one
  * brought back to the front, after-show), and stops on after-hide and
- * before-detach. The panel stops it when disposed.
+ * before-detach. Its polls are disposed with the panel.
  */
 
 import type { Message } from "@lumino/messaging";
+import { Poll } from "@lumino/polling";
 import type { Widget } from "@lumino/widgets";
 
 export interface LiveRefreshOptions {
   /** Load what changed. */
   poll(): Promise<void>;
-  /** Seconds between polls, read when the timer starts. */
+  /** Seconds between polls, read before each one. */
   interval(): number;
   /** Every second while live. */
   tick(): void;
   /**
-   * Poll only while this holds, each poll timed from the end of the last
-   * (a run's details, until the run finishes). Without it, poll at a fixed
-   * interval from when the panel shows.
+   * Poll only while this holds (a run's details, until the run finishes); the
+   * first poll after the panel shows runs either way. Without it, poll while
+   * the panel is visible.
    */
   while?: () => boolean;
 }
 
+const TICK_MS = 1000;
+
 export class LiveRefresh {
-  private pollTimer = 0;
-  private tickTimer = 0;
   private polling: Promise<void> | null = null;
+  private readonly poller: Poll<void, unknown>;
+  private readonly ticker: Poll<void, unknown>;
 
   constructor(
     private readonly owner: Widget,
     private readonly options: LiveRefreshOptions,
-  ) {}
+  ) {
+    this.poller = new Poll({
+      auto: false,
+      name: "runwatch:live-refresh",
+      frequency: this.frequency(),
+      factory: () => {
+        this.poller.frequency = this.frequency();
+        return this.refresh();
+      },
+      standby: () => (this.poller.state.phase === "started" ? "never" : this.standby()),
+    });
+    this.ticker = new Poll({
+      auto: false,
+      name: "runwatch:live-tick",
+      frequency: { interval: TICK_MS, max: TICK_MS, backoff: false },
+      factory: () => {
+        this.options.tick();
+        return Promise.resolve();
+      },
+      standby: () => this.standby(),
+    });
+    owner.disposed.connect(() => {
+      this.poller.dispose();
+      this.ticker.dispose();
+    });
+  }
 
   /** Poll now; concurrent calls share one poll. */
   refresh(): Promise<void> {
@@ -65,53 +97,31 @@ export class LiveRefresh {
 
   /** A new interval: restart the timers if they run, without polling now. */
   restart(): void {
-    if (this.pollTimer !== 0) this.start();
+    const phase = this.poller.state.phase;
+    if (phase === "constructed" || phase === "stopped" || phase === "disposed") return;
+    this.poller.frequency = this.frequency();
+    void this.poller.schedule({ interval: this.poller.frequency.interval, phase: "standby" });
   }
 
   stop(): void {
-    window.clearTimeout(this.pollTimer);
-    window.clearInterval(this.tickTimer);
-    this.pollTimer = this.tickTimer = 0;
+    void this.poller.stop();
+    void this.ticker.stop();
   }
 
+  /** Poll now, then every interval; tick every second. */
   private resume(): void {
-    if (this.options.while === undefined) {
-      this.start();
-      void this.refresh();
-    } else {
-      void this.refresh().then(() => {
-        this.schedule();
-      });
-    }
+    void this.poller.start();
+    void this.ticker.start();
   }
 
-  private start(): void {
-    if (this.options.while !== undefined) {
-      this.schedule();
-      return;
-    }
-    this.stop();
-    this.pollTimer = window.setInterval(() => {
-      void this.refresh();
-    }, this.options.interval() * 1000);
-    this.startTick();
+  /** Whether to skip a poll or tick: the run is done, or the tab is hidden. */
+  private standby(): boolean | Poll.Standby {
+    return this.options.while?.() === false ? true : "when-hidden";
   }
 
-  /** The next poll of a panel that polls only while `while` holds. */
-  private schedule(): void {
-    this.stop();
-    if (this.options.while?.() !== true || !this.owner.isVisible || this.owner.isDisposed) return;
-    this.pollTimer = window.setTimeout(() => {
-      void this.refresh().then(() => {
-        this.schedule();
-      });
-    }, this.options.interval() * 1000);
-    this.startTick();
-  }
-
-  private startTick(): void {
-    this.tickTimer = window.setInterval(() => {
-      this.options.tick();
-    }, 1000);
+  private frequency(): { interval: number; max: number; backoff: boolean } {
+    const interval = this.options.interval() * 1000;
+    // A failing poll waits twice as long each time, up to a minute (or one interval).
+    return { interval, max: Math.max(interval, 60_000), backoff: true };
   }
 }
