@@ -1,5 +1,6 @@
 """The frontend's TypeScript unit tests (vitest, `npm test`: formatting, axis ticks, chart
-data, runs-table columns, the live refresh), run from pytest so one pytest command covers them too."""
+data, runs-table columns, the live refresh), run from pytest so one pytest command covers
+them too."""
 
 from __future__ import annotations
 
