@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from runwatch import Experiment, Run, RunStatus
+from runwatch.core._records import RunInfo
+from runwatch.store import RunStore
 from runwatch.store._sqlite import SqliteStore
 from runwatch.tracking import _liveness
 from runwatch.tracking._liveness import Owner
@@ -103,17 +105,22 @@ def test_owner_records_of_older_versions_still_parse() -> None:
     assert _liveness.owner_alive(Owner(os.getpid(), socket.gethostname())) is None
 
 
-def test_a_run_recorded_by_an_older_version_is_judged_by_its_heartbeat(exp: Experiment) -> None:
-    store = exp.workspace.store
+def _run_of_an_older_version(store: RunStore) -> RunInfo:
+    """A Running run whose owner record is an older version's: pid and host name only,
+    the pid of a process that has ended."""
     ended = subprocess.Popen(["true"])
     ended.wait(timeout=10)
-    # The older record: pid and host name only, the pid of a process that has ended.
-    info = store.create_runs(
+    return store.create_runs(
         "unit",
         run_type="interactive",
         status=RunStatus.RUNNING,
         owner=(ended.pid, socket.gethostname()),
     )[0]
+
+
+def test_a_run_recorded_by_an_older_version_is_judged_by_its_heartbeat(exp: Experiment) -> None:
+    store = exp.workspace.store
+    info = _run_of_an_older_version(store)
     interval = 0.2
     assert _liveness.check(store, info, now=info.created_time + interval).status == (
         RunStatus.RUNNING
@@ -129,14 +136,7 @@ def test_a_run_recorded_by_an_older_version_is_judged_by_its_heartbeat(exp: Expe
 def test_a_read_only_store_shows_a_stale_run_as_stored(exp: Experiment) -> None:
     """A snapshot of a workspace (read-only) is browsed, not judged: no write is tried."""
     store = exp.workspace.store
-    ended = subprocess.Popen(["true"])
-    ended.wait(timeout=10)
-    info = store.create_runs(
-        "unit",
-        run_type="interactive",
-        status=RunStatus.RUNNING,
-        owner=(ended.pid, socket.gethostname()),
-    )[0]
+    info = _run_of_an_older_version(store)
     snapshot = SqliteStore(store.url, read_only=True)
     gone = info.created_time + (_liveness.FAIL_AFTER_INTERVALS + 1) * 0.2
     assert _liveness.check(snapshot, snapshot.get_run(info.id), now=gone).status == (
