@@ -196,6 +196,32 @@ class Workspace:
 
         return {info.name: Experiment(self, info.name) for info in self._store.list_experiments()}
 
+    # --- Azure ML's identity fields --------------------------------------------------
+    @property
+    def subscription_id(self) -> str:
+        """The Azure config's `subscription_id` this workspace was found from, else "local"."""
+        return self._azure_field("subscription_id")
+
+    @property
+    def resource_group(self) -> str:
+        """The Azure config's `resource_group` this workspace was found from, else "local"."""
+        return self._azure_field("resource_group")
+
+    @property
+    def location(self) -> str:
+        """The Azure config's `location` this workspace was found from, else "local"."""
+        return self._azure_field("location")
+
+    def _azure_field(self, key: str) -> str:
+        if self.config_path is not None and self.config_path.is_file():
+            try:
+                config = json.loads(self.config_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                config = None
+            if isinstance(config, dict) and config.get(key):
+                return str(config[key])
+        return "local"
+
     def get_details(self) -> dict[str, Any]:
         return {
             "name": self.name,
