@@ -4,6 +4,7 @@ runwatch demo [--dir DIR] [--no-lab]     a demo workspace with a live sweep, in 
 runwatch runs [EXPERIMENT] [--limit N]   recent runs, active ones first
 runwatch show RUN_ID                     one run's details and metrics
 runwatch copy --from WS --to WS          copy runs into another workspace (again: updates)
+runwatch port PATH... [--in-place]       rewrite Azure ML SDK v1 imports (scripts, notebooks)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from runwatch.core._html import duration, timestamp
@@ -70,6 +72,23 @@ def _copy_parser(commands: Any) -> None:
     copy.add_argument("--to-artifacts", metavar="URL", help="the target's artifact root")
 
 
+def _port_parser(commands: Any) -> None:
+    port = commands.add_parser(
+        "port",
+        help="rewrite Azure ML SDK v1 imports to runwatch",
+        description="Rewrite azureml imports in scripts and notebooks (folders are walked) to "
+        "their runwatch modules; lines with no runwatch counterpart stay as written and are "
+        "listed. Exit code 1 when some line could not be mapped.",
+    )
+    port.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    where = port.add_mutually_exclusive_group()
+    where.add_argument("--in-place", action="store_true", help="overwrite the files")
+    where.add_argument(
+        "--suffix", default="_runwatch", help="write train.py as train%(default)s.py (default)"
+    )
+    port.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="runwatch", description=__doc__.splitlines()[0])
     parser.add_argument("--workspace", help="a config file or folder (default: search from here)")
@@ -85,10 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=None)
     demo.add_argument("lab_args", nargs=argparse.REMAINDER, help="after --: options for JupyterLab")
     _copy_parser(commands)
+    _port_parser(commands)
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        from pathlib import Path
+    if args.command == "port":
+        from runwatch.cli._port_files import port_paths
 
+        return port_paths(args.paths, args.suffix, args.in_place, args.dry_run)
+    if args.command == "demo":
         from runwatch.cli._demo import main as demo_main
 
         lab_args = [a for a in args.lab_args if a != "--"]
