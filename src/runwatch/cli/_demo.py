@@ -19,7 +19,6 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from runwatch import store
 from runwatch.cli._jupyter import SERVER_EXTENSION_ARG, lab_environment
 from runwatch.core import _settings
 from runwatch.submit import _launcher
@@ -169,13 +168,11 @@ def stop_previous(folder: Path) -> None:
     config = folder / ".runwatch" / "config.json"
     if not config.is_file():
         return
+    # The store's file is removed next; `open_store` notices and opens the new one.
     ws = Workspace.from_config(config)
-    try:
-        for info in ws.store.list_active():
-            ws.store.request_cancel(info.id)
-        _stop_agent(_launcher.lock_path(ws))
-    finally:
-        store.forget(ws.store_url)  # its connections would outlive the file removed next
+    for info in ws.store.list_active():
+        ws.store.request_cancel(info.id)
+    _stop_agent(_launcher.lock_path(ws))
 
 
 def _stop_agent(lock: Path) -> None:

@@ -17,7 +17,7 @@ from runwatch.store._base import RunStore
 # the first read of a fresh process does not pay for it; other backends load on use.
 from runwatch.store._sqlite import SqliteStore
 
-__all__ = ["RunStore", "forget", "open_store", "register_scheme", "schemes"]
+__all__ = ["RunStore", "open_store", "register_scheme", "schemes"]
 
 
 def _sqlite(url: str) -> RunStore:
@@ -82,16 +82,3 @@ def open_store(url: str) -> RunStore:
             _OPEN[store.url] = store
         return store
 
-
-def forget(url: str) -> None:
-    """Close the store opened for `url` and drop it, so the next `open_store` opens anew.
-
-    For code that removes a store's files on purpose (`runwatch demo` resets its
-    folder): the old instance's connections and schema check belong to the removed file.
-    """
-    with _LOCK:
-        stores = {store for key, store in _OPEN.items() if key == url or store.url == url}
-        for key in [key for key, store in _OPEN.items() if store in stores]:
-            del _OPEN[key]
-    for store in stores:
-        store.close()
