@@ -18,7 +18,13 @@ from typing import Any
 
 from runwatch.artifacts._logs import DRIVER_LOG
 from runwatch.artifacts._store import MEDIA
-from runwatch.core._records import EARLY_TERMINATION_PROPERTY, MetricKind, RunInfo, RunSummary
+from runwatch.core._records import (
+    EARLY_TERMINATION_PROPERTY,
+    MetricKind,
+    RunInfo,
+    RunSummary,
+    RunType,
+)
 from runwatch.tracking._metrics import columns_of
 from runwatch.views._cells import cell
 from runwatch.views._tracker import MetricCache, RunTracker
@@ -122,7 +128,7 @@ def run_state(info: RunInfo) -> RunState:
         if error
         else None,
         "parent_id": info.parent_id,
-        "is_sweep": info.run_type == "hyperdrive",
+        "is_sweep": info.run_type == RunType.SWEEP,
     }
 
 
