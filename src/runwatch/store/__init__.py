@@ -81,4 +81,3 @@ def open_store(url: str) -> RunStore:
             _OPEN[url] = store
             _OPEN[store.url] = store
         return store
-
