@@ -30,6 +30,10 @@ class RunNotFoundError(RunwatchError, LookupError):
     """No run with the given id exists in the store."""
 
 
+class AssetNotFoundError(RunwatchError, LookupError):
+    """No registered model or environment with the given name (and version)."""
+
+
 class RunStateError(RunwatchError):
     """The run is in a state that does not allow the operation (e.g. it has finished)."""
 

@@ -181,6 +181,25 @@ class MetricBatch:
 
 
 @dataclass(frozen=True)
+class AssetInfo:
+    """One version of a registered asset of the workspace (a model, an environment).
+
+    `document` is the asset's own JSON description; `run_id` the run it came from, if any.
+    """
+
+    kind: str
+    name: str
+    version: int
+    created_time: float
+    run_id: str | None
+    experiment: str | None
+    description: str
+    tags: dict[str, str]
+    properties: dict[str, Any]
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class FileInfo:
     run_id: str
     name: str

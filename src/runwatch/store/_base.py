@@ -12,6 +12,7 @@ from typing import Any
 
 from runwatch.core._queries import RunPageResult, RunQuery, RunsTable, TableQuery
 from runwatch.core._records import (
+    AssetInfo,
     ExperimentInfo,
     ExperimentStats,
     FileInfo,
@@ -201,6 +202,48 @@ class RunStore(ABC):
 
     @abstractmethod
     def list_files(self, run_id: str) -> list[FileInfo]: ...
+
+    # registered assets: models, environments ----------------------------------
+    @abstractmethod
+    def register_asset(
+        self,
+        kind: str,
+        name: str,
+        document: Mapping[str, Any],
+        *,
+        run_id: str | None = None,
+        experiment: str | None = None,
+        description: str = "",
+        tags: Mapping[str, str] | None = None,
+        properties: Mapping[str, Any] | None = None,
+    ) -> AssetInfo:
+        """Register the next version of the `kind` asset `name` (1 for a new name)."""
+
+    @abstractmethod
+    def get_asset(self, kind: str, name: str, version: int | None = None) -> AssetInfo:
+        """One version (the latest when `version` is None); `AssetNotFoundError` if none."""
+
+    @abstractmethod
+    def list_assets(self, kind: str, name: str | None = None) -> list[AssetInfo]:
+        """Every version of every `kind` asset (or of `name`), by name then version."""
+
+    @abstractmethod
+    def update_asset(
+        self,
+        kind: str,
+        name: str,
+        version: int,
+        *,
+        description: str | None = None,
+        set_tags: Mapping[str, str] | None = None,
+        remove_tags: Iterable[str] = (),
+        add_properties: Mapping[str, Any] | None = None,
+    ) -> AssetInfo:
+        """Change the description and tags of one version, or add properties."""
+
+    @abstractmethod
+    def delete_asset(self, kind: str, name: str, version: int) -> None:
+        """Forget one version; the numbers of the others stay."""
 
     # copying between stores ----------------------------------------------------
     @abstractmethod

@@ -101,6 +101,26 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX runs_by_status ON runs (status, compute_target, number);
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE assets (
+            id {pk},
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            created_time {float} NOT NULL,
+            run_id TEXT,
+            experiment TEXT,
+            description TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '{{}}',
+            properties TEXT NOT NULL DEFAULT '{{}}',
+            document TEXT NOT NULL DEFAULT '{{}}',
+            seq BIGINT NOT NULL,
+            UNIQUE (kind, name, version)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -22,6 +22,7 @@ from runwatch.core._records import (
 )
 from runwatch.errors import StoreError
 from runwatch.store._schema import LATEST_VERSION, MIGRATIONS, statements
+from runwatch.store._sql_assets import AssetsSql
 from runwatch.store._sql_common import (
     METRIC_COLUMNS,
     RUN_COLUMNS,
@@ -33,7 +34,7 @@ from runwatch.store._sql_common import (
 from runwatch.store._sql_runs import RunsSql
 
 
-class SqlStore(RunsSql):
+class SqlStore(RunsSql, AssetsSql):
     """`RunStore` over a DB-API connection with `?` placeholders."""
 
     # --- schema -------------------------------------------------------------------
