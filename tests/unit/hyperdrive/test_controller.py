@@ -165,6 +165,11 @@ def test_a_grid_sweep_with_a_bandit_policy(exp: Experiment, src: Path) -> None:
     worst_first = parent.get_children_sorted_by_primary_metric(reverse=True)
     assert [r["best_primary_metric"] for r in worst_first] == sorted(values, reverse=True)
     assert worst_first[-1]["run_id"] == best_run.id
+    # As in Azure ML: each trial's parameters as JSON, by trial id.
+    parameters = parent.get_hyperparameters()
+    assert {k: json.loads(v) for k, v in parameters.items()} == {
+        child_id: {"alpha": alpha} for child_id, alpha in alpha_of.items()
+    }
     # As in Azure ML, a sweep's get_metrics() is per trial.
     per_trial = parent.get_metrics()
     assert set(per_trial) == {c.id for c in children}
@@ -309,15 +314,18 @@ def test_random_sampling_runs_max_total_runs_trials(exp: Experiment, src: Path) 
     sampling = RandomParameterSampling(
         {"--lr": uniform(0.01, 0.1), "--layers": choice(1, 2, 3)}, seed=7
     )
+    # "--layers" is also swept: as in Azure, the sampled value replaces the script's own.
+    script = _script(src, _RANDOM, compute_target=LocalCompute(slots=3), arguments=["--layers", 9])
     config = HyperDriveConfig(
-        run_config=_script(src, _RANDOM, compute_target=LocalCompute(slots=3)),
+        run_config=script,
         hyperparameter_sampling=sampling,
         primary_metric_name="accuracy",
         primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
         max_total_runs=5,
         max_concurrent_runs=3,
     )
-    parent = exp.submit(config)
+    with pytest.warns(UserWarning, match=r"\['--layers'\] are also in the sweep's parameter"):
+        parent = exp.submit(config)
     assert _wait(parent) == RunStatus.COMPLETED
     children = list(parent.get_children())
     assert len(children) == 5
@@ -326,6 +334,7 @@ def test_random_sampling_runs_max_total_runs_trials(exp: Experiment, src: Path) 
         props = child.get_properties()
         assert props["param.lr"] == parameters["--lr"]
         assert props["param.layers"] == parameters["--layers"]
+        assert props["arguments"] == f"--lr {parameters['--lr']} --layers {parameters['--layers']}"
         assert 0.01 <= props["param.lr"] <= 0.1
         expected = RunStatus.FAILED if parameters["--layers"] == 3 else RunStatus.COMPLETED
         assert child.get_status() == expected

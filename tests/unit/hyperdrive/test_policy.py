@@ -53,9 +53,13 @@ def test_policies_are_frozen_and_round_trip_through_json() -> None:
 # --- when a policy is due ---------------------------------------------------------------------
 
 
-def test_due_after_the_delay_every_interval() -> None:
+def test_due_at_every_multiple_of_the_interval_from_the_delay_on() -> None:
     policy = BanditPolicy(slack_factor=0.1, evaluation_interval=3, delay_evaluation=2)
-    assert [k for k in range(1, 15) if policy.due(k)] == [5, 8, 11, 14]
+    assert [k for k in range(1, 15) if policy.due(k)] == [3, 6, 9, 12]
+    late = BanditPolicy(slack_factor=0.1, evaluation_interval=100, delay_evaluation=200)
+    assert [k for k in range(1, 450) if late.due(k)] == [200, 300, 400]
+    on_a_multiple = BanditPolicy(slack_factor=0.1, evaluation_interval=2, delay_evaluation=5)
+    assert [k for k in range(1, 11) if on_a_multiple.due(k)] == [6, 8, 10]
     every = MedianStoppingPolicy()
     assert [k for k in range(1, 5) if every.due(k)] == [1, 2, 3, 4]
 
@@ -136,7 +140,7 @@ def test_evaluate_bandit_compares_trials_at_the_same_interval() -> None:
 
 
 def test_evaluate_respects_the_delay() -> None:
-    policy = BanditPolicy(slack_factor=0.1, delay_evaluation=2)
+    policy = BanditPolicy(slack_factor=0.1, delay_evaluation=3)
     series = {"good": [1.0, 1.0, 1.0], "bad": [5.0, 5.0]}
     assert evaluate(policy, series, maximize=False, uses_average=False) == {}
     series["bad"].append(5.0)

@@ -1,8 +1,9 @@
 """Early termination policies: which running trials to stop at an evaluation.
 
 A trial's intervals are the points of its primary metric: the k-th value it
-logs is interval k. At each interval that is due (after `delay_evaluation`,
-every `evaluation_interval`), a policy compares the trial with the others at
+logs is interval k. At each interval that is due (every multiple of
+`evaluation_interval` that is at least `delay_evaluation`, as Azure's
+policies document), a policy compares the trial with the others at
 the same interval and gives the reason to stop it, or None.
 """
 
@@ -34,9 +35,7 @@ class _Policy:
         raise NotImplementedError
 
     def due(self, interval: int) -> bool:
-        return interval > self.delay_evaluation and (
-            (interval - self.delay_evaluation) % self.evaluation_interval == 0
-        )
+        return interval >= self.delay_evaluation and interval % self.evaluation_interval == 0
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ the local agent's sweep controller (`runwatch.agent`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ def submit_sweep(
     experiment: Experiment, config: HyperDriveConfig, tags: Mapping[str, Any] | None = None
 ) -> HyperDriveRun:
     trial = config.run_config.to_definition()
+    trial["arguments"] = _without_swept(trial["arguments"], config.hyperparameter_sampling)
     trial["snapshot"] = _snapshot.take(
         Path(trial["source_directory"]), experiment.workspace.artifacts
     )
@@ -51,6 +53,32 @@ def submit_sweep(
     )
     _launcher.ensure_running(experiment.workspace)
     return HyperDriveRun(run.experiment, run.id)
+
+
+def _without_swept(arguments: list[str], sampling: Any) -> list[str]:
+    """The script's arguments less those the sweep sets: the sampled value wins, as
+    in Azure, with a warning naming the arguments it replaces."""
+    swept = {name.lstrip("-") for name in sampling.parameter_space}
+    kept: list[str] = []
+    replaced: list[str] = []
+    position = 0
+    while position < len(arguments):
+        argument = arguments[position]
+        if argument.startswith("-") and argument.lstrip("-") in swept:
+            replaced.append(argument)
+            following = arguments[position + 1] if position + 1 < len(arguments) else None
+            takes_value = following is not None and not following.startswith("--")
+            position += 2 if takes_value else 1
+            continue
+        kept.append(argument)
+        position += 1
+    if replaced:
+        warnings.warn(
+            f"the script arguments {replaced} are also in the sweep's parameter space; "
+            "each trial gets the sampled value instead",
+            stacklevel=4,
+        )
+    return kept
 
 
 class HyperDriveRun(Run):
@@ -101,6 +129,15 @@ class HyperDriveRun(Run):
                 continue
             return Run(self.experiment, row["run_id"])
         return None
+
+    def get_hyperparameters(self) -> dict[str, str]:
+        """`{trial run id: its parameters as a JSON string}`, as Azure's HyperDriveRun
+        returns them (`json.loads` one for a dict)."""
+        return {
+            child.id: str(child.info.properties["hyperparameters"])
+            for child in self.get_children()
+            if "hyperparameters" in child.info.properties
+        }
 
     def get_metrics(self, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
         """As in Azure ML: `{trial run id: its metrics}`; the sweep's own with `own=True`."""
