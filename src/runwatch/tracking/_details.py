@@ -103,6 +103,7 @@ class DetailsMixin:
             "tags": dict(info.tags),
             "inputDatasets": [],
             "outputDatasets": [],
+            "runDefinition": _run_definition(definition),
             "logFiles": {
                 name: self._file_uri(name)
                 for name in self.get_file_names()
@@ -140,6 +141,34 @@ class DetailsMixin:
     def _repr_html_(self) -> str:
 
         return _html.run_table(self._refresh())
+
+
+def _run_definition(definition: dict[str, Any]) -> dict[str, Any]:
+    """What a submitted run executes, in the camelCase keys of Azure's run definition.
+
+    A run logged from a notebook or script has none: `{}`, as in Azure. A sweep's
+    definition is its trials' (`script`, `arguments`, ...) plus its own settings.
+    """
+    script = definition.get("trial", definition)
+    if "script" not in script and "command" not in script:
+        return {}
+    compute = definition.get("compute") or {}
+    return {
+        "script": script.get("script"),
+        "command": " ".join(script["command"]) if script.get("command") else "",
+        "arguments": list(script.get("arguments") or []),
+        "target": compute.get("name", "local"),
+        "framework": "Python",
+        "communicator": "None",
+        "nodeCount": 1,
+        "maxRunDurationSeconds": script.get("max_run_duration_seconds"),
+        "environment": script.get("environment"),
+        "dataReferences": {},
+        "data": {},
+        "outputData": {},
+        "sourceDirectory": script.get("source_directory"),
+        "snapshotId": script.get("snapshot"),
+    }
 
 
 def _iso(epoch: float | None) -> str | None:
