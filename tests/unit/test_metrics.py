@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -143,7 +144,30 @@ def test_image_from_file_and_figure(run: Run, tmp_path: Path) -> None:
     assert out.read_bytes() == source.read_bytes()
     second = run.download_file(got["fig"][1], tmp_path / "fig.png")
     assert second.read_bytes().startswith(b"\x89PNG")
-    assert run.get_file_names() == []  # images are metrics, not uploaded files
+    # As in Azure, logged images are among the run's files too: a file under its
+    # name (an absolute path: its base name), a plot as <name>_<unix time>.png.
+    names = run.get_file_names()
+    assert names[0] == "curve.png" and len(names) == 3
+    assert all(re.fullmatch(r"fig_\d{10}(_2)?\.png", n) for n in names[1:]), names
+    assert len(set(names)) == 3
+
+
+def test_an_image_under_a_relative_path_keeps_it_and_never_overwrites(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plots").mkdir()
+    _png(tmp_path / "plots" / "a.png")
+    run.log_image("a", path="./plots/a.png")
+    run.log_image("a", path="plots/a.png")
+    run.upload_file("other.png", str(tmp_path / "plots" / "a.png"))
+    _png(tmp_path / "outside.png")
+    run.log_image("b", path="plots/../outside.png")  # leaves its folder: its base name
+    assert run.get_file_names() == ["other.png", "outside.png", "plots/a.png", "plots/a_2.png"]
+    refs = run.get_metrics("a")["a"]
+    assert [
+        run.download_file(ref, tmp_path / f"{i}.png").read_bytes() for i, ref in enumerate(refs)
+    ] == [(tmp_path / "plots" / "a.png").read_bytes()] * 2
 
 
 def test_jpeg_image(run: Run, tmp_path: Path) -> None:

@@ -41,6 +41,17 @@ _CHUNK = 1 << 20
 _PART = 8 << 20
 
 
+#: How a logged image's metric value names a run file (older stores named a media key).
+IMAGE_FILE_PREFIX = "files/"
+
+
+def image_location(value: str) -> tuple[str, str]:
+    """The (area, key) of a logged image, from the value its image metric stores."""
+    if value.startswith(IMAGE_FILE_PREFIX):
+        return FILES, value[len(IMAGE_FILE_PREFIX) :]
+    return MEDIA, value
+
+
 def safe_name(name: object) -> str:
     """A relative POSIX path inside a run, or a `ValidationError` saying why not."""
     if not isinstance(name, str):

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any, TextIO, cast
 
 from runwatch.artifacts._snapshots import SNAPSHOTS
-from runwatch.artifacts._store import FILES, MEDIA, ArtifactStore
+from runwatch.artifacts._store import FILES, MEDIA, ArtifactStore, image_location
 from runwatch.core import _codec
 from runwatch.core._records import MetricKind, RunExport, RunInfo
 from runwatch.errors import ConfigError, RunNotFoundError, ValidationError
@@ -288,10 +288,11 @@ def _media(run: RunExport) -> set[str]:
     """Names of the logged images of a run (the values of its image metrics)."""
     images = {m.name for m in run.metrics if m.kind == MetricKind.IMAGE}
     return {
-        str(name)
+        str(value)
         for chunk in run.chunks
         if chunk.name in images
-        for name in _codec.unpack_values(chunk.encoding, chunk.vals)
+        for value in _codec.unpack_values(chunk.encoding, chunk.vals)
+        if image_location(str(value))[0] == MEDIA  # newer images are run files
     }
 
 

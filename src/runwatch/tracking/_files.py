@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from runwatch.artifacts._store import FILES, MEDIA, safe_name
+from runwatch.artifacts._store import FILES, image_location, safe_name
 from runwatch.core._values import short_repr
 from runwatch.errors import ValidationError
 from runwatch.tracking._metrics import ImageRef
@@ -100,7 +100,7 @@ class FilesMixin:
         None means the current folder.
         """
         if isinstance(name, ImageRef):
-            area, key = MEDIA, name.path
+            area, key = image_location(name.path)
             if name.run_id != self.id:
                 raise ValidationError(
                     f"image {name} belongs to run {name.run_id!r}, not {self.id!r}"

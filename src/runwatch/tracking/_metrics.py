@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runwatch.artifacts._store import MEDIA
+from runwatch.artifacts._store import FILES, IMAGE_FILE_PREFIX, safe_name
 from runwatch.core import _values
 from runwatch.core._records import MetricInfo, MetricKind, MetricPoints, RunStatus
 from runwatch.core._values import INT64_MAX, INT64_MIN, NUMBER, merge_class, short_repr
@@ -153,9 +153,28 @@ class MetricsMixin:
             )
         series = self._series(name, MetricKind.IMAGE, description)
         data, ext = _image_bytes(path, plot, where)
-        media_name = f"{series.count:06d}-{os.urandom(4).hex()}.{ext}"
-        self._ws.artifacts.put_bytes(self.id, MEDIA, media_name, data)
-        self._append(series, [series.count], [media_name], time.time())
+        file_name = self._image_file_name(name, path, ext)
+        self._ws.artifacts.put_bytes(self.id, FILES, file_name, data)
+        self._ws.store.add_file(self.id, file_name, len(data))
+        self._append(series, [series.count], [IMAGE_FILE_PREFIX + file_name], time.time())
+
+    def _image_file_name(self, name: str, path: Any, ext: str) -> str:
+        """Where a logged image goes among the run's files, as Azure puts it: a plot as
+        `<name>_<unix time>.png`, a file under its relative path (an absolute path or
+        one leaving the folder: its base name). A name taken gets `_2`, `_3`, ..."""
+        if path is None:
+            wanted = f"{_file_part(name)}_{int(time.time())}.{ext}"
+        else:
+            given = Path(path)
+            relative = given.as_posix().lstrip("./") if not given.is_absolute() else ""
+            wanted = relative if relative and ".." not in given.parts else given.name
+            wanted = safe_name(wanted)
+        stem, dot, suffix = wanted.rpartition(".")
+        candidate, n = wanted, 1
+        while self._ws.store.get_file(self.id, candidate) is not None:
+            n += 1
+            candidate = f"{stem}_{n}{dot}{suffix}" if dot else f"{wanted}_{n}"
+        return candidate
 
     # --- reading --------------------------------------------------------------------
     def get_metrics(
@@ -240,6 +259,11 @@ def columns_of(rows: list[dict[str, Any]], order: Iterable[str] = ()) -> dict[st
     for row in rows:
         names.update(dict.fromkeys(row))
     return {column: [row.get(column) for row in rows] for column in names}
+
+
+def _file_part(name: str) -> str:
+    """A metric name as one file-name part: path separators and odd characters become _."""
+    return "".join(c if c.isalnum() or c in "-_. " else "_" for c in name).strip(". ") or "image"
 
 
 def _image_bytes(path: Any, plot: Any, where: str) -> tuple[bytes, str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runwatch.artifacts._logs import DRIVER_LOG
-from runwatch.artifacts._store import MEDIA
+from runwatch.artifacts._store import image_location
 from runwatch.core._records import (
     EARLY_TERMINATION_PROPERTY,
     MetricKind,
@@ -223,7 +223,8 @@ def images(tracker: RunTracker, cache: dict[str, str]) -> list[ImageGroup]:
         for step, path in list(zip(metric.steps, metric.values, strict=True))[-IMAGES_PER_NAME:]:
             src = cache.get(path)
             if src is None:
-                data = tracker.ws.artifacts.read_range(tracker.run_id, MEDIA, path, 0, None)
+                area, key = image_location(path)
+                data = tracker.ws.artifacts.read_range(tracker.run_id, area, key, 0, None)
                 kind = "png" if path.endswith(".png") else "jpeg"
                 src = cache[path] = f"data:image/{kind};base64," + base64.b64encode(data).decode()
             items.append({"step": step, "src": src})
