@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from runwatch import Run
-from runwatch.errors import RunwatchError
 from runwatch.tracking._portal_link import portal_url
 
 
@@ -57,18 +56,19 @@ def _announce(folder: Path, pid: int, url: str, store_url: str | None) -> None:
         )
 
 
-def test_no_server_running_says_so(run: Run, runtime: Path) -> None:
-    with pytest.raises(RunwatchError, match="no Jupyter server is running") as caught:
-        run.get_portal_url()
-    assert str(runtime) in str(caught.value)
+def test_no_server_running_gives_the_default_lab_link_and_says_so(run: Run, runtime: Path) -> None:
+    with pytest.warns(RuntimeWarning, match="no Jupyter server is running") as caught:
+        url = run.get_portal_url()
+    assert url == f"http://localhost:8888/lab?runwatch-run={run.id}"
+    assert str(runtime) in str(caught[0].message)
 
 
 def test_dead_servers_do_not_count(run: Run, runtime: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     _announce(runtime, dead.pid, "http://127.0.0.1:9/", run.workspace.store_url)
-    with pytest.raises(RunwatchError, match="no Jupyter server is running"):
-        run.get_portal_url()
+    with pytest.warns(RuntimeWarning, match="no Jupyter server is running"):
+        assert run.get_portal_url().startswith("http://localhost:8888/lab?")
 
 
 def test_the_link_goes_to_the_server_showing_the_run_store(
@@ -87,10 +87,11 @@ def test_servers_that_show_other_stores_are_named(
     run: Run, runtime: Path, live_pids: list[int]
 ) -> None:
     _announce(runtime, live_pids[0], "http://127.0.0.1:8001/", "sqlite:////elsewhere/x.db")
-    with pytest.raises(RunwatchError, match="no running Jupyter server shows the store") as caught:
-        run.get_portal_url()
-    assert "http://127.0.0.1:8001/" in str(caught.value)
-    assert run.workspace.store_url in str(caught.value)
+    with pytest.warns(RuntimeWarning, match="show other stores") as caught:
+        url = run.get_portal_url()
+    assert url.startswith("http://localhost:8888/lab?runwatch-run=")
+    assert "http://127.0.0.1:8001/" in str(caught[0].message)
+    assert run.workspace.store_url in str(caught[0].message)
 
 
 def test_run_ids_are_quoted(runtime: Path, live_pids: list[int]) -> None:

@@ -130,7 +130,8 @@ class DetailsMixin:
 
         The server must show this run's workspace (runwatch's server extension
         says which one it shows); the link carries no token. With no such
-        server running, `RunwatchError` says so.
+        server running, the link of a `jupyter lab` started in the workspace's
+        folder, and a `RuntimeWarning` saying that none runs now.
         """
 
         return _portal.portal_url(self.id, self._ws.store_url)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from runwatch.errors import RunwatchError
 from runwatch.tracking import _liveness
 
 SERVER_PREFIX = "jpserver-"
@@ -66,15 +66,19 @@ def _live(folder: Path, prefix: str) -> list[tuple[float, dict[str, Any]]]:
     return found
 
 
+#: Where `jupyter lab` started with its defaults serves JupyterLab.
+DEFAULT_LAB_URL = "http://localhost:8888/"
+
+
 def portal_url(run_id: str, store_url: str, folder: Path | None = None) -> str:
-    """The URL of the run's view in a running JupyterLab that shows `store_url`."""
+    """The URL of the run's view in a running JupyterLab that shows `store_url`.
+
+    Like Azure's, this always returns a link. With no such server running it is
+    the link that `jupyter lab`, started in the workspace's folder with its
+    defaults, would serve, and a warning says that none serves it now.
+    """
     folder = runtime_dir() if folder is None else folder
     servers = _live(folder, SERVER_PREFIX)
-    if not servers:
-        raise RunwatchError(
-            f"no Jupyter server is running on this machine (none announced in {folder}); "
-            "start one with `jupyter lab` in the workspace's folder, then ask again"
-        )
     showing = {
         record["pid"]
         for _, record in _live(folder, RECORD_PREFIX)
@@ -86,14 +90,22 @@ def portal_url(run_id: str, store_url: str, folder: Path | None = None) -> str:
         if info.get("pid") in showing
         and str(info.get("url", "")).startswith(("http://", "https://"))
     ]
-    if not candidates:
-        urls = ", ".join(sorted(str(info.get("url")) for _, info in servers))
-        raise RunwatchError(
-            f"no running Jupyter server shows the store {store_url} (running: {urls}); start "
-            "JupyterLab in the workspace's folder, or set c.RunWatch.workspace in its config"
+    if candidates:
+        _, newest = max(candidates, key=lambda item: item[0])
+        base = str(newest["url"])
+    else:
+        base = DEFAULT_LAB_URL
+        if servers:
+            urls = ", ".join(sorted(str(info.get("url")) for _, info in servers))
+            why = f"the Jupyter servers running ({urls}) show other stores"
+        else:
+            why = f"no Jupyter server is running on this machine (none announced in {folder})"
+        warnings.warn(
+            f"{why}; this link opens run {run_id} once `jupyter lab` runs in the "
+            f"workspace's folder (or with c.RunWatch.workspace set to the store {store_url})",
+            RuntimeWarning,
+            stacklevel=3,
         )
-    _, newest = max(candidates, key=lambda item: item[0])
-    base = str(newest["url"])
     if not base.endswith("/"):
         base += "/"
     return f"{base}lab?{OPEN_RUN_PARAMETER}={quote(run_id, safe='')}"
