@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import tempfile
 import textwrap
 import time
 import zipfile
@@ -279,24 +280,29 @@ def test_restore_snapshot_of_a_submitted_run(
     # The source may change after submission; the snapshot does not.
     (source / "train.py").write_text("print('edited later')\n")
 
-    target = run.restore_snapshot(tmp_path / "restored")
-    assert target == tmp_path / "restored"
+    # As in Azure: the snapshot as <id>.zip in the folder given, its path returned.
+    zipped = run.restore_snapshot(path=str(tmp_path / "restored"))
+    assert zipped == str(tmp_path / "restored" / f"{snapshot}.zip")
+    assert run.get_snapshot_id() == snapshot
+    target = tmp_path / "unzipped"
+    with zipfile.ZipFile(zipped) as archive:
+        archive.extractall(target)
     assert (target / "train.py").read_text() == "print('ran')\n"
     assert (target / "conf" / "params.json").read_text() == '{"a": 1}'
     assert not (target / "skip.tmp").exists()
-    assert stat.S_IMODE((target / "train.py").stat().st_mode) == 0o755
+    assert stat.S_IMODE(zipfile.ZipFile(zipped).getinfo("train.py").external_attr >> 16) == 0o755
 
-    # Without a path: ./<run id> in the current folder; from any process's Run object.
-    monkeypatch.chdir(tmp_path)
+    # Without a path: the temporary folder; from any process's Run object; by id too.
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
     default = Run.get(exp.workspace, run.id).restore_snapshot()
-    assert default == tmp_path / run.id
-    assert (default / "train.py").read_text() == "print('ran')\n"
-    # Restoring into an existing folder overwrites the snapshot's files only.
-    (default / "mine.txt").write_text("mine")
-    (default / "train.py").write_text("overwritten?")
-    run.restore_snapshot(str(default))
-    assert (default / "train.py").read_text() == "print('ran')\n"
-    assert (default / "mine.txt").read_text() == "mine"
+    assert default == str(tmp_path / "tmp" / f"{snapshot}.zip")
+    assert run.restore_snapshot(snapshot, tmp_path / "by-id").endswith(f"{snapshot}.zip")
+    with pytest.raises(ValidationError, match="'nope' is not a snapshot id"):
+        run.restore_snapshot("nope")
+    with pytest.raises(ValidationError, match=f"no snapshot '{'0' * 32}'"):
+        run.restore_snapshot("0" * 32)
     deadline = time.monotonic() + 20
     while run.get_status() not in RunStatus.FINAL and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -307,6 +313,25 @@ def test_restore_snapshot_of_a_run_that_was_not_submitted(
 ) -> None:
     with exp.start_logging(snapshot_directory=str(tmp_path)) as run:
         run.log("x", 1)
-    with pytest.raises(RunStateError, match=r"has no snapshot \(it was not submitted\)"):
-        run.restore_snapshot(tmp_path / "out")
+    assert run.get_snapshot_id() is None
+    with pytest.raises(RunStateError, match=r"has no snapshot \(it was not submitted"):
+        run.restore_snapshot(path=tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_take_snapshot_of_a_notebook_run(exp: runwatch.Experiment, tmp_path: Path) -> None:
+    source = _tree(tmp_path / "nb", {"analysis.py": "x = 1\n", "data/big.csv": "1,2\n"})
+    (source / ".runwatchignore").write_text("data/\n")
+    with exp.start_logging() as run:
+        snapshot = run.take_snapshot(source)
+        assert run.get_snapshot_id() == snapshot
+        with pytest.raises(RunStateError, match="has a snapshot already"):
+            run.take_snapshot(source)
+    with zipfile.ZipFile(run.restore_snapshot(path=tmp_path / "out")) as archive:
+        assert archive.namelist() == [".runwatchignore", "analysis.py"]
+    with exp.start_logging() as single:
+        single.take_snapshot(source / "analysis.py")
+        with zipfile.ZipFile(single.restore_snapshot(path=tmp_path / "one")) as archive:
+            assert archive.namelist() == ["analysis.py"]
+    with exp.start_logging() as missing, pytest.raises(ValidationError, match="not an existing"):
+        missing.take_snapshot(tmp_path / "absent")

@@ -3,14 +3,17 @@
 `take()` zips `source_directory` minus what `.runwatchignore`, `.amlignore`
 or `.gitignore` exclude (the first that exists, gitignore syntax, read with
 pathspec), and stores the zip content-addressed in the artifact store, so a
-sweep's trials share one copy. `extract()` writes it into a folder: the
-working copy a script runs in, or `run.restore_snapshot(path)`.
+sweep's trials share one copy. `extract()` writes it into a folder (the
+working copy a script runs in); `save_zip()` hands out the zip itself, as
+`run.restore_snapshot()` does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
 import tempfile
 import warnings
 import zipfile
@@ -23,6 +26,9 @@ from runwatch.errors import ValidationError
 IGNORE_FILES = (".runwatchignore", ".amlignore", ".gitignore")
 ALWAYS_IGNORED = [".git/", ".runwatch/", "__pycache__/", "*.pyc", ".ipynb_checkpoints/"]
 SNAPSHOTS = "snapshots"
+
+
+_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def files_to_include(source: Path) -> list[Path]:
@@ -78,6 +84,29 @@ def take(source: Path, artifacts: ArtifactStore) -> str:
         if not artifacts.exists(SNAPSHOTS, f"{snapshot_id}.zip"):
             artifacts.put_shared(SNAPSHOTS, f"{snapshot_id}.zip", archive)
     return snapshot_id
+
+
+def check_id(snapshot_id: object, artifacts: ArtifactStore) -> str:
+    """`snapshot_id` if it names a snapshot in this artifact store, else a clear error."""
+    if not isinstance(snapshot_id, str) or not _ID.fullmatch(snapshot_id):
+        raise ValidationError(
+            f"snapshot id {snapshot_id!r} is not a snapshot id (32 hexadecimal digits)"
+        )
+    if not artifacts.exists(SNAPSHOTS, f"{snapshot_id}.zip"):
+        raise ValidationError(f"no snapshot {snapshot_id!r} in this workspace's artifact store")
+    return snapshot_id
+
+
+def save_zip(snapshot_id: str, artifacts: ArtifactStore, folder: Path) -> Path:
+    """Write snapshot `snapshot_id` as `<folder>/<snapshot_id>.zip`; return that path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{snapshot_id}.zip"
+    with (
+        artifacts.open_shared(SNAPSHOTS, f"{snapshot_id}.zip") as stream,
+        open(target, "wb") as out,
+    ):
+        shutil.copyfileobj(stream, out)
+    return target
 
 
 def extract(snapshot_id: str, artifacts: ArtifactStore, destination: Path) -> None:

@@ -289,16 +289,53 @@ class Run(MetricsMixin, FilesMixin, TagsMixin, DetailsMixin):
         else:
             self._finish(RunStatus.COMPLETED, None)
 
-    def restore_snapshot(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Write the source snapshot taken at submission into `path` (default: ./<run id>)."""
+    def get_snapshot_id(self) -> str | None:
+        """The id of the run's source snapshot (taken by `submit` or `take_snapshot`)."""
+        snapshot_id = self.get_properties().get("snapshotId")
+        return str(snapshot_id) if snapshot_id else None
+
+    def take_snapshot(self, file_or_folder_path: str | os.PathLike[str]) -> str:
+        """Keep the source of a run logged from a notebook, as `submit` does for a
+        script (the same ignore files apply); return the snapshot id. A run has at
+        most one snapshot."""
+        import shutil
+        import tempfile
+
         from runwatch.artifacts import _snapshots as _snapshot
 
-        snapshot_id = self.get_properties().get("snapshotId")
-        if not snapshot_id:
-            raise RunStateError(f"run {self.id!r} has no snapshot (it was not submitted)")
-        target = Path(path) if path is not None else Path.cwd() / self.id
-        _snapshot.extract(str(snapshot_id), self._ws.artifacts, target)
-        return target
+        existing = self.get_snapshot_id()
+        if existing is not None:
+            raise RunStateError(f"run {self.id!r} has a snapshot already: {existing}")
+        source = Path(file_or_folder_path)
+        if source.is_file():
+            with tempfile.TemporaryDirectory(prefix="runwatch-snapshot-") as folder:
+                shutil.copy2(source, Path(folder) / source.name)
+                snapshot_id = _snapshot.take(Path(folder), self._ws.artifacts)
+        else:
+            snapshot_id = _snapshot.take(source, self._ws.artifacts)  # checks it is a folder
+        self.add_properties({"snapshotId": snapshot_id})
+        return snapshot_id
+
+    def restore_snapshot(
+        self, snapshot_id: str | None = None, path: str | os.PathLike[str] | None = None
+    ) -> str:
+        """Write a snapshot (the run's by default) as `<snapshot id>.zip` into folder
+        `path` (default: the temporary folder) and return the zip's path, as Azure does.
+        `zipfile.ZipFile(path).extractall(folder)` unpacks it."""
+        import tempfile
+
+        from runwatch.artifacts import _snapshots as _snapshot
+
+        if snapshot_id is None:
+            snapshot_id = self.get_snapshot_id()
+            if snapshot_id is None:
+                raise RunStateError(
+                    f"run {self.id!r} has no snapshot (it was not submitted, and "
+                    "take_snapshot was not called)"
+                )
+        _snapshot.check_id(snapshot_id, self._ws.artifacts)
+        folder = Path(path) if path is not None else Path(tempfile.gettempdir())
+        return str(_snapshot.save_zip(snapshot_id, self._ws.artifacts, folder))
 
     def __enter__(self) -> Run:
         return self
