@@ -33,6 +33,7 @@ from runwatch.submit._script import LocalCompute, ScriptRunConfig
 from runwatch.submit.sweep._run import HyperDriveRun as _HyperDriveRun  # noqa: F401
 from runwatch.tracking._experiment import Experiment
 from runwatch.tracking._metrics import ImageRef
+from runwatch.tracking._models import Model
 from runwatch.tracking._run import Run
 from runwatch.tracking._workspace import Workspace
 
@@ -82,6 +83,7 @@ __all__ = [
     "ExperimentDetails",
     "ImageRef",
     "LocalCompute",
+    "Model",
     "Run",
     "RunDetails",
     "RunNotFoundError",

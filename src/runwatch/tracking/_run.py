@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runwatch.core import _values
 from runwatch.core._records import RunInfo, RunStatus, RunType
@@ -29,6 +29,9 @@ from runwatch.tracking._metrics import MetricsMixin, not_running_message
 from runwatch.tracking._tags import TagsMixin
 from runwatch.tracking._workspace import Workspace
 from runwatch.tracking._writer import format_error, writer
+
+if TYPE_CHECKING:
+    from runwatch.tracking._models import Model
 
 
 class Run(MetricsMixin, FilesMixin, TagsMixin, DetailsMixin):
@@ -336,6 +339,39 @@ class Run(MetricsMixin, FilesMixin, TagsMixin, DetailsMixin):
         _snapshot.check_id(snapshot_id, self._ws.artifacts)
         folder = Path(path) if path is not None else Path(tempfile.gettempdir())
         return str(_snapshot.save_zip(snapshot_id, self._ws.artifacts, folder))
+
+    def register_model(
+        self,
+        model_name: str,
+        model_path: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+        properties: Mapping[str, Any] | None = None,
+        model_framework: str | None = None,
+        model_framework_version: str | None = None,
+        description: str | None = None,
+        datasets: Any = None,
+        sample_input_dataset: Any = None,
+        sample_output_dataset: Any = None,
+        resource_configuration: Any = None,
+        **kwargs: Any,
+    ) -> Model:
+        """Register the run's file or folder `model_path` (default: `model_name`), such as
+        'outputs/model.pkl' or 'outputs/', as the next version of model `model_name`.
+
+        Datasets and resource configurations are cloud-only and ignored.
+        """
+        from runwatch.tracking._models import register_from_run  # _models builds on Run
+
+        return register_from_run(
+            self,
+            model_name,
+            model_path,
+            tags,
+            properties,
+            model_framework,
+            model_framework_version,
+            description,
+        )
 
     def __enter__(self) -> Run:
         return self
