@@ -40,6 +40,7 @@ from runwatch.tracking._workspace import Workspace
 if TYPE_CHECKING:  # what __getattr__ below loads on first use
     from runwatch.submit._dask_compute import DaskCompute
     from runwatch.tracking._copy_runs import copy_runs
+    from runwatch.tracking._tensorboard import Tensorboard, export_to_tensorboard
     from runwatch.widgets import ExperimentDetails, RunDetails
 
 __version__ = "0.1.0"
@@ -62,6 +63,8 @@ _LAZY = {
     "ExperimentDetails": "widgets",
     "copy_runs": "tracking._copy_runs",
     "DaskCompute": "submit._dask_compute",
+    "Tensorboard": "tracking._tensorboard",
+    "export_to_tensorboard": "tracking._tensorboard",
 }
 
 
@@ -92,7 +95,9 @@ __all__ = [
     "RunwatchError",
     "ScriptRunConfig",
     "StoreError",
+    "Tensorboard",
     "ValidationError",
     "Workspace",
     "copy_runs",
+    "export_to_tensorboard",
 ]
