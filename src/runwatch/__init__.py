@@ -44,6 +44,8 @@ if TYPE_CHECKING:  # what __getattr__ below loads on first use
     from runwatch.widgets import ExperimentDetails, RunDetails
 
 __version__ = "0.1.0"
+#: As `azureml.core.VERSION`: the installed version, which samples print first.
+VERSION = __version__
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:

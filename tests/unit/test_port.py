@@ -91,6 +91,20 @@ def test_the_rule() -> None:
         assert map_module(name) is None
 
 
+def test_modules_imported_from_their_package_are_rewritten() -> None:
+    ported = port_source(
+        "from azureml.train import hyperdrive as hd, automl\n"
+        "from azureml import core\n"
+        "from azureml.train import estimator  # cloud-era, no counterpart\n"
+    )
+    assert ported.code.splitlines()[:2] == [
+        "from runwatch import hyperdrive as hd, automl",
+        "from azureml import core",
+    ]
+    assert ported.imports == 1
+    assert [u.module for u in ported.unmapped] == ["azureml", "azureml.train"]
+
+
 def test_unmappable_lines_stay_as_written_and_are_reported() -> None:
     ported = port_source(UNMAPPED)
     assert ported.code == UNMAPPED.replace("azureml.core import Work", "runwatch import Work")

@@ -150,6 +150,25 @@ def _replace_prefix(node: cst.BaseExpression, old: str, new: str) -> cst.BaseExp
     return node.with_changes(value=_replace_prefix(node.value, old, new))
 
 
+def _import_of_modules(node: cst.ImportFrom, package: str) -> cst.ImportFrom | None:
+    """`from azureml.train import hyperdrive` as `from runwatch import hyperdrive`: each
+    imported name is a mapped module, and all of them land in one runwatch package."""
+    if isinstance(node.names, cst.ImportStar):
+        return None
+    parents = set()
+    for alias in node.names:
+        leaf = _dotted(alias.name)
+        target = map_module(f"{package}.{leaf}") if leaf else None
+        if target is None or target.rpartition(".")[2] != leaf:
+            return None
+        parents.add(target.rpartition(".")[0])
+    if len(parents) != 1:
+        return None
+    module = cst.parse_expression(parents.pop())
+    assert isinstance(module, (cst.Name, cst.Attribute))
+    return node.with_changes(module=module)
+
+
 class _Porter(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
@@ -191,7 +210,12 @@ class _Porter(cst.CSTTransformer):
             return False
         target = map_module(name)
         if target is None:
-            self._report(node, [name])
+            rewritten = _import_of_modules(node, name)
+            if rewritten is None:
+                self._report(node, [name])
+            else:
+                self._new[node] = rewritten
+                self.imports += 1
         else:
             module = cst.parse_expression(target)
             assert isinstance(module, (cst.Name, cst.Attribute))
