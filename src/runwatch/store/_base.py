@@ -260,6 +260,14 @@ class RunStore(ABC):
         export's (its number stays). One transaction.
         """
 
+    @abstractmethod
+    def import_asset(self, asset: AssetInfo) -> AssetInfo:
+        """Write an asset version exported from another store, keeping its created time.
+
+        It keeps its version number if that is free here for its kind and name,
+        else it gets the next one.
+        """
+
     # polling -----------------------------------------------------------------
     @abstractmethod
     def current_seq(self) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from runwatch.core._records import (
+    AssetInfo,
     ExperimentInfo,
     ExperimentStats,
     FileInfo,
@@ -121,6 +122,12 @@ class SqlStore(RunsSql, AssetsSql):
         exp = self.get_or_create_experiment(run.info.experiment)
         with self._write() as db:
             return run_info(self._run_row(db, import_run(db, run, exp.id)))
+
+    def import_asset(self, asset: AssetInfo) -> AssetInfo:
+        from runwatch.store._transfer import import_asset
+
+        with self._write() as db:
+            return self._asset_row(db, asset.kind, asset.name, import_asset(db, asset))
 
     # --- polling -----------------------------------------------------------------------
     def current_seq(self) -> int:

@@ -1,6 +1,7 @@
 """Reading a whole run out of a store and writing it into another, in portable SQL.
 
-Used by `SqlStore.export_run` and `SqlStore.import_run` (and so by `runwatch copy`).
+Used by `SqlStore.export_run`, `SqlStore.import_run` and `SqlStore.import_asset` (and so
+by `runwatch copy`).
 Metric points travel as the packed chunks the stores keep, byte for byte: the
 chunk format (`_codec`) is the same in every backend, so nothing is unpacked.
 """
@@ -10,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from runwatch.core import _codec
-from runwatch.core._records import FileInfo, MetricChunk, RunExport, RunInfo
+from runwatch.core._records import AssetInfo, FileInfo, MetricChunk, RunExport, RunInfo
 from runwatch.errors import RunNotFoundError, ValidationError
 from runwatch.store._sql import SqlStore
+from runwatch.store._sql_assets import ASSET_COLUMNS
 from runwatch.store._sql_common import METRIC_COLUMNS, Connection, metric_info, run_info
 
 
@@ -181,3 +183,36 @@ def _run_values(run: RunExport) -> tuple[Any, ...]:
         info.owner_pid,
         info.owner_host,
     )
+
+
+def import_asset(db: Connection, asset: AssetInfo) -> int:
+    """Insert one asset version with its created time; return the version it got
+    (its own if free here, else the next one)."""
+    taken = db.execute(
+        "SELECT 1 FROM assets WHERE kind = ? AND name = ? AND version = ?",
+        (asset.kind, asset.name, asset.version),
+    ).fetchone()
+    version = asset.version
+    if taken:
+        row = db.execute(
+            "SELECT MAX(version) FROM assets WHERE kind = ? AND name = ?",
+            (asset.kind, asset.name),
+        ).fetchone()
+        version = int(row[0]) + 1
+    db.execute(
+        f"INSERT INTO assets ({ASSET_COLUMNS}, seq) VALUES ({', '.join('?' * 11)})",
+        (
+            asset.kind,
+            asset.name,
+            version,
+            asset.created_time,
+            asset.run_id,
+            asset.experiment,
+            asset.description,
+            _codec.dump_json(dict(asset.tags)),
+            _codec.dump_json(dict(asset.properties)),
+            _codec.dump_json(dict(asset.document)),
+            SqlStore._next_seq(db),
+        ),
+    )
+    return version

@@ -4,9 +4,10 @@ The use: runs made offline on a laptop (SQLite and a local folder) join a
 shared workspace (PostgreSQL and a shared artifact root). A run keeps its id,
 experiment, parent, status, times, error, tags, properties, definition, every
 metric point (moved as the stores' packed chunks, never unpacked) and its
-files, images and logs (streamed in 1 MiB blocks). Parents go before their
-children. A run keeps its number when that is free in the target experiment,
-else it gets the next free one: ids, not numbers, say which run is which.
+files, images and logs (streamed in 1 MiB blocks), and the models registered
+from it (see `_copy_models`). Parents go before their children. A run keeps
+its number when that is free in the target experiment, else it gets the next
+free one: ids, not numbers, say which run is which.
 
 Copying again is safe: a run whose record, metric counts and file list are
 the same on both sides is left alone (nothing is written), and one that
@@ -54,6 +55,10 @@ class CopyReport:
     files: int = 0
     bytes: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: (model id in the source, action) for every model version copied with the runs
+    models: list[tuple[str, str]] = field(default_factory=list)
+    #: (model id in the source, model id in the target) where the version was taken
+    renumbered_models: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(counts[action] for counts in self.experiments.values())
@@ -80,6 +85,16 @@ class CopyReport:
         if self.renumbered:
             lines.append("numbers taken in the target, so these runs got the next free one:")
             lines += [f"  {run_id}: #{old} -> #{new}" for run_id, old, new in self.renumbered]
+        if self.models:
+            counts = [sum(1 for _, action in self.models if action == a) for a in (NEW, UPDATE)]
+            lines.append(
+                f"models: {counts[0]} {'to copy' if self.dry_run else 'copied'}, {counts[1]} "
+                f"{'to update' if self.dry_run else 'updated'}, "
+                f"{len(self.models) - sum(counts)} unchanged"
+            )
+        if self.renumbered_models:
+            lines.append("versions taken in the target, so these models got the next one:")
+            lines += [f"  {old} -> {new}" for old, new in self.renumbered_models]
         lines += [f"warning: {text}" for text in self.warnings]
         return "\n".join(lines)
 
@@ -126,6 +141,10 @@ def copy_runs(
             for done, (run, here) in enumerate(todo):
                 line.show(f"copying runs {done}/{len(todo)}", report.bytes)
                 _copy_run(source, target, run, here, report, line)
+        from runwatch.tracking._copy_models import copy_models  # it builds on this module
+
+        run_ids = {run.info.id for run, _, _ in plan}
+        copy_models(source, target, run_ids, experiments is None, report, line)
     finally:
         line.close()
     return report
