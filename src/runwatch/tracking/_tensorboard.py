@@ -7,7 +7,7 @@ one). What goes in it:
 
 - scalar series (`run.log`) and lists (`run.log_list`): one scalar per point,
   tagged with the metric name, at its logged step and logging time, in logged
-  order; bools as 0/1;
+  order; bools as 0/1; values as 32-bit floats, as TensorBoard keeps scalars;
 - rows and tables (`run.log_row`, `run.log_table`): one scalar series per numeric
   column, tagged `<metric>/<column>`, the row index as step;
 - images (`run.log_image`): one image per point, tagged with the metric name.
@@ -51,7 +51,7 @@ from typing import IO, Any
 import numpy as np
 
 from runwatch.artifacts._logs import LOG_PREFIX
-from runwatch.artifacts._store import FILES, MEDIA
+from runwatch.artifacts._store import FILES, image_location
 from runwatch.core._records import MetricInfo, MetricKind, MetricPoints
 from runwatch.core._values import short_repr
 from runwatch.errors import ConfigError, RunwatchError, ValidationError
@@ -255,7 +255,7 @@ def _image_events(run: Run, name: str, points: MetricPoints, E: Any, S: Any) -> 
     artifacts = run.workspace.artifacts
     events = []
     for step, path, when in zip(points.steps, points.values, points.times, strict=True):
-        with artifacts.open(run.id, MEDIA, path) as stream:
+        with artifacts.open(run.id, *image_location(path)) as stream:
             data = stream.read()
         width, height, channels = _image_size(data)
         image = S.Image(height=height, width=width, colorspace=channels, encoded_image_string=data)
@@ -497,8 +497,8 @@ def _check_port_free(port: int) -> None:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
             raise ValidationError(
-                f"Tensorboard: port {port} on 127.0.0.1 is already in use ({error.strerror}); "
-                "pass another port=, or stop what listens there"
+                f"Tensorboard: port {port} of 127.0.0.1 cannot be listened on: {error.strerror} "
+                "(another program may be using it); pass another port=, or stop what listens there"
             ) from None
 
 
