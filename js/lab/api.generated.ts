@@ -217,6 +217,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of every registered model, newest first */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{model}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a registered model: its record, properties and files */
+        get: operations["getModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -436,6 +470,47 @@ export interface components {
             unchanged: boolean;
             metric: string;
             series: components["schemas"]["RunSeries"][];
+        };
+        /** @description One version of a registered model. */
+        ModelRow: {
+            /** @description `<name>:<version>`, as `Model(ws, id=...)` takes it */
+            id: string;
+            name: string;
+            version: number;
+            /** @description the run it was registered from; null for a model registered from local files */
+            run_id: string | null;
+            /** @description the experiment of that run */
+            experiment: string | null;
+            created_time: number;
+            tags: {
+                [key: string]: string;
+            };
+            description: string;
+            framework: string | null;
+        };
+        /** @description Every version of every registered model, newest first. */
+        ModelList: {
+            cursor: number;
+            unchanged: boolean;
+            models: components["schemas"]["ModelRow"][];
+        };
+        ModelFileRow: {
+            /** @description the path `model.download()` writes, relative to its target folder */
+            name: string;
+            size: number;
+        };
+        ModelDetailsBody: {
+            cursor: number;
+            model: components["schemas"]["ModelRow"];
+            properties: {
+                [key: string]: string | number | boolean | null;
+            };
+            framework_version: string | null;
+            /** @description what was registered: the run's file or folder, or the local path */
+            source: string;
+            files: components["schemas"]["ModelFileRow"][];
+            /** @description Python that opens this model in a notebook of this server */
+            snippet: string;
         };
     };
     responses: {
@@ -892,6 +967,59 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: {
+                /** @description the cursor of an earlier answer; if nothing changed since, the answer is {unchanged: true} with empty lists */
+                since?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the models */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a registered model's name */
+                model: string;
+                /** @description a version number of the model (1, 2, ...) */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelDetailsBody"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -279,6 +279,23 @@ class TableCsvHandler(_Handler):
         self.finish()
 
 
+class ModelsHandler(_Handler):
+    operation = _operations.MODELS
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.answer(self.service.models, self.args().since())
+
+
+class ModelHandler(_Handler):
+    operation = _operations.MODEL
+
+    @tornado.web.authenticated
+    async def get(self, model: str, version: str) -> None:
+        self.args()
+        await self.answer(self.service.model, model, version)
+
+
 class OpenApiHandler(_Handler):
     """The OpenAPI document, with its server URL under this server's base URL."""
 
@@ -314,6 +331,8 @@ ROUTES: list[tuple[str, type[_Handler]]] = [
     ("/runs/{run_id}/log", LogHandler),
     ("/runs/{run_id}/files", FilesHandler),
     ("/runs/{run_id}/files/{name}", FileHandler),
+    ("/models", ModelsHandler),
+    ("/models/{model}/versions/{version}", ModelHandler),
     ("/openapi.json", OpenApiHandler),
 ]
 _MANY_SEGMENTS = {"name"}

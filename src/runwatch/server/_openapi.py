@@ -93,7 +93,9 @@ def _one_line(schema: Any) -> Any:
     """The schema with every description's lines joined (docstrings wrap)."""
     if isinstance(schema, dict):
         return {
-            key: " ".join(value.split()) if key == "description" else _one_line(value)
+            key: " ".join(value.split())
+            if key == "description" and isinstance(value, str)
+            else _one_line(value)
             for key, value in schema.items()
         }
     if isinstance(schema, list):

@@ -19,6 +19,8 @@ PATH_PARAMS = {
     "experiment": "an experiment name (percent-encoded)",
     "run_id": "a run id",
     "name": "the file's name in the run, e.g. outputs/model.pkl",
+    "model": "a registered model's name",
+    "version": "a version number of the model (1, 2, ...)",
 }
 
 
@@ -132,6 +134,18 @@ FILE = Operation(
         "contain `/`; names with `..`, `.` or empty segments, absolute paths, backslashes or "
         "NUL are refused with 400."
     ),
+)
+MODELS = Operation(
+    "listModels",
+    "Every version of every registered model, newest first",
+    Answer("the models", shapes.ModelList),
+    (_params.SINCE,),
+    not_found=False,
+)
+MODEL = Operation(
+    "getModel",
+    "One version of a registered model: its record, properties and files",
+    Answer("the model", shapes.ModelDetailsBody),
 )
 OPENAPI = Operation(
     "getOpenApi",

@@ -250,3 +250,49 @@ class OverlayBody(TypedDict):
     unchanged: bool
     metric: str
     series: list[RunSeries]
+
+
+# --- the model registry ------------------------------------------------------------------
+
+
+class ModelRow(TypedDict):
+    """One version of a registered model."""
+
+    id: str
+    """`<name>:<version>`, as `Model(ws, id=...)` takes it"""
+    name: str
+    version: int
+    run_id: str | None
+    """the run it was registered from; null for a model registered from local files"""
+    experiment: str | None
+    """the experiment of that run"""
+    created_time: float
+    tags: dict[str, str]
+    description: str
+    framework: str | None
+
+
+class ModelList(TypedDict):
+    """Every version of every registered model, newest first."""
+
+    cursor: int
+    unchanged: bool
+    models: list[ModelRow]
+
+
+class ModelFileRow(TypedDict):
+    name: str
+    """the path `model.download()` writes, relative to its target folder"""
+    size: int
+
+
+class ModelDetailsBody(TypedDict):
+    cursor: int
+    model: ModelRow
+    properties: dict[str, Cell]
+    framework_version: str | None
+    source: str
+    """what was registered: the run's file or folder, or the local path"""
+    files: list[ModelFileRow]
+    snippet: str
+    """Python that opens this model in a notebook of this server"""

@@ -17,9 +17,10 @@ from runwatch.artifacts._logs import DRIVER_LOG, LOG_PREFIX
 from runwatch.artifacts._store import FILES, safe_name
 from runwatch.core import _codec
 from runwatch.core._queries import RunQuery, TableQuery
-from runwatch.core._records import FileInfo, MetricInfo, MetricKind, RunInfo
+from runwatch.core._records import AssetInfo, FileInfo, MetricInfo, MetricKind, RunInfo
 from runwatch.core._values import BOOL, NUMBER
-from runwatch.tracking import _liveness
+from runwatch.errors import ValidationError
+from runwatch.tracking import _liveness, _models
 from runwatch.tracking._workspace import Workspace
 from runwatch.views import _dashboard
 from runwatch.views._cells import NotFoundError, cell
@@ -32,6 +33,9 @@ from runwatch.views._rest_shapes import (
     LogBody,
     MetricsBody,
     MetricSummary,
+    ModelDetailsBody,
+    ModelList,
+    ModelRow,
     OverlayBody,
     RunDetailsBody,
     RunPage,
@@ -249,6 +253,47 @@ class RunwatchService:
                 f"store {ws.artifacts_url}"
             ) from None
 
+    # --- the model registry ----------------------------------------------------------------
+    def models(self, since: int | None = None) -> ModelList:
+        """Every version of every registered model, newest first."""
+        ws = self.locator.find()
+        if ws is None:
+            return {"cursor": 0, "unchanged": since == 0, "models": []}
+        cursor = ws.store.current_seq()
+        if since == cursor:
+            return {"cursor": cursor, "unchanged": True, "models": []}
+        assets = sorted(
+            ws.store.list_assets(_models.KIND), key=lambda a: (-a.created_time, a.name, -a.version)
+        )
+        return {"cursor": cursor, "unchanged": False, "models": [_model_row(a) for a in assets]}
+
+    def model(self, name: str, version: str) -> ModelDetailsBody:
+        """One model version's details; `version` as it came in the path."""
+        ws = self._workspace()
+        _models.check_model_name(name)
+        if not version.isdigit() or len(version) > 18:
+            raise ValidationError(
+                f"model version {version!r} is not a version number; expected 1, 2, ..."
+            )
+        cursor = ws.store.current_seq()
+        asset = ws.store.get_asset(_models.KIND, name, int(version))
+        document = asset.document
+        return {
+            "cursor": cursor,
+            "model": _model_row(asset),
+            "properties": {key: cell(value) for key, value in asset.properties.items()},
+            "framework_version": document.get("framework_version"),
+            "source": str(document.get("source", "")),
+            "files": [
+                {"name": str(f["name"]), "size": int(f["size"])} for f in document.get("files", [])
+            ],
+            "snippet": (
+                "from runwatch import Model, Workspace\n"
+                f"ws = Workspace.from_config({_config_path(ws)!r})\n"
+                f"model = Model(ws, {asset.name!r}, version={asset.version})"
+            ),
+        }
+
     # --- the experiment dashboard (see `_dashboard`) -------------------------------------
     def table(self, query: TableQuery, since: int | None = None) -> RunsTable:
         """One page of the runs table, with its columns and counts."""
@@ -285,12 +330,29 @@ class RunwatchService:
 
 def snippet(ws: Workspace, run_id: str) -> str:
     """Python that shows the run's RunDetails in a notebook of this server."""
-    where = str(ws.config_path) if ws.config_path is not None else None
     return (
         "from runwatch import Run, RunDetails, Workspace\n"
-        f"ws = Workspace.from_config({where!r})\n"
+        f"ws = Workspace.from_config({_config_path(ws)!r})\n"
         f"RunDetails(Run.get(ws, {run_id!r})).show()"
     )
+
+
+def _config_path(ws: Workspace) -> str | None:
+    return str(ws.config_path) if ws.config_path is not None else None
+
+
+def _model_row(asset: AssetInfo) -> ModelRow:
+    return {
+        "id": f"{asset.name}:{asset.version}",
+        "name": asset.name,
+        "version": asset.version,
+        "run_id": asset.run_id,
+        "experiment": asset.experiment,
+        "created_time": asset.created_time,
+        "tags": dict(asset.tags),
+        "description": asset.description,
+        "framework": asset.document.get("framework"),
+    }
 
 
 def _unchanged_page(query: RunQuery, cursor: int) -> RunPage:

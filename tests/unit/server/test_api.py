@@ -42,6 +42,7 @@ def logged(server_ws: runwatch.Workspace, tmp_path: Path) -> dict[str, runwatch.
         done.add_properties({"lr": 0.1})
         done.upload_file("outputs/model.txt", str(model))
         done.upload_file("logs/driver.log", str(log))
+    done.register_model("weights", "outputs/model.txt")
     with pytest.raises(ValueError), exp.start_logging() as failed:
         failed.log("loss", 5.0)
         raise ValueError("boom")
@@ -343,6 +344,8 @@ ROUTE_URLS = [
     "runs/RUN/log",
     "runs/RUN/files",
     "runs/RUN/files/outputs/model.txt",
+    "models",
+    "models/weights/versions/1",
     "openapi.json",
 ]
 
