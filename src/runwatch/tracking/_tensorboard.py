@@ -20,7 +20,7 @@ explicit steps shows only its last stretch there.
 Event files are written a whole run at a time: the points are read in one query
 per run, encoded with tensorboardX's protocol buffers and framed here (the
 record checksums of many records are computed together), so a 100,000-point
-metric exports in well under a second.
+metric exports in about half a second.
 
 `Tensorboard(runs, local_root, port)` serves `local_root` with the TensorBoard of
 this interpreter (`python -m tensorboard.main`) on 127.0.0.1; given runs, it
@@ -407,6 +407,7 @@ class Tensorboard:
         """
         if self.url is not None:
             return self.url
+        self.stop()  # a TensorBoard that ended by itself: release what is left of it
         _require_tensorboard()
         _check_port_free(self._port)
         self._local_root.mkdir(parents=True, exist_ok=True)
