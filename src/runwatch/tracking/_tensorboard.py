@@ -97,14 +97,16 @@ def export_to_tensorboard(
 
     `run_data` is a run, a list of runs, or an experiment (all its top-level
     runs); with `recursive`, every run below them is exported too. Each run goes
-    to `<logsdir>/<run id>/` (see the module docstring for what is written);
-    `logsdir` is created if missing. Notes on skipped metrics go to `logger`.
+    to `<logsdir>/<run id>/` (see the module docstring for what is written; a run
+    with nothing to plot gets no folder); `logsdir` is created if missing. Notes
+    on skipped metrics go to `logger`.
     """
     where = "export_to_tensorboard"
     runs = _runs_to_export(run_data, recursive)
     folder = _folder(logsdir, f"{where}: logsdir")
     messages = _tensorboardx(where)
     log = logger if logger is not None else _logger
+    folder.mkdir(parents=True, exist_ok=True)
     for run in runs:
         _export_run(run, folder / run.id, log, messages)
 
