@@ -26,11 +26,13 @@ from runwatch.errors import (
     StoreError,
     ValidationError,
 )
-from runwatch.submit._environment import Environment
+from runwatch.submit._runconfig import RunConfiguration
 from runwatch.submit._script import LocalCompute, ScriptRunConfig
 
 # Importing the sweep module registers `HyperDriveRun` as the class of sweep runs.
 from runwatch.submit.sweep._run import HyperDriveRun as _HyperDriveRun  # noqa: F401
+from runwatch.tracking._conda import CondaDependencies
+from runwatch.tracking._environments import Environment
 from runwatch.tracking._experiment import Experiment
 from runwatch.tracking._metrics import ImageRef
 from runwatch.tracking._models import Model
@@ -81,6 +83,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "ActivityFailedError",
     "ActivityFailedException",
+    "CondaDependencies",
     "ConfigError",
     "DaskCompute",
     "Environment",
@@ -90,6 +93,7 @@ __all__ = [
     "LocalCompute",
     "Model",
     "Run",
+    "RunConfiguration",
     "RunDetails",
     "RunNotFoundError",
     "RunStateError",

@@ -1,5 +1,22 @@
-"""`Environment`, as `azureml.core.environment` has it (see `runwatch port`)."""
+"""`Environment` and `CondaDependencies`, as `azureml.core.environment` has them
+(see `runwatch port`)."""
 
-from runwatch.submit._environment import Environment
+from runwatch.tracking._conda import CondaDependencies
+from runwatch.tracking._environments import (
+    DEFAULT_CPU_IMAGE,
+    DEFAULT_GPU_IMAGE,
+    ContainerRegistry,
+    DockerSection,
+    Environment,
+    PythonSection,
+)
 
-__all__ = ["Environment"]
+__all__ = [
+    "DEFAULT_CPU_IMAGE",
+    "DEFAULT_GPU_IMAGE",
+    "CondaDependencies",
+    "ContainerRegistry",
+    "DockerSection",
+    "Environment",
+    "PythonSection",
+]

@@ -1,8 +1,11 @@
-"""Environments: user-managed interpreters, refused conda/docker, pip requirements,
-failed builds, and (slow) a real managed virtualenv built and reused by submitted scripts."""
+"""Environments: user-managed interpreters, conda dependencies (pip packages into a
+virtualenv; conda packages need a conda tool), docker settings, pip requirements, the
+registry, run.get_environment(), failed builds, and (slow) a real managed virtualenv
+built and reused by submitted scripts."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import textwrap
@@ -12,7 +15,16 @@ import pytest
 from _waiting import driver_log, wait_final
 
 import runwatch
-from runwatch import ConfigError, Environment, Run, RunStatus, ScriptRunConfig, ValidationError
+import runwatch.environment
+from runwatch import (
+    CondaDependencies,
+    ConfigError,
+    Environment,
+    Run,
+    RunStatus,
+    ScriptRunConfig,
+    ValidationError,
+)
 from runwatch.submit import _environment
 
 
@@ -34,18 +46,31 @@ def _wait(run: Run, timeout: float = 60.0) -> list[str]:
 # --- user-managed ------------------------------------------------------------------------
 
 
-def test_a_new_environment_is_managed_with_no_packages() -> None:
+def test_a_new_environment_is_managed_with_azure_default_dependencies() -> None:
     env = Environment("fresh")
+    assert env.version is None
     assert env.python.user_managed_dependencies is False
     assert env.python.pip_packages == []
-    assert env.to_definition() == {
+    conda = env.python.conda_dependencies
+    assert conda is not None
+    assert conda.pip_packages == ["azureml-defaults"]  # as Azure's; never installed here
+    assert conda.get_python_version() == ".".join(map(str, sys.version_info[:3]))
+    definition = env.to_definition()
+    document = definition.pop("document")
+    assert definition == {
         "name": "fresh",
         "user_managed": False,
         "interpreter": sys.executable,
         "pip_packages": [],
         "variables": {},
+        "skipped": ["azureml-defaults"],
     }
-    assert repr(env) == "Environment(name='fresh')"
+    assert document["python"]["condaDependencies"] == conda.as_dict()
+    # repr is the environment as JSON, as Azure prints it.
+    shown = json.loads(repr(env))
+    assert shown["name"] == "fresh"
+    assert shown["python"]["userManagedDependencies"] is False
+    assert str(env) == "Environment(Name: fresh,\nVersion: None)"
 
 
 @pytest.mark.parametrize("name", ["", None, 3])
@@ -111,38 +136,146 @@ def test_user_managed_interpreter_path_and_variables_reach_the_script(
     assert f"$ {link} train.py" in log
 
 
-# --- conda and docker are refused with advice --------------------------------------------
+# --- conda dependencies and docker ------------------------------------------------------
 
 
-def test_conda_specification_is_refused_with_advice(tmp_path: Path) -> None:
-    (tmp_path / "env.yml").write_text("dependencies: [python=3.11]\n")
-    with pytest.raises(ConfigError) as caught:
-        Environment.from_conda_specification("c", str(tmp_path / "env.yml"))
-    message = str(caught.value)
-    assert "conda environments are not supported" in message
-    assert "python.pip_packages" in message
-    assert "user_managed_dependencies = True" in message
+def test_conda_dependencies_pip_packages_go_into_the_virtualenv() -> None:
+    env = Environment("pip-only")
+    conda = CondaDependencies.create(pip_packages=["six==1.17.0", "azureml-core"])
+    conda.set_pip_option("--extra-index-url https://example.invalid/simple")
+    env.python.conda_dependencies = conda
+    env.python.pip_packages = ["fsspec"]
+    definition = env.to_definition()
+    assert definition["pip_packages"] == ["six==1.17.0", "fsspec"]
+    assert definition["skipped"] == ["azureml-core"]
+    assert definition["pip_options"] == ["--extra-index-url https://example.invalid/simple"]
+    assert "conda" not in definition  # python and pip alone need no conda
 
 
-def test_conda_dependencies_are_refused_at_definition() -> None:
+def test_conda_packages_without_a_conda_tool_are_refused_with_advice(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no micromamba, mamba or conda
+    monkeypatch.delenv("MAMBA_EXE", raising=False)
+    monkeypatch.delenv("CONDA_EXE", raising=False)
     env = Environment("c")
-    env.python.conda_dependencies = object()
-    with pytest.raises(ConfigError, match=r"conda environments are not supported.*pip_packages"):
+    conda = CondaDependencies()
+    conda.add_conda_package("scikit-learn==0.22.1")
+    conda.add_conda_package("pip")
+    env.python.conda_dependencies = conda
+    with pytest.raises(ConfigError) as caught:
         env.to_definition()
+    message = str(caught.value)
+    assert "the conda packages ['scikit-learn==0.22.1']" in message  # not python, not pip
+    assert "micromamba" in message
+    assert "add_pip_package" in message
+    assert "user_managed_dependencies = True" in message
+    # Another Python than this one needs conda too.
+    other = Environment("py38")
+    assert other.python.conda_dependencies is not None
+    other.python.conda_dependencies.set_python_version("3.8.13")
+    with pytest.raises(ConfigError, match=r"python=3\.8\.13 \(this interpreter is Python"):
+        other.to_definition()
+    # A user-managed environment installs nothing, so it needs no conda.
+    env.python.user_managed_dependencies = True
+    assert env.to_definition()["user_managed"] is True
 
 
-@pytest.mark.parametrize("how", ["enabled", "base_image"])
-def test_docker_is_refused_with_advice(how: str) -> None:
+def test_submitting_conda_packages_without_conda_queues_nothing(
+    exp: runwatch.Experiment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("MAMBA_EXE", raising=False)
+    monkeypatch.delenv("CONDA_EXE", raising=False)
+    env = Environment("sk")
+    env.python.conda_dependencies = CondaDependencies.create(conda_packages=["scikit-learn"])
+    src = _source(tmp_path / "src", "print(1)\n")
+    with pytest.raises(ConfigError, match=r"conda packages \['scikit-learn'\]"):
+        exp.submit(ScriptRunConfig(src, "train.py", environment=env))
+    assert list(exp.get_runs()) == []
+
+
+def test_conda_packages_with_a_conda_tool_make_a_conda_spec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tool = tmp_path / "bin" / "micromamba"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\nexit 0\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tool.parent))
+    monkeypatch.delenv("MAMBA_EXE", raising=False)
+    monkeypatch.delenv("CONDA_EXE", raising=False)
+    env = Environment("sk")
+    conda = CondaDependencies.create(pip_packages=["six"], conda_packages=["scikit-learn"])
+    conda.add_pip_package("azureml-defaults")
+    env.python.conda_dependencies = conda
+    spec = env.to_definition()["conda"]
+    assert spec["channels"] == ["anaconda", "conda-forge"]
+    python, *packages, pip = spec["dependencies"]
+    assert python.startswith("python=")
+    assert packages == ["scikit-learn", "pip"]
+    assert pip == {"pip": ["six"]}  # Azure's own package left out
+
+
+def test_a_conda_environment_is_built_with_the_tool_on_path_and_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in micromamba (no real one here): it records its arguments and makes the
+    # prefix a virtualenv of this interpreter, which is what the build needs after it.
+    calls = tmp_path / "calls.txt"
+    tool = tmp_path / "bin" / "micromamba"
+    tool.parent.mkdir()
+    tool.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> {calls}\n'
+        'while [ "$1" != "--prefix" ]; do shift; done\n'
+        f'exec {sys.executable} -m venv --without-pip "$2"\n'
+    )
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tool.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("RUNWATCH_ENV_CACHE", str(tmp_path / "envs"))
+    env = Environment("sk")
+    env.python.conda_dependencies = CondaDependencies.create(conda_packages=["scikit-learn"])
+    definition = env.to_definition()
+    lines: list[str] = []
+    # The stand-in made no pip, so the build stops at installing runwatch's needs.
+    with pytest.raises(ConfigError, match="building the environment failed"):
+        _environment.prepare(definition, lines.append)
+    assert lines[0].startswith(f"building conda environment 'sk' in {tmp_path / 'envs'}")
+    assert "not installing azureml-defaults" in lines[1]
+    created = calls.read_text().split()
+    assert created[:3] == ["create", "--yes", "--prefix"]
+    spec_file = Path(created[created.index("--file") + 1])
+    assert "scikit-learn" in spec_file.read_text()
+    root = Path(created[created.index("--prefix") + 1])
+    assert root.name.startswith("conda-")
+    (root / ".complete").write_text("{}")
+    lines.clear()
+    assert _environment.prepare(definition, lines.append) == str(root / "bin" / "python")
+    assert lines == [f"using the cached environment {root}"]
+
+
+def test_docker_settings_have_azure_defaults_and_enabling_is_refused() -> None:
     env = Environment("d")
-    if how == "enabled":
-        env.docker.enabled = True
-    else:
-        env.docker.base_image = "mcr.microsoft.com/azureml/base:latest"
+    docker = env.docker
+    assert docker.enabled is False
+    assert docker.base_image == "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20251130.v1"
+    assert docker.base_image == runwatch.environment.DEFAULT_CPU_IMAGE
+    assert docker.base_image_registry.address is None
+    assert docker.shared_volumes is True
+    assert docker.shm_size == "2g"
+    assert docker.arguments == []
+    docker.base_dockerfile = "FROM ubuntu:22.04\n"
+    assert docker.base_image is None  # one or the other, as in Azure
+    docker.base_image = "ubuntu:22.04"
+    assert docker.base_dockerfile is None
+    env.to_definition()  # an image alone changes nothing here
+    docker.enabled = True
     with pytest.raises(ConfigError) as caught:
         env.to_definition()
     message = str(caught.value)
     assert "'d' asks for Docker" in message
-    assert "managed environment" in message
+    assert "docker.enabled = False" in message
     assert "user-managed interpreter" in message
 
 
@@ -169,12 +302,19 @@ def test_from_pip_requirements_reads_packages(tmp_path: Path) -> None:
     env = Environment.from_pip_requirements("req", path)
     assert env.name == "req"
     assert env.python.user_managed_dependencies is False
-    assert env.python.pip_packages == [
+    conda = env.python.conda_dependencies
+    assert conda is not None
+    # As Azure: the file is the pip section, and conda's pip package is listed.
+    assert conda.pip_packages == [
         "scikit-learn>=1.3",
         "six==1.17.0",
         "requests[socks] ; python_version >= '3.8'",
     ]
-    assert Environment.from_pip_requirements("s", str(path)).python.pip_packages[1] == "six==1.17.0"
+    assert "pip" in conda.conda_packages
+    assert env.to_definition()["pip_packages"] == conda.pip_packages  # no conda needed
+    pinned = Environment.from_pip_requirements("s", str(path), pip_version="24.0")
+    assert pinned.python.conda_dependencies is not None
+    assert "pip=24.0" in pinned.python.conda_dependencies.conda_packages
 
 
 def test_from_pip_requirements_drops_inline_comments(tmp_path: Path) -> None:
@@ -183,13 +323,16 @@ def test_from_pip_requirements_drops_inline_comments(tmp_path: Path) -> None:
     path = tmp_path / "requirements.txt"
     path.write_text("six==1.17.0  # compat\n")
     env = Environment.from_pip_requirements("req", path)
-    assert env.python.pip_packages == ["six==1.17.0"]
+    assert env.python.conda_dependencies is not None
+    assert env.python.conda_dependencies.pip_packages == ["six==1.17.0"]
 
 
 def test_from_pip_requirements_of_an_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "requirements.txt"
     path.write_text("# nothing\n")
-    assert Environment.from_pip_requirements("e", path).python.pip_packages == []
+    conda = Environment.from_pip_requirements("e", path).python.conda_dependencies
+    assert conda is not None
+    assert conda.pip_packages == []
 
 
 def test_from_pip_requirements_missing_file(tmp_path: Path) -> None:
@@ -205,6 +348,7 @@ def test_prepare_keys_the_cache_and_uses_a_complete_environment(
 ) -> None:
     monkeypatch.setenv("RUNWATCH_ENV_CACHE", str(tmp_path / "envs"))
     env = Environment("cached")
+    env.python.conda_dependencies = None
     env.python.pip_packages = ["six", "fsspec"]
     # An interpreter that does not exist makes prepare() stop right after saying where it builds.
     definition = dict(env.to_definition(), interpreter=str(tmp_path / "no-python"))
@@ -265,7 +409,9 @@ def test_managed_environment_is_built_once_and_reused(
     monkeypatch.setenv("RUNWATCH_ENV_CACHE", str(cache))
     src = _source(tmp_path / "src", _USES_SIX)
     env = Environment("with-six")
-    env.python.pip_packages = ["six"]
+    conda = CondaDependencies()
+    conda.add_pip_package("six")
+    env.python.conda_dependencies = conda
     config = ScriptRunConfig(src, "train.py", environment=env)
 
     first = exp.submit(config)
@@ -278,6 +424,7 @@ def test_managed_environment_is_built_once_and_reused(
     ], seen
     log = driver_log(first)
     assert "building environment 'with-six'" in log
+    assert "not installing azureml-defaults" in log  # Azure's default pip package
     assert "environment ready" in log
     assert f"python {cache}" in log  # the script ran in the managed virtualenv...
     assert f"six from {cache}" in log  # ...and imported six installed there

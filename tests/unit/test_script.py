@@ -113,8 +113,8 @@ def test_command_items_are_checked_like_arguments(source: Path) -> None:
 
 
 def test_run_config_and_distributed_config_are_refused() -> None:
-    with pytest.raises(ValidationError, match="run_config and distributed_job_config"):
-        ScriptRunConfig(".", "train.py", run_config=object())
+    with pytest.raises(ValidationError, match=r"must be a runwatch\.RunConfiguration"):
+        ScriptRunConfig(".", "train.py", run_config=object())  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="not supported"):
         ScriptRunConfig(".", "train.py", distributed_job_config=object())
 

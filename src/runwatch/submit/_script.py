@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,8 @@ from runwatch.core._records import RunStatus, RunType
 from runwatch.core._values import short_repr
 from runwatch.errors import ValidationError
 from runwatch.submit import _launcher
-from runwatch.submit._environment import Environment, default_definition
+from runwatch.submit._runconfig import RunConfiguration
+from runwatch.tracking._environments import Environment, default_definition
 from runwatch.tracking._run import Run
 
 if TYPE_CHECKING:
@@ -48,6 +50,12 @@ class ScriptRunConfig:
     """What to run: a script (or a command) in a source folder, with arguments.
 
     Arguments may be str, int or float; the script receives them as strings.
+    `run_config` (a `RunConfiguration`) holds the environment, compute target,
+    arguments and time limit: `environment`, `compute_target`, `arguments` and
+    `max_run_duration_seconds` here are its `environment`, `target`, `arguments`
+    and `max_run_duration_seconds`, so `src.run_config.environment = env`
+    changes what is submitted. Given a `run_config`, the environment, compute
+    target and time limit passed here are ignored (with a warning), as in Azure.
     """
 
     def __init__(
@@ -55,30 +63,90 @@ class ScriptRunConfig:
         source_directory: str | os.PathLike[str] = ".",
         script: str | None = None,
         arguments: Sequence[Any] | None = None,
-        run_config: Any = None,
+        run_config: RunConfiguration | None = None,
         compute_target: str | LocalCompute | DaskCompute | Any = LOCAL,
         environment: Environment | None = None,
         max_run_duration_seconds: float | None = None,
         command: Sequence[Any] | str | None = None,
         distributed_job_config: Any = None,
     ) -> None:
-        if (script is None) == (command is None):
+        if distributed_job_config is not None:
+            raise ValidationError(
+                "ScriptRunConfig: distributed_job_config (MPI, PyTorch, TensorFlow jobs on "
+                "several nodes) is not supported; runwatch runs a script as one process tree on "
+                "one machine"
+            )
+        if run_config is None:
+            run_config = RunConfiguration()
+            run_config.target = compute_target
+            if environment is not None:
+                run_config.environment = environment
+            run_config.max_run_duration_seconds = max_run_duration_seconds
+        elif not isinstance(run_config, RunConfiguration):
+            raise ValidationError(
+                f"run_config {short_repr(run_config)} must be a runwatch.RunConfiguration"
+            )
+        elif (
+            environment is not None
+            or max_run_duration_seconds is not None
+            or compute_target not in (None, LOCAL)
+        ):
+            warnings.warn(
+                "ScriptRunConfig: with run_config given, compute_target, environment and "
+                "max_run_duration_seconds are ignored; set them on run_config",
+                stacklevel=2,
+            )
+        self.run_config = run_config
+        # Given here, script, command and arguments win over run_config's, as in Azure.
+        self.script = script if script is not None else (run_config.script or None)
+        if command is None:
+            command = run_config.command or None
+        self.command = command.split() if isinstance(command, str) else command
+        if arguments:
+            self.arguments = list(arguments)
+        if (self.script is None) == (self.command is None):
             raise ValidationError(
                 "ScriptRunConfig needs exactly one of script='train.py' or "
-                f"command=[...]; got script={short_repr(script)}, command={short_repr(command)}"
-            )
-        if distributed_job_config is not None or run_config is not None:
-            raise ValidationError(
-                "ScriptRunConfig: run_config and distributed_job_config are not supported; "
-                "pass environment= and compute_target= directly"
+                f"command=[...]; got script={short_repr(self.script)}, "
+                f"command={short_repr(self.command)}"
             )
         self.source_directory = Path(source_directory)
-        self.script = script
-        self.command = command.split() if isinstance(command, str) else command
-        self.arguments = list(arguments or [])
-        self.compute_target = compute_target
-        self.environment = environment
-        self.max_run_duration_seconds = max_run_duration_seconds
+
+    @property
+    def environment(self) -> Environment | None:
+        """`run_config.environment` (by default, the submitting interpreter)."""
+        return self.run_config.environment
+
+    @environment.setter
+    def environment(self, value: Environment | None) -> None:
+        self.run_config.environment = value
+
+    @property
+    def compute_target(self) -> Any:
+        """`run_config.target`."""
+        return self.run_config.target
+
+    @compute_target.setter
+    def compute_target(self, value: Any) -> None:
+        self.run_config.target = value
+
+    @property
+    def arguments(self) -> list[Any]:
+        """`run_config.arguments`."""
+        return self.run_config.arguments
+
+    @arguments.setter
+    def arguments(self, value: Sequence[Any] | None) -> None:
+        self.run_config.arguments = list(value or [])
+
+    @property
+    def max_run_duration_seconds(self) -> float | None:
+        """`run_config.max_run_duration_seconds`."""
+        return self.run_config.max_run_duration_seconds
+
+    @max_run_duration_seconds.setter
+    def max_run_duration_seconds(self, value: float | None) -> None:
+        self.run_config.max_run_duration_seconds = value
 
     def _submit(
         self, experiment: Experiment, tags: Mapping[str, Any] | None = None, **options: Any
@@ -114,16 +182,25 @@ class ScriptRunConfig:
             raise ValidationError(
                 f"max_run_duration_seconds {short_repr(limit)} must be a number > 0"
             )
+        self.run_config.check()
+        environment = (
+            self.environment.to_definition()
+            if self.environment is not None
+            else default_definition()
+        )
+        variables = self.run_config.environment_variables
+        if variables:
+            # The run configuration's variables win over the environment's.
+            environment["variables"] = {
+                **environment["variables"],
+                **{str(k): str(v) for k, v in variables.items()},
+            }
         return {
             "kind": RunType.SCRIPT,
             "script": self.script,
             "command": command,
             "arguments": arguments,
-            "environment": (
-                self.environment.to_definition()
-                if self.environment is not None
-                else default_definition()
-            ),
+            "environment": environment,
             "compute": compute_definition(self.compute_target),
             "max_run_duration_seconds": limit,
             "source_directory": str(source),

@@ -31,6 +31,7 @@ from runwatch.tracking._workspace import Workspace
 from runwatch.tracking._writer import format_error, writer
 
 if TYPE_CHECKING:
+    from runwatch.tracking._environments import Environment
     from runwatch.tracking._models import Model
 
 
@@ -291,6 +292,19 @@ class Run(MetricsMixin, FilesMixin, TagsMixin, DetailsMixin):
             self._finish(RunStatus.FAILED, format_error(uncaught))
         else:
             self._finish(RunStatus.COMPLETED, None)
+
+    def get_environment(self) -> Environment:
+        """The environment a submitted run was built with (for a sweep: its trials')."""
+        from runwatch.tracking._environments import environment_of_definition
+
+        definition = self._ws.store.get_definition(self.id)
+        script = (definition or {}).get("trial", definition or {})
+        if not script.get("environment"):
+            raise RunStateError(
+                f"run {self.id!r} was not submitted with a ScriptRunConfig (it was logged "
+                "from a notebook or script), so it has no environment"
+            )
+        return environment_of_definition(script["environment"])
 
     def get_snapshot_id(self) -> str | None:
         """The id of the run's source snapshot (taken by `submit` or `take_snapshot`)."""

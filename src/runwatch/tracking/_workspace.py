@@ -22,6 +22,7 @@ from runwatch.errors import ConfigError
 from runwatch.store import RunStore, open_store, scheme_of
 
 if TYPE_CHECKING:
+    from runwatch.tracking._environments import Environment
     from runwatch.tracking._experiment import Experiment
 
 CONFIG_DIR = ".runwatch"
@@ -195,6 +196,13 @@ class Workspace:
         from runwatch.tracking._experiment import Experiment
 
         return {info.name: Experiment(self, info.name) for info in self._store.list_experiments()}
+
+    @property
+    def environments(self) -> dict[str, Environment]:
+        """The registered environments by name (latest version), as `Environment.list`."""
+        from runwatch.tracking._environments import Environment
+
+        return Environment.list(self)
 
     # --- Azure ML's identity fields --------------------------------------------------
     @property
