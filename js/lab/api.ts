@@ -33,6 +33,9 @@ export type ScatterPoint = Schemas["ScatterPoint"];
 export type ScatterBody = Schemas["ScatterBody"];
 export type RunSeries = Schemas["RunSeries"];
 export type OverlayBody = Schemas["OverlayBody"];
+export type ModelRow = Schemas["ModelRow"];
+export type ModelList = Schemas["ModelList"];
+export type ModelDetailsBody = Schemas["ModelDetailsBody"];
 /** Which value of a column is best: the lowest or the highest. */
 export type Goal = NonNullable<ScatterBody["goal"]>;
 

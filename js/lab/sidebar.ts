@@ -1,7 +1,8 @@
 /**
  * The runwatch sidebar: experiments, each expandable into its runs (active and
  * queued first), a text filter, status chips with counts, the metric shown
- * per run, and a poll every `interval` seconds while the panel is visible.
+ * per run, the registered models below them, and a poll every `interval`
+ * seconds while the panel is visible.
  */
 
 import { Widget } from "@lumino/widgets";
@@ -13,6 +14,7 @@ import { durationOf, requestAPI } from "./api";
 import type { ExperimentList, ExperimentRow } from "./api";
 import { Listing } from "./listing";
 import { LiveRefresh } from "./liveRefresh";
+import { ModelsSection } from "./sidebarModels";
 import { experimentNode, runNode, statusChips } from "./sidebarRows";
 import type { ListingFilter } from "./listing";
 import { VirtualList } from "./virtualList";
@@ -41,6 +43,7 @@ export class RunwatchSidebar extends Widget {
   private readonly metricSelect: HTMLSelectElement;
   private readonly chips: HTMLElement;
   private readonly message: HTMLElement;
+  private readonly models: ModelsSection;
   private statuses = new Set<string>();
   private metricSetting = "";
   private intervalSeconds = 10;
@@ -116,7 +119,10 @@ export class RunwatchSidebar extends Widget {
       refresh,
     );
     const filters = el("div", "rw-sb-filters", this.search, this.metricSelect);
-    this.node.append(head, filters, this.chips, this.message, this.list.el);
+    this.models = new ModelsSection((id) => {
+      this.options.openRun(id);
+    });
+    this.node.append(head, filters, this.chips, this.message, this.list.el, this.models.node);
   }
 
   /** Apply settings; a new metric reloads the listings. */
@@ -179,6 +185,13 @@ export class RunwatchSidebar extends Widget {
       }),
     );
     this.updateControls();
+    try {
+      await this.models.poll();
+    } catch (error) {
+      this.showMessage(
+        `runwatch models: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   private setExperiments(experiments: ExperimentRow[]): void {
