@@ -473,3 +473,179 @@ def test_a_failed_build_fails_the_run_and_is_not_cached(
     assert "runwatch could not run the script" in log
     assert "never" not in log
     assert not list(cache.glob("*/.complete"))
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+
+def test_register_versions_get_and_list(ws: runwatch.Workspace) -> None:
+    env = Environment("myenv")
+    conda = CondaDependencies()
+    conda.add_conda_package("scikit-learn==0.22.1")
+    conda.add_pip_package("pillow==6.2.1")
+    env.python.conda_dependencies = conda
+    env.environment_variables = {"SEED": "7"}
+    first = env.register(workspace=ws)
+    assert first.version == "1"  # a str, as Azure's
+    assert env.version is None  # the registered copy is returned
+    assert first.python.conda_dependencies == conda
+    assert first.environment_variables == {"SEED": "7"}
+    env.python.user_managed_dependencies = True
+    second = env.register(ws)
+    assert second.version == "2"
+
+    latest = Environment.get(workspace=ws, name="myenv")
+    assert (latest.version, latest.python.user_managed_dependencies) == ("2", True)
+    restored = Environment.get(workspace=ws, name="myenv", version="1")
+    assert restored.version == "1"
+    assert restored.python.user_managed_dependencies is False
+    assert restored.python.conda_dependencies == conda
+    assert Environment.get(ws, "myenv", version=1).version == "1"
+    assert json.loads(repr(restored))["version"] == "1"
+
+    listed = Environment.list(workspace=ws)
+    assert listed["myenv"].version == "2"
+    assert "AzureML-Minimal" in listed  # a few curated names, so loops print something
+    assert {name: e.version for name, e in ws.environments.items()} == {
+        name: e.version for name, e in listed.items()
+    }
+
+
+def test_get_of_unknown_names_and_versions(ws: runwatch.Workspace) -> None:
+    from runwatch.errors import AssetNotFoundError
+
+    Environment("known").register(ws)
+    with pytest.raises(AssetNotFoundError) as caught:
+        Environment.get(ws, "unknown")
+    assert "'unknown'" in str(caught.value)
+    assert "['known']" in str(caught.value)
+    with pytest.raises(AssetNotFoundError, match="'known' has no version '5'; its versions are 1"):
+        Environment.get(ws, "known", version="5")
+    with pytest.raises(ValidationError, match="version 'latest' must be a version number"):
+        Environment.get(ws, "known", version="latest")
+    with pytest.raises(ValidationError, match="labels are not supported"):
+        Environment.get(ws, "known", label="prod")
+
+
+def test_curated_names_stand_for_the_submitting_interpreter(
+    ws: runwatch.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runwatch.tracking import _environments
+
+    monkeypatch.setattr(_environments, "_curated_warned", False)
+    with pytest.warns(UserWarning, match="curated environments, which have no images here"):
+        curated = Environment.get(workspace=ws, name="AzureML-Minimal")
+    assert curated.name == "AzureML-Minimal"
+    assert curated.python.user_managed_dependencies is True
+    assert curated.python.conda_dependencies is None  # runwatch installs nothing for it
+    assert curated.to_definition()["interpreter"] == sys.executable
+    sklearn = Environment.get(ws, name="azureml-sklearn-1.5")  # warned once only
+    assert sklearn.python.user_managed_dependencies is True
+    with pytest.raises(ValidationError, match="curated"):
+        Environment("AzureML-Mine").register(ws)
+
+
+def test_clone_and_save_to_directory(tmp_path: Path) -> None:
+    env = Environment("saved")
+    assert env.python.conda_dependencies is not None
+    env.python.conda_dependencies.add_pip_package("six")
+    env.docker.shm_size = "4g"
+    env.save_to_directory(tmp_path / "env")
+    assert sorted(p.name for p in (tmp_path / "env").iterdir()) == [
+        "azureml_environment.json",
+        "conda_dependencies.yml",
+    ]
+    loaded = Environment.load_from_directory(tmp_path / "env")
+    assert repr(loaded) == repr(env)
+    with pytest.raises(ValidationError, match="overwrite=True"):
+        env.save_to_directory(tmp_path / "env")
+    env.save_to_directory(tmp_path / "env", overwrite=True)
+    copy = env.clone("copy")
+    assert copy.name == "copy"
+    assert copy.python.conda_dependencies == env.python.conda_dependencies
+    assert copy.python.conda_dependencies is not env.python.conda_dependencies
+
+
+def test_from_conda_specification(tmp_path: Path) -> None:
+    path = tmp_path / "env.yml"
+    path.write_text("name: x\ndependencies:\n  - pip:\n    - six\n")
+    env = Environment.from_conda_specification("spec", str(path))
+    assert env.python.conda_dependencies is not None
+    assert env.python.conda_dependencies.pip_packages == ["six"]
+    # No Python in the file: this interpreter's, so no conda is needed.
+    assert env.python.conda_dependencies.get_python_version() == ".".join(
+        map(str, sys.version_info[:3])
+    )
+    assert env.to_definition()["pip_packages"] == ["six"]
+
+
+def test_from_existing_conda_environment_needs_a_conda_tool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("MAMBA_EXE", raising=False)
+    monkeypatch.delenv("CONDA_EXE", raising=False)
+    with pytest.raises(ConfigError, match="needs micromamba, mamba or conda on PATH"):
+        Environment.from_existing_conda_environment("e", "base")
+
+
+# --- run.get_environment() ------------------------------------------------------------------
+
+
+def test_get_environment_of_a_submitted_run(exp: runwatch.Experiment, tmp_path: Path) -> None:
+    env = Environment("mine")
+    env.python.user_managed_dependencies = True
+    env.environment_variables = {"GREETING": "hi"}
+    src = _source(tmp_path / "src", "print('ok')\n")
+    run = exp.submit(ScriptRunConfig(src, "train.py", environment=env))
+    used = run.get_environment()
+    assert used.name == "mine"
+    assert used.python.user_managed_dependencies is True
+    assert used.environment_variables == {"GREETING": "hi"}
+    assert repr(used) == repr(env)
+    # Fetched again from the store, as another process would.
+    assert repr(Run.get(exp.workspace, run.id).get_environment()) == repr(env)
+    default = exp.submit(ScriptRunConfig(src, "train.py")).get_environment()
+    assert default.name == "default"
+    assert default.python.user_managed_dependencies is True
+    assert _wait(run)[-1] == RunStatus.COMPLETED
+
+
+def test_get_environment_of_a_logged_run_is_a_clear_error(exp: runwatch.Experiment) -> None:
+    from runwatch import RunStateError
+
+    with exp.start_logging() as run:
+        pass
+    with pytest.raises(RunStateError, match="was not submitted with a ScriptRunConfig"):
+        run.get_environment()
+
+
+_USES_SIX_AND_VARIABLES = """
+import os
+import six
+print("six", six.__version__, "from", six.__file__)
+print("seed", os.environ["SEED"])
+"""
+
+
+@pytest.mark.slow
+def test_conda_dependencies_pip_packages_really_run_a_script(
+    exp: runwatch.Experiment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "envs"
+    monkeypatch.setenv("RUNWATCH_ENV_CACHE", str(cache))
+    env = Environment("myenv")
+    conda = CondaDependencies.create(pip_packages=["six", "azureml-defaults"])
+    env.python.conda_dependencies = conda
+    src = _source(tmp_path / "src", _USES_SIX_AND_VARIABLES)
+    config = ScriptRunConfig(src, "train.py")
+    config.run_config.environment = env  # what is submitted follows run_config
+    config.run_config.environment_variables = {"SEED": "11"}
+    run = exp.submit(config)
+    assert _wait(run, timeout=180)[-1] == RunStatus.COMPLETED, driver_log(run)
+    log = driver_log(run)
+    assert "building environment 'myenv'" in log
+    assert "not installing azureml-defaults" in log
+    assert f"from {cache}" in log  # six came from the managed environment
+    assert "seed 11" in log
+    assert run.get_environment().python.conda_dependencies == conda
