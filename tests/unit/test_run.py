@@ -86,9 +86,23 @@ def test_tags_set_get_remove(run: Run) -> None:
     run.tag("lr", 0.1)
     run.set_tags({"a": "1", "b": "2"})
     run.remove_tags(["a"])
-    assert run.get_tags() == {"flag": "", "lr": "0.1", "b": "2"}
+    assert run.get_tags() == {"flag": None, "lr": "0.1", "b": "2"}  # as Azure: no value, None
     run.tag("b", "3")
     assert run.get_tags()["b"] == "3"
+
+
+def test_a_tag_without_a_value_is_found_shown_and_set_as_azure_sets_it(run: Run) -> None:
+    run.set_tags("candidate")  # Azure's set_tags takes a key, or a list of keys, too
+    run.set_tags(["reviewed", "shared"])
+    run.tag("owner", "ana")
+    assert run.get_tags() == {"candidate": None, "reviewed": None, "shared": None, "owner": "ana"}
+    assert run.get_details()["tags"]["candidate"] is None
+    experiment = run.experiment
+    assert [r.id for r in experiment.get_runs(tags="candidate")] == [run.id]
+    assert [r.id for r in experiment.get_runs(tags=["reviewed", "owner"])] == [run.id]
+    frame = experiment.get_runs_frame(tags="candidate")
+    assert list(frame["id"]) == [run.id] and frame["candidate"].tolist() == [""]
+    assert run.info.tags["candidate"] == ""  # the views show it as an empty cell
 
 
 def test_properties_are_immutable_but_same_value_is_fine(run: Run) -> None:

@@ -121,7 +121,13 @@ class RunInfo:
 
     @cached_property
     def tags(self) -> Mapping[str, str]:
-        tags: Mapping[str, str] = json.loads(self.tags_json)
+        """Tags as text: a tag set without a value reads "" (see `tag_values`)."""
+        return {key: "" if value is None else value for key, value in self.tag_values.items()}
+
+    @cached_property
+    def tag_values(self) -> Mapping[str, str | None]:
+        """Tags as stored: None for a tag set without a value, as Azure returns it."""
+        tags: Mapping[str, str | None] = json.loads(self.tags_json)
         return tags
 
     @cached_property

@@ -245,9 +245,10 @@ def _check_length(text: str, what: str) -> str:
     return text
 
 
-def tag_value(key: str, value: Any) -> str:
+def tag_value(key: str, value: Any) -> str | None:
+    """A tag's value as stored: text, or None for a tag set without a value (as Azure)."""
     if value is None:
-        return ""
+        return None
     if isinstance(value, str):
         return _check_length(check_text(value, f"tag {key!r}: value"), f"tag {key!r}: value")
     converted = _from_numpy(value)
@@ -259,7 +260,7 @@ def tag_value(key: str, value: Any) -> str:
     )
 
 
-def tags(given: Any) -> dict[str, str]:
+def tags(given: Any) -> dict[str, str | None]:
     """Check the tags of one `set_tags` call (the count first: it is the cheap check)."""
     if not isinstance(given, Mapping):
         raise ValidationError(f"set_tags expects a dict of tags, got {short_repr(given)}")

@@ -150,7 +150,7 @@ class RunStore(ABC):
 
     @abstractmethod
     def update_tags(
-        self, run_id: str, set_tags: Mapping[str, str], remove: Iterable[str] = ()
+        self, run_id: str, set_tags: Mapping[str, str | None], remove: Iterable[str] = ()
     ) -> RunInfo: ...
 
     @abstractmethod

@@ -60,7 +60,9 @@ def _text_prefilter(text: str) -> tuple[str, list[str]] | None:
 def _text_matches(text: str, run_id: str, name: str | None, number: int, tags: str) -> bool:
     if text in run_id.lower() or text in str(number) or (name and text in name.lower()):
         return True
-    return any(text in value.lower() for value in json.loads(tags).values())
+    return any(
+        isinstance(value, str) and text in value.lower() for value in json.loads(tags).values()
+    )
 
 
 def _order_by(query: RunQuery, float_type: str, now: float) -> tuple[str, list[Any]]:

@@ -328,11 +328,11 @@ class RunsSql(MetricsSql):
             return run_info(self._run_row(db, run_id))
 
     def update_tags(
-        self, run_id: str, set_tags: Mapping[str, str], remove: Iterable[str] = ()
+        self, run_id: str, set_tags: Mapping[str, str | None], remove: Iterable[str] = ()
     ) -> RunInfo:
         removed = list(remove)
 
-        def change(tags: dict[str, str]) -> dict[str, str]:
+        def change(tags: dict[str, str | None]) -> dict[str, str | None]:
             added = [key for key in set_tags if key not in tags and key not in removed]
             tags.update(set_tags)
             for key in removed:

@@ -296,7 +296,7 @@ def _sorted(
         index = _RUN_COLUMN_INDEX[key]
         value = operator.itemgetter(index)
     elif group == "tag":
-        value = lambda row: load(row[_TAGS]).get(name)  # noqa: E731 - as the defs above
+        value = lambda row: _tag_or_missing(load(row[_TAGS]), name)  # noqa: E731 - as the defs
     elif group == "property":
         value = lambda row: _property_value(load(row[_PROPERTIES]).get(name))  # noqa: E731
     elif metric_values is not None:
@@ -348,6 +348,15 @@ def _page_metrics(
     return values
 
 
+def _tag_or_missing(tags: dict[str, Any], name: str) -> str | None:
+    return _tag(tags[name]) if name in tags else None
+
+
+def _tag(value: str | None) -> str:
+    """A tag's cell: a tag set without a value (stored as None) is an empty text."""
+    return "" if value is None else value
+
+
 def _values(
     info: RunInfo,
     load: Callable[[str], dict[str, Any]],
@@ -363,9 +372,9 @@ def _values(
             found = tags if group == "tag" else properties if group == "property" else metrics
             if name in found:
                 value = found[name]
-                values[key] = _property_value(value) if group == "property" else value
+                values[key] = _property_value(value) if group == "property" else _tag(value)
         return values
-    values = {f"tag:{k}": v for k, v in tags.items()}
+    values = {f"tag:{k}": _tag(v) for k, v in tags.items()}
     values.update((f"property:{k}", _property_value(v)) for k, v in properties.items())
     values.update((f"metric:{k}", v) for k, v in metrics.items())
     return values

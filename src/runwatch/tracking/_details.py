@@ -100,7 +100,7 @@ class DetailsMixin:
             "endTimeUtc": _iso(info.end_time),
             "durationSeconds": info.duration(time.time()),
             "properties": dict(info.properties),
-            "tags": dict(info.tags),
+            "tags": dict(info.tag_values),
             "inputDatasets": [],
             "outputDatasets": [],
             "runDefinition": _run_definition(definition),

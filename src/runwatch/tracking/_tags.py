@@ -26,15 +26,21 @@ class TagsMixin:
         raise NotImplementedError  # provided by Run
 
     def tag(self, key: str, value: Any = None) -> None:
-        """Set a tag; a tag may have no value (stored as "")."""
+        """Set a tag; a tag may have no value (it reads back as None, as in Azure)."""
         self.set_tags({key: value})
 
-    def set_tags(self, tags: Mapping[str, Any]) -> None:
-        """Set several tags at once (str values; numbers are stored as their text)."""
+    def set_tags(self, tags: Mapping[str, Any] | str | Iterable[str]) -> None:
+        """Set several tags at once (str values; numbers are stored as their text). A key
+        or a list of keys sets tags without a value, as Azure's `set_tags` accepts."""
+        if isinstance(tags, str):
+            tags = {tags: None}
+        elif not isinstance(tags, Mapping) and isinstance(tags, Iterable):
+            tags = dict.fromkeys(tags)
         self._info = self._ws.store.update_tags(self.id, _values.tags(tags))
 
-    def get_tags(self) -> dict[str, str]:
-        return dict(self._refresh().tags)
+    def get_tags(self) -> dict[str, str | None]:
+        """The run's tags; a tag set without a value is None."""
+        return dict(self._refresh().tag_values)
 
     def remove_tags(self, tags: str | Iterable[str]) -> None:
         keys = [tags] if isinstance(tags, str) else list(tags)
