@@ -6,13 +6,14 @@ import io
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pytest
 
 import runwatch
 from runwatch import Experiment, Model, Run, Workspace
-from runwatch.errors import AssetNotFoundError, ValidationError
+from runwatch.errors import AssetNotFoundError, StoreError, ValidationError
 
 
 def finished_run(exp: Experiment, files: dict[str, bytes]) -> Run:
@@ -297,3 +298,33 @@ def test_serialize_deserialize_and_repr(exp: Experiment, tmp_path: Path) -> None
         f"Model(workspace={exp.workspace!r}, name=m, id=m:1, version=1, "
         "tags={'t': 'v'}, properties={})"
     )
+
+
+def test_a_run_file_missing_from_the_artifacts_registers_nothing(exp: Experiment) -> None:
+    run = finished_run(exp, {"outputs/model/a.bin": b"a", "outputs/model/b.bin": b"b"})
+    ws = exp.workspace
+    missing = Path(ws.artifacts_url) / run.id / "files" / "outputs" / "model" / "b.bin"
+    missing.unlink()
+    with pytest.raises(StoreError, match=r"'outputs/model/b.bin'.*missing from the artifact"):
+        run.register_model("m", "outputs/model")
+    assert Model.list(ws) == []
+    models_area = Path(ws.artifacts_url) / "_shared" / "models" / "m"
+    assert not models_area.exists() or not any(models_area.iterdir())
+
+
+def test_models_on_s3_artifacts(tmp_path: Path, moto: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    ws = Workspace(
+        "team",
+        store=f"sqlite:///{tmp_path}/ws/runwatch.db",
+        artifacts=f"s3://{moto.new_bucket()}/team",
+        artifacts_options={"endpoint_url": moto.endpoint, "key": moto.key, "secret": moto.secret},
+    )
+    run = finished_run(Experiment(ws, "e"), {"outputs/m.pkl": b"weights"})
+    model = run.register_model("m", "outputs/m.pkl")
+    assert model.url.startswith("s3://") and model.url.endswith("/m.pkl")
+    assert Path(model.download(tmp_path / "dl")).read_bytes() == b"weights"
+    folder = model.url.rsplit("/", 1)[0]
+    assert ws.artifacts.fs.exists(folder)
+    model.delete()
+    assert not ws.artifacts.fs.exists(folder)

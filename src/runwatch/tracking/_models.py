@@ -23,7 +23,7 @@ import posixpath
 import re
 import sys
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
@@ -32,7 +32,7 @@ from runwatch.artifacts._store import FILES, SHARED, ArtifactStore, safe_name
 from runwatch.core import _settings, _values
 from runwatch.core._records import AssetInfo
 from runwatch.core._values import short_repr
-from runwatch.errors import AssetNotFoundError, RunNotFoundError, ValidationError
+from runwatch.errors import AssetNotFoundError, RunNotFoundError, StoreError, ValidationError
 from runwatch.tracking._run import Run
 from runwatch.tracking._workspace import Workspace
 
@@ -157,20 +157,15 @@ class Model:
                 "expected a local file or folder to register"
             )
         entry = safe_name(source.name)
-        files = [(f"{entry}/{rel}", path) for rel, path in _local_files(source, child_paths)]
         if source.is_file():
             files = [(entry, source)]
+        else:
+            files = [(f"{entry}/{rel}", path) for rel, path in _local_files(source, child_paths)]
         if not files:
             raise ValidationError(f"model_path {str(source)!r} is a folder with no files in it")
         _say(f"Registering model {model_name}")
-        return _register(
-            workspace,
-            meta,
-            entry,
-            str(source),
-            [(name, path.stat().st_size, lambda p=path: open(p, "rb")) for name, path in files],
-            run=None,
-        )
+        sources = [(name, path.stat().st_size, _local_opener(path)) for name, path in files]
+        return _register(workspace, meta, entry, str(source), sources, run=None)
 
     # --- finding ------------------------------------------------------------------------
     @staticmethod
@@ -439,8 +434,18 @@ def register_from_run(
     cut = len(parent) + 1 if parent else 0
     artifacts = run.workspace.artifacts
 
-    def opener(name: str) -> Any:
-        return lambda: artifacts.open(run.id, FILES, name)
+    def opener(name: str) -> Opener:
+        def open_file() -> IO[bytes]:
+            try:
+                return artifacts.open(run.id, FILES, name)
+            except FileNotFoundError:
+                raise StoreError(
+                    f"file {name!r} of run {run.id!r} is recorded but missing from the "
+                    f"artifact store {run.workspace.artifacts_url}; model {model_name!r} "
+                    "was not registered"
+                ) from None
+
+        return open_file
 
     return _register(
         run.workspace,
@@ -475,29 +480,41 @@ def _run_path(model_path: object) -> str:
 
 # --- shared by both ways of registering ----------------------------------------------------
 
+#: Opens one file to register, for reading.
+Opener = Callable[[], IO[bytes]]
+
+
+def _local_opener(path: Path) -> Opener:
+    return lambda: open(path, "rb")
+
 
 def _register(
     workspace: Workspace,
     meta: dict[str, Any],
     entry: str,
     source: str,
-    files: builtins.list[tuple[str, int, Any]],
+    files: builtins.list[tuple[str, int, Opener]],
     *,
     run: Run | None,
 ) -> Model:
-    """Copy `files` ((name, size, a function opening it)) into a new folder of the
-    models area, then record the model; a failed copy leaves no record."""
+    """Copy `files` ((name, size, opener)) into a new folder of the models area, then
+    record the model. Every name is checked before anything is copied; a failed copy
+    removes what it wrote and leaves no record."""
     artifacts = workspace.artifacts
     folder = uuid.uuid4().hex
     name = meta["name"]
-    written = []
-    for file_name, size, opener in files:
-        key = f"{name}/{folder}/{safe_name(file_name)}"
+    keys = [f"{name}/{folder}/{safe_name(file_name)}" for file_name, _, _ in files]
+    for key in keys:
         _check_inside(artifacts, key)
-        stream: IO[bytes]
-        with opener() as stream:
-            artifacts.put_shared(MODELS, key, stream)
-        written.append({"name": file_name, "size": size})
+    try:
+        for key, (_, _, opener) in zip(keys, files, strict=True):
+            with opener() as stream:
+                artifacts.put_shared(MODELS, key, stream)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            artifacts.fs.rm(_models_folder(artifacts, name, folder), recursive=True)
+        raise
+    written = [{"name": file_name, "size": size} for file_name, size, _ in files]
     document = {
         "folder": folder,
         "entry": entry,
@@ -564,7 +581,7 @@ def check_model_name(name: object) -> str:
 def _tags(tags: object) -> dict[str, str]:
     if not isinstance(tags, Mapping):
         raise ValidationError(f"model tags {short_repr(tags)} must be a dict of str to str")
-    return _values.tags(tags)
+    return {key: value or "" for key, value in _values.tags(tags).items()}
 
 
 def _properties(properties: object) -> dict[str, Any]:
@@ -619,7 +636,12 @@ def _check_inside(artifacts: ArtifactStore, key: str) -> None:
 
 
 def _folder_path(artifacts: ArtifactStore, asset: AssetInfo) -> str:
-    return posixpath.join(artifacts.root, SHARED, MODELS, asset.name, asset.document["folder"])
+    return _models_folder(artifacts, asset.name, asset.document["folder"])
+
+
+def _models_folder(artifacts: ArtifactStore, name: str, folder: str) -> str:
+    """The path of one registration's folder in the artifact store (without protocol)."""
+    return posixpath.join(artifacts.root, SHARED, MODELS, name, folder)
 
 
 def _url(artifacts: ArtifactStore, asset: AssetInfo) -> str:
