@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -26,9 +27,8 @@ from azureml.train.hyperdrive import HyperDriveConfig
 from azureml.train.hyperdrive.runconfig import HyperDriveConfig as HDC
 from azureml.train.hyperdrive.parameter_expressions import choice
 from azureml.widgets import RunDetails
-from azureml.train.automl import AutoMLConfig
 import azureml.tensorboard.export
-from azureml.telemetry import get_event_logger
+from azureml.telemetry import set_diagnostics_collection
 from . import helpers
 
 ws = azureml.core.Workspace.from_config()
@@ -48,9 +48,8 @@ from runwatch.hyperdrive import HyperDriveConfig
 from runwatch.hyperdrive.runconfig import HyperDriveConfig as HDC
 from runwatch.hyperdrive.parameter_expressions import choice
 from runwatch.widgets import RunDetails
-from runwatch.automl import AutoMLConfig
 import runwatch.tensorboard.export
-from runwatch.telemetry import get_event_logger
+from runwatch.telemetry import set_diagnostics_collection
 from . import helpers
 
 ws = runwatch.Workspace.from_config()
@@ -79,7 +78,7 @@ print("logged", run.id)
 def test_every_mapped_form_is_rewritten_keeping_comments_and_aliases() -> None:
     ported = port_source(IMPORTS)
     assert ported.code == PORTED
-    assert (ported.imports, ported.references, ported.unmapped) == (14, 2, [])
+    assert (ported.imports, ported.references, ported.unmapped) == (13, 2, [])
 
 
 def test_the_rule() -> None:
@@ -103,6 +102,31 @@ def test_modules_imported_from_their_package_are_rewritten() -> None:
     ]
     assert ported.imports == 1
     assert [u.module for u in ported.unmapped] == ["azureml", "azureml.train"]
+
+
+def test_names_runwatch_lacks_leave_the_line_as_written_and_are_named() -> None:
+    code = (
+        "from azureml.core import Workspace, ComputeTarget\n"
+        "from azureml.core.run import Run\n"
+        "from azureml.train.automl import AutoMLConfig\n"
+        "import azureml.train.automl\n"
+    )
+    ported = port_source(code)
+    assert ported.code.splitlines() == [
+        "from azureml.core import Workspace, ComputeTarget",
+        "from runwatch.run import Run",
+        "from azureml.train.automl import AutoMLConfig",
+        "import azureml.train.automl",
+    ]
+    assert [(u.line, str(u)) for u in ported.unmapped] == [
+        (
+            1,
+            "azureml.core.ComputeTarget: runwatch has no ComputeTarget (an Azure ML API "
+            "runwatch lacks)",
+        ),
+        (3, "azureml.train.automl.*: runwatch.automl does not exist in this runwatch version"),
+        (4, "azureml.train.automl: runwatch.automl does not exist in this runwatch version"),
+    ]
 
 
 def test_unmappable_lines_stay_as_written_and_are_reported() -> None:
@@ -208,3 +232,17 @@ def test_a_cell_that_is_not_python_is_reported(
     nbformat.write(notebook, tmp_path / "nb.ipynb")
     assert main(["port", str(tmp_path / "nb.ipynb")]) == 1
     assert "nb.ipynb cell 1 line 2: not rewritten: not Python" in capsys.readouterr().out
+
+
+def test_a_notebook_keeps_its_layout_and_an_untouched_one_its_bytes(tmp_path: Path) -> None:
+    book = nbformat.v4.new_notebook()
+    book.cells = [nbformat.v4.new_code_cell("from azureml.core import Run\n%time 1")]
+    text = json.dumps(book, indent=4)  # no final newline, four spaces
+    (tmp_path / "wide.ipynb").write_text(text)
+    plain = nbformat.v4.new_notebook()
+    plain.cells = [nbformat.v4.new_code_cell("print(1)")]
+    (tmp_path / "plain.ipynb").write_text(json.dumps(plain, indent=2) + "\n")
+    assert main(["port", "--in-place", str(tmp_path)]) == 0
+    ported = (tmp_path / "wide.ipynb").read_text()
+    assert ported == text.replace("from azureml.core import", "from runwatch import")
+    assert (tmp_path / "plain.ipynb").read_text() == json.dumps(plain, indent=2) + "\n"

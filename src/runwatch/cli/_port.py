@@ -8,6 +8,8 @@ the rewritten script still runs. libcst keeps comments, formatting and aliases a
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -150,6 +152,31 @@ def _replace_prefix(node: cst.BaseExpression, old: str, new: str) -> cst.BaseExp
     return node.with_changes(value=_replace_prefix(node.value, old, new))
 
 
+def _exists(module: str) -> bool:
+    """Whether this runwatch has `module` (the rule also names modules still to come)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _missing_names(
+    target: str, names: Sequence[cst.ImportAlias] | cst.ImportStar
+) -> list[tuple[str, str]]:
+    """(name, why) for each imported name that runwatch's `target` module lacks."""
+    if not _exists(target):
+        return [("*", f"{target} does not exist in this runwatch version")]
+    if isinstance(names, cst.ImportStar):
+        return []
+    module = importlib.import_module(target)
+    missing = []
+    for alias in names:
+        name = _dotted(alias.name) or ""
+        if not hasattr(module, name):
+            missing.append((name, f"{target} has no {name} (an Azure ML API runwatch lacks)"))
+    return missing
+
+
 def _import_of_modules(node: cst.ImportFrom, package: str) -> cst.ImportFrom | None:
     """`from azureml.train import hyperdrive` as `from runwatch import hyperdrive`: each
     imported name is a mapped module, and all of them land in one runwatch package."""
@@ -190,9 +217,14 @@ class _Porter(cst.CSTTransformer):
         names = [_dotted(alias.name) or "" for alias in node.names]
         azureml = [name for name in names if _is_azureml(name)]
         mapped = {name: map_module(name) for name in azureml}
-        missing = [name for name in azureml if mapped[name] is None]
+        missing = [
+            name for name in azureml if mapped[name] is None or not _exists(str(mapped[name]))
+        ]
         if missing:
-            self._report(node, missing)
+            for name in missing:
+                target = mapped[name]
+                why = f"{target} does not exist in this runwatch version" if target else None
+                self.unmapped.append(Unmapped(self._line(node), name, why or _reason(name)))
         elif mapped:
             aliases = [
                 alias.with_changes(name=cst.parse_expression(target))
@@ -217,6 +249,11 @@ class _Porter(cst.CSTTransformer):
                 self._new[node] = rewritten
                 self.imports += 1
         else:
+            missing = _missing_names(target, node.names)
+            if missing:
+                line = self._line(node)
+                self.unmapped += [Unmapped(line, f"{name}.{n}", why) for n, why in missing]
+                return False
             module = cst.parse_expression(target)
             assert isinstance(module, (cst.Name, cst.Attribute))
             self._new[node] = node.with_changes(module=module)

@@ -108,7 +108,15 @@ def _port_notebook(text: str, report: FileReport) -> str:
             cell["source"] = (
                 ported.splitlines(keepends=True) if isinstance(source, list) else ported
             )
-    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    if not report.changed:
+        return text  # byte for byte
+    # Written back in the notebook's own layout: its indent, its final newline.
+    indent = re.match(r"\{\s*?\n( *)\S", text)
+    ending = "\n" if text.endswith("\n") else ""
+    return (
+        json.dumps(notebook, indent=len(indent.group(1)) if indent else 1, ensure_ascii=False)
+        + ending
+    )
 
 
 def port_file(path: Path) -> tuple[str, FileReport]:
