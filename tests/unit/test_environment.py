@@ -649,3 +649,14 @@ def test_conda_dependencies_pip_packages_really_run_a_script(
     assert f"from {cache}" in log  # six came from the managed environment
     assert "seed 11" in log
     assert run.get_environment().python.conda_dependencies == conda
+
+
+def test_conda_dependencies_of_a_user_managed_environment_are_not_installed() -> None:
+    env = Environment("mine")
+    env.python.user_managed_dependencies = True
+    env.to_definition()  # Azure's default dependencies: nothing to say
+    assert env.python.conda_dependencies is not None
+    env.python.conda_dependencies.add_pip_package("six")
+    with pytest.warns(UserWarning, match="user-managed, so its conda_dependencies are not"):
+        definition = env.to_definition()
+    assert definition["pip_packages"] == []

@@ -62,6 +62,9 @@ class ContainerRegistry:
         self.username: str | None = None
         self.password: str | None = None
 
+    def __repr__(self) -> str:
+        return f"ContainerRegistry(address={self.address!r}, username={self.username!r})"
+
 
 class DockerImagePlatform:
     def __init__(self) -> None:
@@ -332,6 +335,12 @@ class Environment:
         }
         if not definition["user_managed"] and conda is not None:
             definition.update(self._managed(conda, definition))
+        elif conda is not None and conda != CondaDependencies():
+            warnings.warn(
+                f"environment {self.name!r} is user-managed, so its conda_dependencies are not "
+                "installed; set python.user_managed_dependencies = False to build them",
+                stacklevel=3,
+            )
         document = self._document()
         if document != _DEFAULT_DOCUMENT:
             definition["document"] = document
