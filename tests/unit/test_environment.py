@@ -178,7 +178,8 @@ def test_conda_packages_without_a_conda_tool_are_refused_with_advice(
         other.to_definition()
     # A user-managed environment installs nothing, so it needs no conda.
     env.python.user_managed_dependencies = True
-    assert env.to_definition()["user_managed"] is True
+    with pytest.warns(UserWarning, match="user-managed"):
+        assert env.to_definition()["user_managed"] is True
 
 
 def test_submitting_conda_packages_without_conda_queues_nothing(
