@@ -24,6 +24,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from _parts import require
 from runwatch import Run, Workspace
 from runwatch.cli import main
 
@@ -139,7 +140,7 @@ def test_logging_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "logging-api/myfile.txt" in files
     assert any(re.fullmatch(r"Hyperbolic Tangent_\d+\.png", f) for f in files), files
     assert (ran.folder / "files" / "myfile.txt").read_text() == "An output file to upload.\n"
-    assert "'Competition Rank': '1'" in ran.text(20)
+    assert ran.text(20).strip() == "{'My Favorite Run': None, 'Competition Rank': '1'}"
     run = Run.get(_workspace(ran), _run_id(ran.text(5)))
     assert run.get_status() == "Completed"
     rows = run.get_metrics("Accuracy")["Accuracy"]
@@ -217,6 +218,7 @@ def test_using_environments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_export_run_history_to_tensorboard(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    require("tensorboard")
     name = "export-run-history-to-tensorboard"
     ran = _run_sample(name, tmp_path, capsys)
     _check_failures(name, ran)
