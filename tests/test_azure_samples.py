@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,19 @@ def sample_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MPLBACKEND", "Agg")
 
 
+def _docker_without_daemon() -> bool:
+    """The sample's own Docker check fails where the docker command exists but no daemon
+    answers: a fact of the machine, not of the port."""
+    if shutil.which("docker") is None:
+        return False
+    info = subprocess.run(["docker", "system", "info"], capture_output=True, timeout=60)
+    return info.returncode != 0
+
+
 def _check_failures(name: str, ran: Ran) -> None:
-    expected = EXPECTED_FAILURES[name]
+    expected = dict(EXPECTED_FAILURES[name])
+    if name == "train-on-local" and _docker_without_daemon():
+        expected[16] = "the docker command is here but no Docker daemon runs"
     assert set(ran.errors) == set(expected), ran.errors
     total = len(ran.cells)
     print(f"{name}: {total - len(ran.errors)}/{total} cells ran; failing as expected: {expected}")
