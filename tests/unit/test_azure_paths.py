@@ -52,6 +52,12 @@ PATHS = {
         },
     ),
     "azureml.telemetry": ("runwatch.telemetry", {}),
+    "azureml.core.model": ("runwatch.model", {"Model": runwatch.Model}),
+}
+# Loaded on first use: the same objects as the flat names, which import them lazily.
+LAZY_PATHS = {
+    "azureml.tensorboard": ("runwatch.tensorboard", ["Tensorboard"]),
+    "azureml.tensorboard.export": ("runwatch.tensorboard.export", ["export_to_tensorboard"]),
 }
 
 
@@ -61,6 +67,15 @@ def test_each_azure_module_path_has_its_runwatch_module(azure: str) -> None:
     module = importlib.import_module(path)
     for name, public in names.items():
         assert getattr(module, name) is public  # the same object as the flat import
+        assert name in module.__all__
+
+
+@pytest.mark.parametrize("azure", sorted(LAZY_PATHS))
+def test_lazy_azure_module_paths_have_their_runwatch_module(azure: str) -> None:
+    path, names = LAZY_PATHS[azure]
+    module = importlib.import_module(path)
+    for name in names:
+        assert getattr(module, name) is getattr(runwatch, name)
         assert name in module.__all__
 
 
