@@ -53,6 +53,14 @@ PATHS = {
     ),
     "azureml.telemetry": ("runwatch.telemetry", {}),
     "azureml.core.model": ("runwatch.model", {"Model": runwatch.Model}),
+    "azureml.core.conda_dependencies": (
+        "runwatch.conda_dependencies",
+        {"CondaDependencies": runwatch.CondaDependencies},
+    ),
+    "azureml.core.runconfig": (
+        "runwatch.runconfig",
+        {"RunConfiguration": runwatch.RunConfiguration},
+    ),
 }
 # Loaded on first use: the same objects as the flat names, which import them lazily.
 LAZY_PATHS = {
