@@ -121,6 +121,19 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        4,
+        """
+        CREATE TABLE asset_names (
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            last_version BIGINT NOT NULL,
+            PRIMARY KEY (kind, name)
+        );
+        INSERT INTO asset_names (kind, name, last_version)
+            SELECT kind, name, MAX(version) FROM assets GROUP BY kind, name;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,8 +1,9 @@
 """The workspace's registry of named, versioned assets (models, environments).
 
 Registering a name again adds the next version (1, 2, ...); versions are never
-renumbered. Each version keeps its own tags, properties and description, which
-may change, and a JSON document, which may not.
+renumbered, and the number of a deleted version is not given out again. Each
+version keeps its own tags, properties and description, which may change, and a
+JSON document, which may not.
 """
 
 from __future__ import annotations
@@ -19,6 +20,27 @@ from runwatch.store._sql_common import Connection, SqlAccess
 ASSET_COLUMNS = (
     "kind, name, version, created_time, run_id, experiment, description, tags, properties, document"
 )
+
+
+def next_version(db: Connection, kind: str, name: str) -> int:
+    """Take the next version number of `kind` `name` (1 for a new name)."""
+    row = db.execute(
+        "SELECT last_version FROM asset_names WHERE kind = ? AND name = ?", (kind, name)
+    ).fetchone()
+    version = int(row[0]) + 1 if row else 1
+    taken_version(db, kind, name, version)
+    return version
+
+
+def taken_version(db: Connection, kind: str, name: str, version: int) -> None:
+    """Record that `version` of `kind` `name` exists, so later versions count on from it."""
+    db.execute(
+        "INSERT INTO asset_names (kind, name, last_version) VALUES (?, ?, ?) "
+        "ON CONFLICT (kind, name) DO UPDATE SET last_version = "
+        "CASE WHEN excluded.last_version > asset_names.last_version "
+        "THEN excluded.last_version ELSE asset_names.last_version END",
+        (kind, name, version),
+    )
 
 
 def asset_info(row: Any) -> AssetInfo:
@@ -53,10 +75,7 @@ class AssetsSql(SqlAccess):
         properties: Mapping[str, Any] | None = None,
     ) -> AssetInfo:
         with self._write() as db:
-            row = db.execute(
-                "SELECT MAX(version) FROM assets WHERE kind = ? AND name = ?", (kind, name)
-            ).fetchone()
-            version = int(row[0] or 0) + 1
+            version = next_version(db, kind, name)
             db.execute(
                 f"INSERT INTO assets ({ASSET_COLUMNS}, seq) VALUES ({', '.join('?' * 11)})",
                 (

@@ -14,7 +14,7 @@ from runwatch.core import _codec
 from runwatch.core._records import AssetInfo, FileInfo, MetricChunk, RunExport, RunInfo
 from runwatch.errors import RunNotFoundError, ValidationError
 from runwatch.store._sql import SqlStore
-from runwatch.store._sql_assets import ASSET_COLUMNS
+from runwatch.store._sql_assets import ASSET_COLUMNS, next_version, taken_version
 from runwatch.store._sql_common import METRIC_COLUMNS, Connection, metric_info, run_info
 
 
@@ -192,13 +192,11 @@ def import_asset(db: Connection, asset: AssetInfo) -> int:
         "SELECT 1 FROM assets WHERE kind = ? AND name = ? AND version = ?",
         (asset.kind, asset.name, asset.version),
     ).fetchone()
-    version = asset.version
     if taken:
-        row = db.execute(
-            "SELECT MAX(version) FROM assets WHERE kind = ? AND name = ?",
-            (asset.kind, asset.name),
-        ).fetchone()
-        version = int(row[0]) + 1
+        version = next_version(db, asset.kind, asset.name)
+    else:
+        version = asset.version
+        taken_version(db, asset.kind, asset.name, version)
     db.execute(
         f"INSERT INTO assets ({ASSET_COLUMNS}, seq) VALUES ({', '.join('?' * 11)})",
         (

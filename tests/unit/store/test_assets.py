@@ -46,4 +46,8 @@ def test_unknown_names_and_versions_are_named_in_the_error(store: RunStore) -> N
         store.get_asset("model", "m", 7)
     store.delete_asset("model", "m", 1)
     assert store.list_assets("model") == []
-    assert store.register_asset("model", "m", {}).version == 1
+    # A deleted version's number is not given out again.
+    assert store.register_asset("model", "m", {}).version == 2
+    store.register_asset("model", "m", {})
+    store.delete_asset("model", "m", 3)
+    assert store.register_asset("model", "m", {}).version == 4
