@@ -71,6 +71,11 @@ class MetricKind:
     ROW = "row"  # run.log_row: one row per call
     TABLE = "table"  # run.log_table: a dict of columns per call
     IMAGE = "image"  # run.log_image
+    # model-evaluation documents (core/_evaluation.py), one per call
+    CONFUSION_MATRIX = "confusion_matrix"  # run.log_confusion_matrix
+    ACCURACY_TABLE = "accuracy_table"  # run.log_accuracy_table
+    RESIDUALS = "residuals"  # run.log_residuals
+    PREDICTIONS = "predictions"  # run.log_predictions
 
     API: ClassVar[dict[str, str]] = {
         SCALAR: "log",
@@ -78,7 +83,17 @@ class MetricKind:
         ROW: "log_row",
         TABLE: "log_table",
         IMAGE: "log_image",
+        CONFUSION_MATRIX: "log_confusion_matrix",
+        ACCURACY_TABLE: "log_accuracy_table",
+        RESIDUALS: "log_residuals",
+        PREDICTIONS: "log_predictions",
     }
+    EVALUATION: ClassVar[tuple[str, ...]] = (
+        CONFUSION_MATRIX,
+        ACCURACY_TABLE,
+        RESIDUALS,
+        PREDICTIONS,
+    )
 
 
 @dataclass(frozen=True)

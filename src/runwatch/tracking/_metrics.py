@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runwatch.artifacts._store import FILES, IMAGE_FILE_PREFIX, safe_name
-from runwatch.core import _values
+from runwatch.core import _evaluation, _values
 from runwatch.core._records import MetricInfo, MetricKind, MetricPoints, RunStatus
 from runwatch.core._values import INT64_MAX, INT64_MIN, NUMBER, merge_class, short_repr
 from runwatch.errors import RunStateError, ValidationError
@@ -158,6 +158,36 @@ class MetricsMixin:
         self._ws.store.add_file(self.id, file_name, len(data))
         self._append(series, [series.count], [IMAGE_FILE_PREFIX + file_name], time.time())
 
+    def log_confusion_matrix(self, name: str, value: Any, description: str = "") -> None:
+        """Log a confusion matrix: a `confusion_matrix` document (a dict or its JSON text)
+        with `class_labels` and a square `matrix` of counts (rows: true class).
+        `runwatch.metrics.confusion_matrix(y_true, y_pred)` builds one."""
+        self._log_document(name, value, description, MetricKind.CONFUSION_MATRIX)
+
+    def log_accuracy_table(self, name: str, value: Any, description: str = "") -> None:
+        """Log an accuracy table: TP, FP, TN, FN per class at probability and percentile
+        thresholds, from which ROC, precision-recall, calibration and lift curves are drawn.
+        `runwatch.metrics.accuracy_table(y_true, y_score, labels)` builds one."""
+        self._log_document(name, value, description, MetricKind.ACCURACY_TABLE)
+
+    def log_residuals(self, name: str, value: Any, description: str = "") -> None:
+        """Log a histogram of a regressor's residuals (`bin_edges`, `bin_counts`).
+        `runwatch.metrics.residuals(y_true, y_pred)` builds one."""
+        self._log_document(name, value, description, MetricKind.RESIDUALS)
+
+    def log_predictions(self, name: str, value: Any, description: str = "") -> None:
+        """Log predicted against true values, binned by true value (`bin_edges`,
+        `bin_averages`, `bin_errors`, `bin_counts`).
+        `runwatch.metrics.predictions(y_true, y_pred)` builds one."""
+        self._log_document(name, value, description, MetricKind.PREDICTIONS)
+
+    def _log_document(self, name: str, value: Any, description: str, kind: str) -> None:
+        where = f"run.{MetricKind.API[kind]}({short_repr(name)}, ...)"
+        _values.check_name(name)
+        doc = _evaluation.document(value, kind, where)
+        series = self._series(name, kind, description)
+        self._append(series, [series.count], [doc], time.time())
+
     def _image_file_name(self, name: str, path: Any, ext: str) -> str:
         """Where a logged image goes among the run's files, as Azure puts it: a plot as
         `<name>_<unix time>.png`, a file under its relative path (an absolute path or
@@ -190,7 +220,9 @@ class MetricsMixin:
 
         A name logged once gives the value, logged repeatedly a list in order;
         `log_list` a list; one `log_row` a `{column: value}` dict, repeated rows
-        or tables `{column: [...]}`; an image an `ImageRef`. `recursive` gives
+        or tables `{column: [...]}`; an image an `ImageRef`; a confusion matrix,
+        accuracy table, residuals or predictions its document (a dict; a list of
+        them when logged repeatedly). `recursive` gives
         `{run_id: {...}}` over this run and all its descendants. An unknown
         `name` gives `{}`, as in Azure ML. `as_frame` returns a pandas
         DataFrame instead (with `name`: that metric's points or table).
@@ -238,6 +270,8 @@ def metric_value(run_id: str, info: MetricInfo, values: list[Any]) -> Any:
     if kind == MetricKind.IMAGE:
         refs = [ImageRef(run_id, path) for path in values]
         return refs[0] if len(refs) == 1 else refs
+    if kind in MetricKind.EVALUATION:
+        return values[0] if len(values) == 1 else values
     if kind == MetricKind.ROW:
         if len(values) == 1:
             return dict(values[0])
