@@ -160,6 +160,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{run_id}/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Charts of a run's model-evaluation metrics
+         * @description Confusion matrices, accuracy tables, residuals and predictions (run.log_confusion_matrix, log_accuracy_table, log_residuals, log_predictions) changed after `since` (all without it), each as the charts drawn from it: a heatmap, ROC, precision-recall, calibration, cumulative gains and lift curves, a histogram, predicted against true.
+         */
+        get: operations["getEvaluation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{run_id}/log": {
         parameters: {
             query?: never;
@@ -333,7 +353,7 @@ export interface components {
         };
         MetricSummary: {
             name: string;
-            /** @description scalar, list, row, table, image */
+            /** @description scalar, list, row, table, image, confusion_matrix, accuracy_table, residuals, predictions */
             kind: string;
             count: number;
             last_value: string | number | boolean | null;
@@ -511,6 +531,59 @@ export interface components {
             files: components["schemas"]["ModelFileRow"][];
             /** @description Python that opens this model in a notebook of this server */
             snippet: string;
+        };
+        /** @description One line, set of points or histogram of an evaluation chart. */
+        EvaluationSeries: {
+            label: string;
+            /**
+             * @description dashed: a reference line (chance, ideal); bars: a histogram whose `x` holds the bin edges (one more than `y`); errorbars: points with `error` above and below
+             * @enum {string}
+             */
+            style: "line" | "dashed" | "points" | "bars" | "errorbars";
+            x: (number | null)[];
+            y: (number | null)[];
+            /** @description half-height of each point's error bar (errorbars only) */
+            error: (number | null)[] | null;
+            /** @description the tooltip of each point (of each bar), exact values; empty for reference lines */
+            tips: string[];
+        };
+        /** @description A confusion matrix: rows are the true classes, columns the predicted ones. */
+        EvaluationHeatmap: {
+            labels: string[];
+            counts: number[][];
+            /** @description each count divided by its row's total (null for a class with no samples) */
+            normalized: (number | null)[][];
+        };
+        EvaluationChart: {
+            /** @description confusion_matrix, roc, precision_recall, calibration, gains, lift, residuals or predictions */
+            key: string;
+            title: string;
+            x_label: string;
+            y_label: string;
+            /** @description [low, high] when the axis is fixed (rates and probabilities: [0, 1]) */
+            x_domain: number[] | null;
+            y_domain: number[] | null;
+            series: components["schemas"]["EvaluationSeries"][];
+            heatmap: components["schemas"]["EvaluationHeatmap"] | null;
+            /** @description a line under the title, e.g. the areas under the ROC curves */
+            note: string;
+        };
+        /** @description One evaluation metric of a run, drawn at one of its logged steps. */
+        EvaluationMetric: {
+            name: string;
+            /** @enum {string} */
+            kind: "confusion_matrix" | "accuracy_table" | "residuals" | "predictions";
+            description: string;
+            /** @description every step it was logged at, in order (a step slider when more than one) */
+            steps: number[];
+            /** @description the step drawn */
+            step: number;
+            charts: components["schemas"]["EvaluationChart"][];
+        };
+        EvaluationBody: {
+            cursor: number;
+            unchanged: boolean;
+            metrics: components["schemas"]["EvaluationMetric"][];
         };
     };
     responses: {
@@ -878,6 +951,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MetricsBody"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getEvaluation: {
+        parameters: {
+            query?: {
+                /** @description the cursor of an earlier answer; if nothing changed since, the answer is {unchanged: true} with empty lists */
+                since?: number;
+                /** @description only these metrics (repeatable) */
+                name?: string[];
+                /** @description draw each metric as logged at this step (the last logged at or before it); default: its last */
+                step?: number;
+            };
+            header?: never;
+            path: {
+                /** @description a run id */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the charts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationBody"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -151,6 +151,16 @@ class MetricsHandler(_Handler):
         await self.answer(self.service.metrics, run_id, args.since(), budget, names)
 
 
+class EvaluationHandler(_Handler):
+    operation = _operations.EVALUATION
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        args = self.args()
+        names, step = args.many(_params.NAMES), args.optional(_params.EVALUATION_STEP)
+        await self.answer(self.service.evaluation, run_id, args.since(), names, step)
+
+
 class LogHandler(_Handler):
     operation = _operations.LOG
 
@@ -328,6 +338,7 @@ ROUTES: list[tuple[str, type[_Handler]]] = [
     ("/runs/{run_id}", RunHandler),
     ("/runs/{run_id}/children", ChildrenHandler),
     ("/runs/{run_id}/metrics", MetricsHandler),
+    ("/runs/{run_id}/evaluation", EvaluationHandler),
     ("/runs/{run_id}/log", LogHandler),
     ("/runs/{run_id}/files", FilesHandler),
     ("/runs/{run_id}/files/{name}", FileHandler),

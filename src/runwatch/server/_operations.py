@@ -109,6 +109,18 @@ METRICS = Operation(
         "bucket's minimum and maximum."
     ),
 )
+EVALUATION = Operation(
+    "getEvaluation",
+    "Charts of a run's model-evaluation metrics",
+    Answer("the charts", shapes.EvaluationBody),
+    _params.EVALUATION,
+    description=(
+        "Confusion matrices, accuracy tables, residuals and predictions (run.log_confusion_"
+        "matrix, log_accuracy_table, log_residuals, log_predictions) changed after `since` "
+        "(all without it), each as the charts drawn from it: a heatmap, ROC, precision-recall, "
+        "calibration, cumulative gains and lift curves, a histogram, predicted against true."
+    ),
+)
 LOG = Operation(
     "getLog",
     "New text of a run's log file",

@@ -15,7 +15,13 @@ from typing import Any, Generic, TypeVar
 
 from runwatch.core._queries import RunQuery, TableQuery, check_column_key
 from runwatch.core._records import RunStatus
-from runwatch.core._values import INT64_MAX, MAX_NAME_LENGTH, MAX_VALUE_LENGTH, short_repr
+from runwatch.core._values import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_NAME_LENGTH,
+    MAX_VALUE_LENGTH,
+    short_repr,
+)
 from runwatch.errors import ValidationError
 from runwatch.views._service import DEFAULT_LOG
 
@@ -213,6 +219,12 @@ BUDGET = Integer("budget", "most points per series", low=MIN_BUDGET, high=MAX_BU
 NAMES = Repeated(
     "name", "only these metrics (repeatable)", most=MAX_NAMES, item_length=MAX_METRIC_NAME
 )
+EVALUATION_STEP = Integer(
+    "step",
+    "draw each metric as logged at this step (the last logged at or before it); default: its last",
+    low=INT64_MIN,
+    high=INT64_MAX,
+)
 LOG_NAME = Text("name", "the log's file name in the run", most=MAX_LENGTH, default=DEFAULT_LOG)
 LOG_OFFSET = Integer("offset", "bytes already read", low=0, high=INT64_MAX, default=0)
 MAX_BYTES = Integer("max_bytes", "most bytes to return", low=1, high=MAX_LOG_BYTES, default=65536)
@@ -224,6 +236,7 @@ TABLE_CSV = (*TABLE_FILTERS, TABLE_SORT, TABLE_ORDER)
 SCATTER = (SINCE, *TABLE_FILTERS, X, Y, GOAL)
 OVERLAY = (SINCE, OVERLAY_METRIC, RUNS, OVERLAY_BUDGET)
 METRICS = (SINCE, BUDGET, NAMES)
+EVALUATION = (SINCE, NAMES, EVALUATION_STEP)
 LOG = (LOG_NAME, LOG_OFFSET, MAX_BYTES)
 
 
@@ -292,6 +305,10 @@ class QueryArgs:
 
     def since(self) -> int | None:
         return None if self.one(SINCE.name) is None else self.integer(SINCE)
+
+    def optional(self, param: Integer) -> int | None:
+        """An integer parameter without a default: None when absent."""
+        return None if self.one(param.name) is None else self.integer(param)
 
 
 def _count(name: str, values: Sequence[str], most: int) -> None:

@@ -94,7 +94,8 @@ class RunPage(TypedDict):
 class MetricSummary(TypedDict):
     name: str
     kind: str
-    """scalar, list, row, table, image"""
+    """scalar, list, row, table, image, confusion_matrix, accuracy_table, residuals,
+    predictions"""
     count: int
     last_value: Cell
     last_step: int | None
@@ -296,3 +297,63 @@ class ModelDetailsBody(TypedDict):
     files: list[ModelFileRow]
     snippet: str
     """Python that opens this model in a notebook of this server"""
+
+
+# --- model-evaluation charts (run.log_confusion_matrix, log_accuracy_table, ...) -------------
+class EvaluationSeries(TypedDict):
+    """One line, set of points or histogram of an evaluation chart."""
+
+    label: str
+    style: Literal["line", "dashed", "points", "bars", "errorbars"]
+    """dashed: a reference line (chance, ideal); bars: a histogram whose `x` holds the
+    bin edges (one more than `y`); errorbars: points with `error` above and below"""
+    x: list[float | None]
+    y: list[float | None]
+    error: list[float | None] | None
+    """half-height of each point's error bar (errorbars only)"""
+    tips: list[str]
+    """the tooltip of each point (of each bar), exact values; empty for reference lines"""
+
+
+class EvaluationHeatmap(TypedDict):
+    """A confusion matrix: rows are the true classes, columns the predicted ones."""
+
+    labels: list[str]
+    counts: list[list[float]]
+    normalized: list[list[float | None]]
+    """each count divided by its row's total (null for a class with no samples)"""
+
+
+class EvaluationChart(TypedDict):
+    key: str
+    """confusion_matrix, roc, precision_recall, calibration, gains, lift, residuals or
+    predictions"""
+    title: str
+    x_label: str
+    y_label: str
+    x_domain: list[float] | None
+    """[low, high] when the axis is fixed (rates and probabilities: [0, 1])"""
+    y_domain: list[float] | None
+    series: list[EvaluationSeries]
+    heatmap: EvaluationHeatmap | None
+    note: str
+    """a line under the title, e.g. the areas under the ROC curves"""
+
+
+class EvaluationMetric(TypedDict):
+    """One evaluation metric of a run, drawn at one of its logged steps."""
+
+    name: str
+    kind: Literal["confusion_matrix", "accuracy_table", "residuals", "predictions"]
+    description: str
+    steps: list[int]
+    """every step it was logged at, in order (a step slider when more than one)"""
+    step: int
+    """the step drawn"""
+    charts: list[EvaluationChart]
+
+
+class EvaluationBody(TypedDict):
+    cursor: int
+    unchanged: bool
+    metrics: list[EvaluationMetric]

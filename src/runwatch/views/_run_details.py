@@ -6,6 +6,8 @@ Pure functions: no widgets here. How each metric is shown:
 - rows/tables with >= 2 numeric columns         -> lines of columns 2.. against column 1
 - string series, other rows/tables              -> a table
 - images                                        -> a gallery (a step slider per name)
+- confusion matrices, accuracy tables, residuals,
+  predictions                                   -> their charts (views/_evaluation.py)
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from runwatch.core._records import (
     RunType,
 )
 from runwatch.tracking._metrics import columns_of
+from runwatch.views import _evaluation
 from runwatch.views._cells import cell
+from runwatch.views._rest_shapes import EvaluationMetric
 from runwatch.views._tracker import MetricCache, RunTracker
 from runwatch.views._widget_shapes import (
     Cell,
@@ -42,7 +46,7 @@ from runwatch.views._widget_shapes import (
 TABLE_ROWS = 200
 IMAGES_PER_NAME = 20
 PAGE_SIZE = 50
-SCALAR, CHART, TABLE, IMAGE = "scalar", "chart", "table", "image"
+SCALAR, CHART, TABLE, IMAGE, EVALUATION = "scalar", "chart", "table", "image", "evaluation"
 SWEEP_METRICS = ("best_metric", "trials", "early_terminations")
 
 
@@ -88,6 +92,8 @@ def classify(cache: MetricCache) -> str:
     kind, values = cache.info.kind, cache.values
     if kind == MetricKind.IMAGE:
         shown = IMAGE
+    elif kind in MetricKind.EVALUATION:
+        shown = EVALUATION
     elif kind == MetricKind.SCALAR and len(values) == 1:
         shown = SCALAR
     elif kind in (MetricKind.SCALAR, MetricKind.LIST):
@@ -230,6 +236,22 @@ def images(tracker: RunTracker, cache: dict[str, str]) -> list[ImageGroup]:
             items.append({"step": step, "src": src})
         groups.append({"name": name, "items": items})  # type: ignore[typeddict-item]
     return groups
+
+
+def evaluations(tracker: RunTracker, steps: dict[str, int]) -> list[EvaluationMetric]:
+    """The evaluation metrics' charts, each at the step in `steps` (default: its last)."""
+    return [
+        _evaluation.metric(
+            name,
+            cache.info.kind,
+            cache.info.description,
+            cache.steps,
+            cache.values,
+            steps.get(name, cache.steps[-1]),
+        )
+        for name, cache in _shown(tracker)
+        if classify(cache) == EVALUATION and cache.values
+    ]
 
 
 def log(tracker: RunTracker) -> LogState | None:

@@ -22,10 +22,12 @@ from runwatch.core._values import BOOL, NUMBER
 from runwatch.errors import ValidationError
 from runwatch.tracking import _liveness, _models
 from runwatch.tracking._workspace import Workspace
-from runwatch.views import _dashboard
+from runwatch.views import _dashboard, _evaluation
 from runwatch.views._cells import NotFoundError, cell
 from runwatch.views._downsample import minmax
 from runwatch.views._rest_shapes import (
+    EvaluationBody,
+    EvaluationMetric,
     ExperimentList,
     ExperimentRow,
     FileList,
@@ -200,6 +202,38 @@ class RunwatchService:
                     }
                 )
         return {"cursor": cursor, "unchanged": False, "series": series}
+
+    def evaluation(
+        self,
+        run_id: str,
+        since: int | None = None,
+        names: Sequence[str] = (),
+        step: int | None = None,
+    ) -> EvaluationBody:
+        """The charts of the run's evaluation metrics (confusion matrices, accuracy tables,
+        residuals, predictions) changed after `since`, each at `step` (default: its last)."""
+        ws = self._workspace()
+        cursor = ws.store.current_seq()
+        if since == cursor:
+            return {"cursor": cursor, "unchanged": True, "metrics": []}
+        ws.store.get_run(run_id)  # RunNotFoundError for an unknown run
+        wanted = [
+            info.name
+            for info in ws.store.list_metrics(run_id)
+            if info.kind in MetricKind.EVALUATION
+            and (since is None or info.seq > since)
+            and (not names or info.name in names)
+        ]
+        metrics: list[EvaluationMetric] = []
+        if wanted:
+            for name, (info, points) in ws.store.read_metrics(run_id, wanted).items():
+                at = points.steps[-1] if step is None else step
+                metrics.append(
+                    _evaluation.metric(
+                        name, info.kind, info.description, points.steps, points.values, at
+                    )
+                )
+        return {"cursor": cursor, "unchanged": False, "metrics": metrics}
 
     # --- files and logs ----------------------------------------------------------------
     def files(self, run_id: str) -> FileList:
@@ -396,11 +430,14 @@ def _error(info: RunInfo) -> dict[str, str] | None:
 
 
 def _metric_summary(info: MetricInfo) -> MetricSummary:
+    last = info.last_value
+    if info.kind in MetricKind.EVALUATION:  # a document: named, not dumped
+        last = info.kind.replace("_", " ")
     return {
         "name": info.name,
         "kind": info.kind,
         "count": info.count,
-        "last_value": cell(info.last_value),
+        "last_value": cell(last),
         "last_step": info.last_step,
     }
 
