@@ -10,16 +10,16 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine  # noqa: E402
-from sklearn.linear_model import LinearRegression, LogisticRegression  # noqa: E402
-from sklearn.metrics import roc_auc_score, roc_curve  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from runwatch import Run, metrics  # noqa: E402
-from runwatch.views import _evaluation  # noqa: E402
-from runwatch.views._service import RunwatchService  # noqa: E402
+from runwatch import Run, metrics
+from runwatch.views import _evaluation
+from runwatch.views._service import RunwatchService
 
 
 def _fit(loader: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -238,8 +238,12 @@ def images(tracker: RunTracker, cache: dict[str, str]) -> list[ImageGroup]:
     return groups
 
 
-def evaluations(tracker: RunTracker, steps: dict[str, int]) -> list[EvaluationMetric]:
-    """The evaluation metrics' charts, each at the step in `steps` (default: its last)."""
+def evaluations(
+    tracker: RunTracker, steps: dict[str, int], names: Iterable[str] | None = None
+) -> list[EvaluationMetric]:
+    """The evaluation metrics' charts (those in `names`, default all), each at the step in
+    `steps` (default: its last)."""
+    wanted = set(names) if names is not None else None
     return [
         _evaluation.metric(
             name,
@@ -250,7 +254,7 @@ def evaluations(tracker: RunTracker, steps: dict[str, int]) -> list[EvaluationMe
             steps.get(name, cache.steps[-1]),
         )
         for name, cache in _shown(tracker)
-        if classify(cache) == EVALUATION and cache.values
+        if classify(cache) == EVALUATION and cache.values and (wanted is None or name in wanted)
     ]
 
 

@@ -29,6 +29,7 @@ from runwatch.views import _run_details as _view
 from runwatch.views._cells import cell
 from runwatch.views._tracker import RunTracker
 from runwatch.widgets._charts import Chart
+from runwatch.widgets._evaluation_charts import EvaluationPanel
 from runwatch.widgets._poller import POLLER
 
 STATIC = Path(__file__).parent / "static"
@@ -144,7 +145,13 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             style={"description_width": "110px"},
         )
         self.chooser.observe(self._on_choose, names="value")
-        super().__init__([self.header, self.chooser, self.charts_box, self.body])
+        # Confusion matrices, accuracy tables, residuals, predictions: a panel each.
+        self.evaluation_box = ipywidgets.VBox(layout=ipywidgets.Layout(width="100%"))
+        self._evaluation: dict[str, EvaluationPanel] = {}
+        self._evaluation_steps: dict[str, int] = {}  # steps picked with a panel's slider
+        super().__init__(
+            [self.header, self.chooser, self.charts_box, self.evaluation_box, self.body]
+        )
         self.add_class("rw-run-details")
         self._lock = threading.RLock()
         self._stack: list[RunTracker] = []
@@ -187,6 +194,7 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             self._charts.clear()
             self._images.clear()
             self.charts_box.children = ()
+            self._clear_evaluation()
             self._chosen = None
             self._page = (0, "number", False)
             self._final_refresh_done = False
@@ -215,6 +223,7 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
                 self.header.scalars = _view.scalars(tracker)
         if metrics:
             self._update_charts(metrics)
+            self._update_evaluation(metrics)
         with self.body.hold_sync():
             if metrics:
                 self.body.tables = _view.tables(tracker)
@@ -250,6 +259,39 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         figures = tuple(c.figure for c in self._charts.values())
         if figures != self.charts_box.children:
             self.charts_box.children = figures
+
+    def _update_evaluation(self, names: set[str]) -> None:
+        """Redraw the evaluation panels of the changed metrics; add panels for new ones."""
+        wanted = names | {n for n in names if n not in self._evaluation}
+        for state in _view.evaluations(self.tracker, self._evaluation_steps, wanted):
+            panel = self._evaluation.get(state["name"])
+            if panel is None:
+                self._evaluation[state["name"]] = EvaluationPanel(state, self._on_step)
+            else:
+                panel.update(state)
+        panels = tuple(self._evaluation.values())
+        if panels != self.evaluation_box.children:
+            self.evaluation_box.children = panels
+
+    def _on_step(self, name: str, step: int) -> None:
+        """A panel's slider moved: draw that metric at `step` (its last step follows new
+        points again)."""
+        with self._lock:
+            cache = self.tracker.metrics.get(name)
+            if cache is None:
+                return
+            if step == cache.steps[-1]:
+                self._evaluation_steps.pop(name, None)
+            else:
+                self._evaluation_steps[name] = step
+            self._update_evaluation({name})
+
+    def _clear_evaluation(self) -> None:
+        for panel in self._evaluation.values():
+            panel.close()
+        self._evaluation.clear()
+        self._evaluation_steps.clear()
+        self.evaluation_box.children = ()
 
     def _sync_chooser(self, chartable: list[str], shown: list[str]) -> None:
         """Offer a picker when there are more charts than `max_charts`."""
@@ -303,6 +345,8 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         POLLER.remove(self)
         for chart in getattr(self, "_charts", {}).values():
             chart.figure.close()
+        for panel in getattr(self, "_evaluation", {}).values():
+            panel.close()
         for part in (getattr(self, "header", None), getattr(self, "body", None)):
             if part is not None:
                 part.close()
@@ -320,6 +364,7 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         ]
         rows += [(f"metric {s['name']}", s["value"]) for s in _view.scalars(self.tracker)]
         rows += [(f"chart {name}", "") for name in self._charts]
+        rows += [(f"evaluation {name}", "") for name in self._evaluation]
         if info.error:
             rows.append(("Error", info.error.get("message", "")))
         body = "".join(
