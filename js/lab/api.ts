@@ -36,6 +36,10 @@ export type OverlayBody = Schemas["OverlayBody"];
 export type ModelRow = Schemas["ModelRow"];
 export type ModelList = Schemas["ModelList"];
 export type ModelDetailsBody = Schemas["ModelDetailsBody"];
+export type EvaluationSeries = Schemas["EvaluationSeries"];
+export type EvaluationChart = Schemas["EvaluationChart"];
+export type EvaluationMetric = Schemas["EvaluationMetric"];
+export type EvaluationBody = Schemas["EvaluationBody"];
 /** Which value of a column is best: the lowest or the highest. */
 export type Goal = NonNullable<ScatterBody["goal"]>;
 

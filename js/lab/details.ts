@@ -16,8 +16,17 @@ import { createLogView } from "../components/logView";
 import { isFinalStatus } from "../components/statusBadge";
 import type { ChildRow, ChildrenQuery } from "../wire";
 import { apiUrl, request, requestAPI, segment } from "./api";
-import type { LogBody, MetricsBody, RunDetailsBody, RunPage, RunRow, SeriesBody } from "./api";
+import type {
+  EvaluationBody,
+  LogBody,
+  MetricsBody,
+  RunDetailsBody,
+  RunPage,
+  RunRow,
+  SeriesBody,
+} from "./api";
 import { createHeader, renderFiles, renderMetrics, section } from "./detailsParts";
+import { EvaluationView } from "./evaluation";
 import { LiveRefresh } from "./liveRefresh";
 import { Sparklines } from "./sparkline";
 
@@ -53,13 +62,27 @@ export class RunPanel extends Widget {
   private readonly series = new Map<string, SeriesBody>();
   private readonly sparklines = new Sparklines();
   private metricsCursor = 0;
+  /** Confusion matrices, accuracy tables, residuals, predictions: their charts. */
+  private readonly evaluation = new EvaluationView({
+    pickStep: (name, step) => {
+      this.pickStep(name, step).catch((error: unknown) => {
+        this.showError(error);
+      });
+    },
+  });
+  private evaluationCursor = 0;
+  /** Steps picked with a slider; other evaluation metrics show their last step. */
+  private readonly evaluationSteps = new Map<string, number>();
   private readonly childTable: ChildTable;
   private childQuery: ChildrenQuery = { page: 0, sort_key: "number", descending: false };
   private childMetric = "";
   private readonly fileRows = el("tbody", "");
   private readonly log = createLogView();
   private log_ = { name: "", offset: 0, lines: [] as string[], truncated: false };
-  private readonly sections: Record<"metrics" | "children" | "files" | "log", HTMLElement>;
+  private readonly sections: Record<
+    "metrics" | "evaluation" | "children" | "files" | "log",
+    HTMLElement
+  >;
   private readonly status = el("div", "rw-sb-message");
   /** Polls while the run is active and the panel visible. */
   private readonly live = new LiveRefresh(this, {
@@ -123,6 +146,7 @@ export class RunPanel extends Widget {
         "Metrics",
         grid(this.metricRows, "Name", "Kind", "Count", "Last value", "Chart"),
       ),
+      evaluation: section("Model evaluation", this.evaluation.el),
       children: section("Child runs", this.childTable.el),
       files: section("Files", grid(this.fileRows, "Name", "Size", "Uploaded")),
       log: section("Log", this.log.el),
@@ -133,6 +157,7 @@ export class RunPanel extends Widget {
       this.status,
       this.kv.el,
       this.sections.metrics,
+      this.sections.evaluation,
       this.sections.children,
       this.sections.files,
       this.sections.log,
@@ -213,6 +238,7 @@ export class RunPanel extends Widget {
     this.updateInsert();
     const parts = await Promise.allSettled([
       this.loadMetrics(),
+      this.loadEvaluation(),
       this.loadLog(),
       this.loadChildren(),
     ]);
@@ -237,6 +263,34 @@ export class RunPanel extends Widget {
     }
     renderMetrics(this.metricRows, this.body.metrics, this.series, this.sparklines);
     this.sections.metrics.hidden = this.body.metrics.length === 0;
+  }
+
+  private async loadEvaluation(): Promise<void> {
+    if (this.body === undefined) return;
+    const path = `runs/${segment(this.runId)}/evaluation`;
+    const body = await requestAPI<EvaluationBody>(path, { since: this.evaluationCursor });
+    if (body.unchanged) return;
+    this.evaluationCursor = body.cursor;
+    const latest = body.metrics.filter((m) => !this.evaluationSteps.has(m.name));
+    this.evaluation.update(latest);
+    for (const metric of body.metrics) {
+      const step = this.evaluationSteps.get(metric.name);
+      if (step !== undefined) await this.pickStep(metric.name, step);
+    }
+    this.sections.evaluation.hidden = this.evaluation.size === 0;
+  }
+
+  /** Draw `name` at `step` (its last step: follow new points again). */
+  private async pickStep(name: string, step: number): Promise<void> {
+    const body = await requestAPI<EvaluationBody>(`runs/${segment(this.runId)}/evaluation`, {
+      name: [name],
+      step,
+    });
+    const metric = body.metrics[0];
+    if (metric === undefined) return;
+    if (step === metric.steps[metric.steps.length - 1]) this.evaluationSteps.delete(name);
+    else this.evaluationSteps.set(name, step);
+    this.evaluation.update([metric]);
   }
 
   private async loadLog(): Promise<void> {
