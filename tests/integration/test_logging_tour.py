@@ -196,10 +196,10 @@ def test_logging_tour(experiment: Experiment, ws_dir: Path) -> None:
     # ---- tags, with and without a value, on the re-opened (completed) run
     again.tag("quality", "fantastic run")
     again.tag("worth another look")
-    assert again.get_tags() == {"quality": "fantastic run", "worth another look": ""}
+    assert again.get_tags() == {"quality": "fantastic run", "worth another look": None}
     assert Run(experiment, run_id).get_tags() == {
         "quality": "fantastic run",
-        "worth another look": "",
+        "worth another look": None,
     }
 
     # ---- details
@@ -207,7 +207,7 @@ def test_logging_tour(experiment: Experiment, ws_dir: Path) -> None:
     assert details["runId"] == run_id
     assert details["status"] == "Completed"
     assert details["startTimeUtc"] and details["endTimeUtc"]
-    assert details["tags"] == {"quality": "fantastic run", "worth another look": ""}
+    assert details["tags"] == {"quality": "fantastic run", "worth another look": None}
 
 
 def test_logging_to_finished_run_raises_and_keeps_data(experiment: Experiment) -> None:

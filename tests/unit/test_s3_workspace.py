@@ -73,7 +73,8 @@ def test_a_run_logged_end_to_end(
         (tmp_path / "outputs" / "model.pkl").write_bytes(b"model")
 
     again = runwatch.Run.get(s3_ws, run.id)
-    assert again.get_file_names() == ["inputs/a.csv", "notes.txt", "outputs/model.pkl"]
+    # The logged image is among the files, as in Azure (its base name: an absolute path).
+    assert again.get_file_names() == ["inputs/a.csv", "notes.txt", "outputs/model.pkl", "plot.png"]
     assert again.download_file("notes.txt", tmp_path / "n.txt").read_bytes() == b"hello from s3"
     got = again.download_files(prefix="inputs", output_directory=tmp_path / "down")
     assert [p.read_text() for p in got] == ["a,b\n1,2\n"]
@@ -82,8 +83,12 @@ def test_a_run_logged_end_to_end(
 
     keys = moto.raw.find(f"{bucket}/team/{run.id}")
     names = sorted(k.split(f"{run.id}/", 1)[1] for k in keys)
-    assert names[:3] == ["files/inputs/a.csv", "files/notes.txt", "files/outputs/model.pkl"]
-    assert len(names) == 4 and names[3].startswith("media/")
+    assert names == [
+        "files/inputs/a.csv",
+        "files/notes.txt",
+        "files/outputs/model.pkl",
+        "files/plot.png",
+    ]
     assert not (tmp_path / "ws" / "artifacts").exists()  # nothing went to a local folder
 
 
