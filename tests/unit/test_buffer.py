@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
+import threading
 
 import pytest
 
@@ -58,9 +60,7 @@ def test_flush_keeps_points_when_the_store_is_locked(
 def test_take_empties_the_buffer(run: Run) -> None:
     buffer = MetricBuffer(run.workspace.store, run.id, fresh=True)
     series = buffer.series("m", "scalar", "")
-    series.values.append(1.0)
-    series.steps.append(0)
-    series.times.append(0.0)
+    series.pending.extend((0, 1.0, 0.0))  # step, value, time
     batches = buffer.take()
     assert [(b.name, b.values) for b in batches] == [("m", [1.0])]
     assert buffer.take() == []
@@ -72,10 +72,7 @@ def _slip_past_validation(run: Run, name: str, step: int) -> None:
     assert buffer is not None
     series = buffer.series(name, "scalar", "")
     with buffer.lock:
-        series.steps.append(step)
-        series.values.append(1.0)
-        series.times.append(0.0)
-        series.count += 1
+        series.pending.extend((step, 1.0, 0.0))
         buffer.pending = True
 
 
@@ -111,3 +108,102 @@ def test_the_background_writer_warns_and_drops_a_bad_batch(run: Run) -> None:
         buffer.flush_quietly()
     assert not buffer.pending and not buffer._unwritten
     assert Run(run.experiment, run.id).get_metrics() == {"before": 1.0}
+
+
+def _stored_points(run: Run, name: str) -> list[tuple[int, float]]:
+    _info, points = run.workspace.store.read_metrics(run.id, [name])[name]
+    return list(zip(points.steps, points.values, strict=True))
+
+
+def test_points_stay_whole_when_threads_log_while_the_writer_flushes(run: Run) -> None:
+    """Four threads log numbers with explicit steps (run.log's lock-free path) into
+    one metric while another thread flushes again and again: every point arrives
+    once, with its own step, and the run's count is exact."""
+    run.log("m", 0.0, step=-1)  # the name is known: later calls take the fast path
+    per_thread = 5_000
+    started = threading.Barrier(5)
+    stop = threading.Event()
+
+    def log(thread: int) -> None:
+        started.wait()
+        for i in range(per_thread):
+            step = thread * per_thread + i
+            run.log("m", step + 0.5 if i % 2 else step, step=step)  # floats and ints
+
+    def flush() -> None:
+        started.wait()
+        while not stop.is_set():
+            run.flush()
+
+    flusher = threading.Thread(target=flush)
+    loggers = [threading.Thread(target=log, args=(t,)) for t in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show up
+    try:
+        for thread in [flusher, *loggers]:
+            thread.start()
+        for thread in loggers:
+            thread.join()
+    finally:
+        stop.set()
+        flusher.join()
+        sys.setswitchinterval(interval)
+    run.flush()
+    points = _stored_points(run, "m")
+    assert len(points) == 4 * per_thread + 1
+    assert sorted(step for step, _ in points) == list(range(-1, 4 * per_thread))
+    assert all(value == step or value == step + 0.5 for step, value in points[1:])
+    assert run.workspace.store.get_metric(run.id, "m").count == len(points)  # type: ignore[union-attr]
+
+
+def test_default_steps_count_points_logged_with_explicit_steps(run: Run) -> None:
+    run.log("m", 1.0, step=10)
+    run.log("m", 2.0, step=20)
+    run.flush()
+    run.log("m", 3.0, step=30)
+    run.log("m", 4.0)  # the fourth point of the series: default step 3
+    run.flush()
+    assert _stored_points(run, "m") == [(10, 1.0), (20, 2.0), (30, 3.0), (3, 4.0)]
+
+
+@pytest.mark.parametrize(
+    ("value", "step", "message"),
+    [
+        ("text", 1, "is a str, but this metric is a series of number values"),
+        (2**63, 1, "outside the 64-bit integer range"),
+        (1.0, 2**63, "step 9223372036854775808 is outside the 64-bit integer range"),
+        (1.0, 1.5, "step 1.5 of type float is not an int"),
+        (True, 1, "is a bool, but this metric is a series of number values"),
+    ],
+)
+def test_a_known_number_series_still_checks_every_value(
+    run: Run, value: object, step: object, message: str
+) -> None:
+    run.log("m", 1.0, step=0)
+    with pytest.raises(runwatch.ValidationError, match=message):
+        run.log("m", value, step=step)  # type: ignore[arg-type]
+    run.flush()
+    assert _stored_points(run, "m") == [(0, 1.0)]
+
+
+def test_a_known_series_refuses_points_once_the_run_has_ended(run: Run) -> None:
+    run.log("m", 1.0, step=0)
+    run.complete()
+    with pytest.raises(runwatch.RunStateError, match="cannot be logged to a finished run"):
+        run.log("m", 2.0, step=1)
+    assert _stored_points(run, "m") == [(0, 1.0)]
+
+
+def test_an_unhashable_name_is_a_validation_error(run: Run) -> None:
+    run.log("m", 1.0, step=0)
+    with pytest.raises(runwatch.ValidationError, match="metric name must be a str, got list"):
+        run.log(["m"], 1.0, step=1)  # type: ignore[arg-type]
+
+
+def test_log_list_after_points_continues_the_steps(run: Run) -> None:
+    run.log_list("l", [1.0, 2.0])
+    run.flush()
+    run.log_list("l", (x / 2 for x in range(3)))
+    run.flush()
+    _info, points = run.workspace.store.read_metrics(run.id, ["l"])["l"]
+    assert (points.steps, points.values) == ([0, 1, 2, 3, 4], [1.0, 2.0, 0.0, 0.5, 1.0])

@@ -68,6 +68,19 @@ def test_blob_layouts() -> None:
     assert _codec.pack_values([{"a": 1}]) == (JSON, b'[{"a":1}]')
 
 
+def test_ints_outside_int64_and_mixed_types_go_to_json() -> None:
+    assert _codec.pack_values([1, 2**63]) == (JSON, b"[1,9223372036854775808]")
+    assert _codec.pack_values([INT64_MIN - 1]) == (JSON, b"[-9223372036854775809]")
+    assert _codec.pack_values([1.0, 2]) == (JSON, b"[1.0,2]")
+    assert _codec.pack_values([True, 1]) == (JSON, b"[true,1]")
+    assert _codec.pack_values([]) == (F8, b"")
+
+
+def test_non_numbers_in_a_packed_column_are_refused() -> None:
+    with pytest.raises(OverflowError, match="cannot pack metric points"):
+        _codec.pack_times([1.0, "x"])  # type: ignore[list-item]
+
+
 def test_b1_reads_any_nonzero_byte_as_true() -> None:
     assert _codec.unpack_values(B1, b"\x00\x01\x02\xff") == [False, True, True, True]
     assert _codec.unpack_values(B1, b"") == []

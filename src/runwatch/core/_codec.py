@@ -4,13 +4,14 @@ A chunk holds the steps (int64), times (float64) and values of consecutive
 points of one metric. Values are packed as float64, int64 or bool arrays when
 every value has that type, and as JSON otherwise (strings, None, rows,
 tables, mixed ints and floats), so each value comes back with its own type.
-The `array` module does the packing: it is fast and keeps numpy out of
-`import runwatch`.
+`struct` packs and the `array` module unpacks: both are fast and keep numpy
+out of `import runwatch`.
 """
 
 from __future__ import annotations
 
 import json
+import struct
 import sys
 from array import array
 from typing import Any
@@ -25,11 +26,13 @@ _INT64_MAX = 2**63 - 1
 _SWAP = sys.byteorder != "little"  # chunks are little-endian on every machine
 
 
-def _pack(typecode: str, items: Any) -> bytes:
-    packed = array(typecode, items)
-    if _SWAP:
-        packed.byteswap()
-    return packed.tobytes()
+def _pack(code: str, items: Any) -> bytes:
+    """`items` as little-endian int64 (`code` "q") or float64 ("d"); `struct` with
+    one format for the whole list is about twice as fast as filling an `array`."""
+    try:
+        return struct.pack(f"<{len(items)}{code}", *items)
+    except struct.error as error:  # out of range or not a number: the store refuses it
+        raise OverflowError(f"cannot pack metric points: {error}") from None
 
 
 def _unpack(typecode: str, blob: bytes) -> list[Any]:
@@ -58,11 +61,13 @@ def unpack_times(blob: bytes) -> list[float]:
 
 def pack_values(values: list[Any]) -> tuple[str, bytes]:
     """Choose the tightest encoding that returns every value unchanged."""
-    if all(type(v) is float for v in values):
+    types = list(map(type, values))  # one C pass; counting in it is cheap
+    n = len(values)
+    if types.count(float) == n:
         return F8, _pack("d", values)
-    if all(type(v) is int and _INT64_MIN <= v <= _INT64_MAX for v in values):
+    if types.count(int) == n and min(values) >= _INT64_MIN and max(values) <= _INT64_MAX:
         return I8, _pack("q", values)
-    if all(type(v) is bool for v in values):
+    if types.count(bool) == n:
         return B1, bytes(values)
     return JSON, json.dumps(values, allow_nan=True, separators=(",", ":")).encode()
 

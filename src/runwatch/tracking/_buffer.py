@@ -23,9 +23,17 @@ from runwatch.store import RunStore
 
 
 class Series:
-    """One metric of a run as this process knows it, with its pending points."""
+    """One metric of a run as this process knows it, with its pending points.
 
-    __slots__ = ("count", "description", "kind", "name", "steps", "times", "value_class", "values")
+    `pending` holds the points not yet taken by a flush, flat: step, value, time,
+    step, value, time, ... A logging call adds its three items with one
+    `list.extend`, which is atomic, so the lock-free path of `run.log` and a flush
+    running in the writer thread never see half a point. The list object is never
+    replaced (a flush deletes what it took from its front), so `MetricBuffer.numbers`
+    can hand it out.
+    """
+
+    __slots__ = ("description", "kind", "name", "pending", "stored", "value_class")
 
     def __init__(
         self, name: str, kind: str, value_class: str | None, description: str, count: int
@@ -34,10 +42,13 @@ class Series:
         self.kind = kind
         self.value_class = value_class
         self.description = description
-        self.count = count  # points stored + pending: the next default step
-        self.steps: list[int] = []
-        self.values: list[Any] = []
-        self.times: list[float] = []
+        self.stored = count  # points stored, or taken by a flush
+        self.pending: list[Any] = []
+
+    @property
+    def count(self) -> int:
+        """Points stored + pending: the next default step."""
+        return self.stored + len(self.pending) // 3
 
 
 class MetricBuffer:
@@ -57,6 +68,8 @@ class MetricBuffer:
         self._on_ended = on_ended
         self.run_id = run_id
         self.metrics: dict[str, Series] = {}
+        # Scalar series holding numbers, by name: `run.log`'s fast path appends to these.
+        self.numbers: dict[str, Series] = {}
         self.lock = threading.Lock()
         self.pending = False
         self._flush_lock = threading.Lock()
@@ -86,18 +99,21 @@ class MetricBuffer:
 
     def take(self) -> list[MetricBatch]:
         """Everything pending, as batches, leaving the buffer empty."""
+        batches = []
         with self.lock:
-            batches = [
-                MetricBatch(
-                    s.name, s.kind, s.value_class, s.description, s.steps, s.values, s.times
-                )
-                for s in self.metrics.values()
-                if s.values
-            ]
+            self.pending = False  # before taking: a point added after the take sets it again
             for s in self.metrics.values():
-                if s.values:
-                    s.steps, s.values, s.times = [], [], []
-            self.pending = False
+                points = s.pending
+                n = len(points)  # a multiple of 3: points arrive whole (see `Series`)
+                if n:
+                    steps, values, times = points[0:n:3], points[1:n:3], points[2:n:3]
+                    del points[:n]  # what lock-free calls add meanwhile stays
+                    s.stored += n // 3
+                    batches.append(
+                        MetricBatch(
+                            s.name, s.kind, s.value_class, s.description, steps, values, times
+                        )
+                    )
         return batches
 
     def flush(self) -> None:

@@ -25,6 +25,9 @@ from runwatch.tracking._writer import writer
 if TYPE_CHECKING:
     from runwatch.tracking._workspace import Workspace
 
+_RUNNING = RunStatus.RUNNING
+_now = time.time
+
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 
@@ -79,11 +82,11 @@ class MetricsMixin:
     ) -> None:
         buffer = self._buffer
         assert buffer is not None
+        points: list[Any] = [when] * (3 * len(values))
+        points[0::3] = steps
+        points[1::3] = values
         with buffer.lock:
-            series.steps += steps
-            series.values += values
-            series.times += [when] * len(values)
-            series.count += len(values)
+            series.pending.extend(points)
             buffer.pending = True
 
     # --- logging calls --------------------------------------------------------------
@@ -93,7 +96,32 @@ class MetricsMixin:
         `value` is an int, float, bool, str, None or numpy scalar. `step`
         defaults to the index of the point in the series.
         """
-        series = self._buffer.metrics.get(name) if self._buffer is not None else None
+        # The common case, without a lock: a float or int64 with an int64 step, under
+        # the name of a series of numbers this running run already has. One atomic
+        # extend adds the point whole (see `Series`); everything else takes `_log`.
+        buffer = self._buffer
+        if buffer is not None and self._status == _RUNNING:
+            try:
+                series = buffer.numbers.get(name)
+            except TypeError:  # an unhashable name: `_log` says what is wrong with it
+                series = None
+            if (
+                series is not None
+                and type(step) is int
+                and -(2**63) <= step <= 2**63 - 1
+                and (
+                    type(value) is float or (type(value) is int and -(2**63) <= value <= 2**63 - 1)
+                )
+            ):
+                series.pending.extend((step, value, _now()))
+                buffer.pending = True
+                return
+        self._log(name, value, description, step)
+
+    def _log(self, name: Any, value: Any, description: Any, step: Any) -> None:
+        """`log` for every case: checks everything, takes the buffer's lock."""
+        known = self._buffer is not None and isinstance(name, str)
+        series = self._buffer.metrics.get(name) if known and self._buffer is not None else None
         if series is None or series.kind != MetricKind.SCALAR or self._status != RunStatus.RUNNING:
             series = self._series(name, MetricKind.SCALAR, description)
         kind = type(value)
@@ -109,13 +137,12 @@ class MetricsMixin:
             step = _values.step(step, f"run.log({name!r}, ...)")
         buffer = self._buffer
         assert buffer is not None
-        when = time.time()
+        when = _now()
         with buffer.lock:
-            series.steps.append(series.count if step is None else step)
-            series.values.append(value)
-            series.times.append(when)
-            series.count += 1
+            series.pending.extend((series.count if step is None else step, value, when))
             buffer.pending = True
+        if series.value_class == NUMBER:
+            buffer.numbers[series.name] = series
 
     def log_list(self, name: str, value: Iterable[Any], description: str = "") -> None:
         """Log a list of scalars (any iterable, a generator too) as one list metric."""
