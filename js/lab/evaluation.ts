@@ -296,7 +296,10 @@ function drawHeatmap(
         {
           class: "rw-ev-tick",
           "text-anchor": "end",
-          transform: `translate(${left + i * cell + cell / 2 + 4} ${top + n * cell + 8}) rotate(-40)`,
+          transform:
+            longest > 3
+              ? `translate(${left + i * cell + cell / 2 + 4} ${top + n * cell + 8}) rotate(-40)`
+              : `translate(${left + i * cell + cell / 2 + 4} ${top + n * cell + 14})`,
         },
         label,
       ),
@@ -381,6 +384,7 @@ export class EvaluationView {
   update(metrics: readonly EvaluationMetric[]): void {
     for (const metric of metrics) {
       const old = this.blocks.get(metric.name);
+      if (old !== undefined && old.state !== metric && same(old.state, metric)) continue;
       const block = this.render(metric);
       if (old === undefined) this.el.append(block);
       else old.el.replaceWith(block);
@@ -391,6 +395,7 @@ export class EvaluationView {
   private render(metric: EvaluationMetric): HTMLElement {
     const block = el("div", "rw-ev-metric");
     block.dataset.metric = metric.name;
+    block.dataset.step = String(metric.step);
     const normalized = this.normalized.get(metric.name) ?? false;
     const controls = el("div", "rw-ev-controls");
     if (metric.steps.length > 1) {
@@ -443,4 +448,8 @@ export class EvaluationView {
     );
     return block;
   }
+}
+
+function same(a: EvaluationMetric, b: EvaluationMetric): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -20,6 +20,15 @@ from runwatch.widgets._charts import COLORS
 _LAYOUT = {"width": "100%", "height": "300px", "min_width": "280px"}
 _MARGIN = {"top": 50, "bottom": 48, "left": 64, "right": 20}
 _REFERENCE = "#888888"
+#: Where each chart's legend covers the least of its lines.
+_LEGEND = {
+    "roc": "bottom-right",
+    "precision_recall": "bottom-left",
+    "calibration": "top-left",
+    "gains": "bottom-right",
+    "lift": "top-right",
+    "predictions": "top-left",
+}
 
 
 def _tooltip() -> bqplot.Tooltip:
@@ -27,7 +36,8 @@ def _tooltip() -> bqplot.Tooltip:
 
 
 def _title(chart: EvaluationChart) -> str:
-    return f"{chart['title']} ({chart['note']})" if chart["note"] else chart["title"]
+    """The chart's title without the metric's name (the panel's heading shows it)."""
+    return chart["title"].partition(": ")[2] or chart["title"]
 
 
 def _xy(series: EvaluationSeries) -> tuple[list[float], list[float], list[int]]:
@@ -48,8 +58,11 @@ def heatmap_figure(chart: EvaluationChart, normalized: bool) -> bqplot.Figure:
     assert heatmap is not None
     labels = heatmap["labels"]
     values = heatmap["normalized"] if normalized else heatmap["counts"]
-    color = bqplot.ColorScale(scheme="Blues", min=0.0, max=1.0 if normalized else None)
-    rows = bqplot.OrdinalScale(domain=labels)
+    # Light to mid blue only, so the dark cell text reads on every cell.
+    color = bqplot.ColorScale(
+        colors=["#f7fbff", "#6baed6"], min=0.0, max=1.0 if normalized else None
+    )
+    rows = bqplot.OrdinalScale(domain=labels, reverse=True)  # the first class on top
     columns = bqplot.OrdinalScale(domain=labels)
     grid = bqplot.GridHeatMap(
         color=[[v if v is not None else 0.0 for v in row] for row in values],
@@ -85,8 +98,10 @@ def chart_figure(chart: EvaluationChart) -> bqplot.Figure:
     y_scale = bqplot.LinearScale()
     if chart["x_domain"] is not None:
         x_scale.min, x_scale.max = chart["x_domain"]
+        x_scale.allow_padding = False
     if chart["y_domain"] is not None:
         y_scale.min, y_scale.max = chart["y_domain"]
+        y_scale.allow_padding = False
     scales = {"x": x_scale, "y": y_scale}
     marks: list[Any] = []
     drawn = [s for s in chart["series"] if s["style"] != "dashed"]
@@ -157,7 +172,9 @@ def chart_figure(chart: EvaluationChart) -> bqplot.Figure:
                 y=y,
                 scales=scales,
                 colors=[color],
-                default_size=40 if style == "errorbars" else 10,
+                default_size=40 if style == "errorbars" else 24,
+                # the points of a line are there for their tooltips: hidden until hovered
+                opacities=[1.0 if style == "errorbars" else 0.0],
                 names=tips,
                 display_names=False,
                 tooltip=_tooltip(),
@@ -183,8 +200,9 @@ def chart_figure(chart: EvaluationChart) -> bqplot.Figure:
         ],
         fig_margin=_MARGIN,
         layout=_LAYOUT,
-        legend_location="bottom-right",
-        legend_style={"fill-opacity": 0.6},
+        legend_location=_LEGEND.get(chart["key"], "top-right"),
+        legend_style={"fill-opacity": 0.7, "stroke-width": 0},
+        legend_text={"font-size": "11px"},
     )
 
 
@@ -222,9 +240,15 @@ class EvaluationPanel(ipywidgets.VBox):  # type: ignore[misc]
 
         self.state = state
         description = f" - {html.escape(state['description'])}" if state["description"] else ""
+        notes = "".join(
+            f"<br>{html.escape(_title(c))}: {html.escape(c['note'])}"
+            for c in state["charts"]
+            if c["note"]
+        )
         self.heading.value = (
             f"<b>{html.escape(state['name'])}</b> "
             f"<span style='opacity:0.7'>{state['kind'].replace('_', ' ')}{description}</span>"
+            f"<span style='font-size:12px'>{notes}</span>"
         )
         self._syncing = True
         try:
