@@ -32,6 +32,13 @@ from runwatch.store._sql_common import Cursor
 WRITE_LOCK_KEY = 0x72756E7761746368
 
 
+#: How many packed chunk columns still have compressed storage (see `_migrate`).
+_COMPRESSED_SQL = (
+    "SELECT COUNT(*) FROM pg_attribute WHERE attrelid = 'metric_chunks'::regclass "
+    "AND attname IN ('steps', 'times', 'vals') AND attstorage <> 'e'"
+)
+
+
 def masked(url: str) -> str:
     """The URL with its password replaced by `***`, safe to show in messages."""
     try:
@@ -107,22 +114,37 @@ class PostgresStore(SqlStore):
             self._migrate()
 
     def _migrate(self) -> None:
+        self._compressed: bool | None = None  # learnt by `_stored_version`
         super()._migrate()
         # Packed chunks are float arrays that do not compress: storing them uncompressed
         # (EXTERNAL) saves the server a futile compression, which made bulk writes ~3x
         # slower. Storage is a tuning of PostgreSQL's, not a schema change, so it is set
         # here rather than in the shared migrations (CREATE TABLE takes it from 16 on).
-        with self._read() as db:
-            compressed = db.execute(
-                "SELECT COUNT(*) FROM pg_attribute WHERE attrelid = 'metric_chunks'::regclass "
-                "AND attname IN ('steps', 'times', 'vals') AND attstorage <> 'e'"
-            ).fetchone()[0]
+        compressed = self._compressed
+        if compressed is None:  # the schema was created or upgraded just now
+            with self._read() as db:
+                compressed = bool(db.execute(_COMPRESSED_SQL).fetchone()[0])
         if compressed:
             with self._write() as db:
                 for column in ("steps", "times", "vals"):
                     db.execute(
                         f"ALTER TABLE metric_chunks ALTER COLUMN {column} SET STORAGE EXTERNAL"
                     )
+
+    def _stored_version(self) -> int | None:
+        # One round trip, one statement outside a transaction: the schema version and
+        # whether the chunk columns still compress; a new database has no schema_version.
+        try:
+            row = (
+                self._conn()
+                .execute(f"SELECT (SELECT MAX(version) FROM schema_version), ({_COMPRESSED_SQL})")
+                .fetchone()
+            )
+        except psycopg.errors.UndefinedTable:
+            return None
+        assert row is not None
+        self._compressed = bool(row[1])
+        return None if row[0] is None else int(row[0])
 
     def _parse(self, url: str) -> str:
         scheme, _, rest = url.partition("://")

@@ -58,14 +58,17 @@ class SqlStore(RunsSql, AssetsSql):
                     db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
 
     def _schema_is_current(self) -> bool:
+        return self._stored_version() == LATEST_VERSION
+
+    def _stored_version(self) -> int | None:
+        """The store's schema version, None for a store without a schema yet. A backend
+        that can tell a missing table from its error does this in one query."""
         with self._read() as db:
             exists = db.execute(self.TABLE_EXISTS_SQL, ("schema_version",)).fetchone()[0]
             if not exists:
-                return False
-            return bool(
-                db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
-                == LATEST_VERSION
-            )
+                return None
+            version = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+            return None if version is None else int(version)
 
     def schema_version(self) -> int:
         with self._read() as db:

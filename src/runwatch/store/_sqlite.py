@@ -135,6 +135,16 @@ class SqliteStore(SqlStore):
                     self._identity = _identity(self.path)
         return conn
 
+    def _stored_version(self) -> int | None:
+        # One statement on its own (atomic without BEGIN): opening a store costs one query.
+        try:
+            row = self._conn().execute("SELECT MAX(version) FROM schema_version").fetchone()
+        except sqlite3.OperationalError as error:
+            if "no such table" not in str(error):
+                raise
+            return None
+        return None if row[0] is None else int(row[0])
+
     def _read_only_uri(self) -> str:
         """How to open the file read-only: `mode=ro` if SQLite can use it here, else
         `immutable=1` (safe only without changes waiting in the -wal file)."""

@@ -185,6 +185,30 @@ def test_locked_store_times_out_with_a_store_error(db: Path) -> None:
         store.close()
 
 
+def test_opening_a_current_store_checks_its_schema_in_one_statement(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SqliteStore(url_of(db)).close()
+    statements_run: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args: object, **kwargs: object) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)  # type: ignore[arg-type]
+        conn.set_trace_callback(statements_run.append)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    store = SqliteStore(url_of(db))
+    try:
+        assert statements_run == [
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA journal_mode",
+            "SELECT MAX(version) FROM schema_version",
+        ]
+    finally:
+        store.close()
+
+
 def test_opening_a_current_store_does_not_wait_for_writers(db: Path) -> None:
     SqliteStore(url_of(db)).close()
     holder = sqlite3.connect(db, isolation_level=None)
