@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from runwatch import Run, metrics
+from runwatch import Run, ValidationError, metrics
 from runwatch.views import _evaluation
 from runwatch.views._service import RunwatchService
 
@@ -110,3 +110,40 @@ def test_service_steps(run: Run) -> None:
     assert service.evaluation(run.id, step=0)["metrics"][0]["step"] == 0
     assert service.evaluation(run.id, step=7)["metrics"][0]["step"] == 1
     assert service.evaluation(run.id, since=body["cursor"])["unchanged"]
+
+
+def test_runs_table_has_auc_columns_and_sorts_by_them(exp: Any) -> None:
+    from runwatch.core._queries import TableQuery
+
+    y_test, _, proba, classes = _fit(load_wine)
+    noisy = np.random.default_rng(0).dirichlet([1, 1, 1], size=len(y_test))
+    ids = []
+    for scores in (proba, None, (proba + 3 * noisy) / 4):
+        run = exp.start_logging()
+        run.log("loss", 0.5)
+        if scores is not None:
+            run.log_accuracy_table("acc", metrics.accuracy_table(y_test, scores, classes))
+        run.complete()
+        ids.append(run.id)
+    service = RunwatchService.for_workspace(exp.workspace)
+    body = service.table(TableQuery(experiment=exp.name))
+    keys = [c["key"] for c in body["columns"]]
+    assert {"metric:acc/AUC_macro", "metric:acc/AUC_micro", "metric:acc/AUC_weighted"} <= set(keys)
+    assert "metric:acc" not in keys  # the table itself is no column
+    values = {row["id"]: row["values"] for row in body["rows"]}
+    expected = roc_auc_score(y_test, proba, multi_class="ovr", average="macro")
+    assert values[ids[0]]["metric:acc/AUC_macro"] == pytest.approx(expected, abs=0.01)
+    assert "metric:acc/AUC_macro" not in values[ids[1]]
+    assert values[ids[2]]["metric:acc/AUC_macro"] < values[ids[0]]["metric:acc/AUC_macro"]
+
+    def order(descending: bool, limit: int | None = None) -> list[str]:
+        query = TableQuery(
+            experiment=exp.name, sort="metric:acc/AUC_macro", descending=descending, limit=limit
+        )
+        return [row["id"] for row in service.table(query)["rows"]]
+
+    assert order(True) == [ids[0], ids[2], ids[1]]  # the run without a table last
+    assert order(False) == [ids[2], ids[0], ids[1]]
+    assert order(True, limit=1) == [ids[0]]
+    with pytest.raises(ValidationError, match="none logged that accuracy table"):
+        service.table(TableQuery(experiment=exp.name, sort="metric:other/AUC_macro"))

@@ -21,6 +21,7 @@ from runwatch.errors import ValidationError
 from runwatch.tracking import _csv_export as _export
 from runwatch.tracking import _liveness
 from runwatch.tracking._workspace import Workspace
+from runwatch.views import _evaluation
 from runwatch.views._cells import NotFoundError, cell
 from runwatch.views._downsample import minmax
 from runwatch.views._rest_shapes import (
@@ -82,9 +83,17 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
             "rows": [],
         }
     check_scope(ws, query.experiment, query.parent_id)
-    result = ws.store.runs_table(query)
+    auc_sort = auc_column(query.sort)
+    if auc_sort is None:
+        result = ws.store.runs_table(query)
+        page = result.rows
+    else:  # derived here, not stored: sort every row by it, then page
+        result = ws.store.runs_table(dataclasses.replace(query, sort="number", limit=None))
+        page = _by_auc(ws, result.rows, query.sort, query.descending)
+        page = page[query.offset : query.offset + query.limit if query.limit else None]
+    areas = auc_values(ws, [run.info.id for run in page])
     rows: list[TableRow] = []
-    for run in result.rows:
+    for run in page:
         info = run.info
         if info.status in _LIVE:  # judged as the sidebar judges it: a dead owner shows
             info = _liveness.check(ws.store, info)
@@ -97,9 +106,19 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
                 "created_time": info.created_time,
                 "start_time": info.start_time,
                 "end_time": info.end_time,
-                "values": {key: cell(value) for key, value in run.values.items()},
+                "values": {
+                    **{key: cell(value) for key, value in run.values.items()},
+                    **areas.get(info.id, {}),
+                },
             }
         )
+    columns = [column_info(column) for column in result.columns]
+    known = {column["key"] for column in columns}
+    derived = sorted({key for values in areas.values() for key in values} - known)
+    columns += [
+        {"key": key, "label": key[len("metric:") :], "group": "metric", "numeric": True}
+        for key in derived
+    ]
     return {
         "cursor": result.cursor,
         "unchanged": False,
@@ -107,9 +126,57 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
         "offset": query.offset,
         "limit": query.limit or result.total,
         "status_counts": dict(result.status_counts),
-        "columns": [column_info(column) for column in result.columns],
+        "columns": columns,
         "rows": rows,
     }
+
+
+# --- AUC columns: derived from accuracy tables (run.log_accuracy_table) -----------------------
+#: (run id, metric name, points) -> the areas under the ROC curves of its last table.
+_AUC_CACHE: dict[tuple[str, str, int], dict[str, float]] = {}
+_AUC_CACHE_SIZE = 10_000
+
+
+def auc_column(key: str) -> tuple[str, str] | None:
+    """(metric name, AUC name) of a column key `metric:<accuracy table>/AUC_macro` (also
+    `AUC_micro`, `AUC_weighted`), else None."""
+    group, _, name = key.partition(":")
+    metric, sep, which = name.rpartition("/")
+    if group == "metric" and sep and metric and which in _evaluation.AUC_NAMES:
+        return metric, which
+    return None
+
+
+def auc_values(ws: Workspace, run_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Each run's AUC columns (`metric:<name>/AUC_macro`, ...) from the last accuracy
+    table of every accuracy-table metric it logged."""
+    out: dict[str, dict[str, float]] = {}
+    for run_id in run_ids:
+        for info in ws.store.list_metrics(run_id):
+            if info.kind != MetricKind.ACCURACY_TABLE or not isinstance(info.last_value, dict):
+                continue
+            key = (run_id, info.name, info.count)
+            areas = _AUC_CACHE.get(key)
+            if areas is None:
+                areas = _evaluation.auc(info.last_value)
+                if len(_AUC_CACHE) >= _AUC_CACHE_SIZE:
+                    _AUC_CACHE.clear()
+                _AUC_CACHE[key] = areas
+            for which, area in areas.items():
+                out.setdefault(run_id, {})[f"metric:{info.name}/{which}"] = area
+    return out
+
+
+def _by_auc(ws: Workspace, runs: Sequence[Any], key: str, descending: bool) -> list[Any]:
+    """`runs` sorted by the AUC column `key`, runs without it last, ties by number."""
+    areas = auc_values(ws, [run.info.id for run in runs])
+    if not any(key in values for values in areas.values()):
+        raise ValidationError(
+            f"sort {key!r} is not a column of these runs: none logged that accuracy table"
+        )
+    having = [run for run in runs if key in areas.get(run.info.id, {})]
+    having.sort(key=lambda run: (areas[run.info.id][key], run.info.number), reverse=descending)
+    return having + [run for run in runs if key not in areas.get(run.info.id, {})]
 
 
 def _number(value: Any) -> float | None:
