@@ -186,3 +186,37 @@ def test_run_details_bqplot_charts(lab: Server, runs: dict[str, str], page: Any)
     shot(panels.nth(1), "details-wine-accuracy")
     shot(panels.nth(2), "details-regressor-residuals")
     shot(panels.nth(3), "details-regressor-predictions")
+
+
+def test_dashboard_auc_column(lab: Server, runs: dict[str, str], page: Any) -> None:
+    page.goto(f"{lab.url}/lab?reset&token={lab.token}")
+    page.wait_for_function(
+        "() => window.jupyterapp && "
+        "window.jupyterapp.commands.hasCommand('runwatch:open-dashboard')",
+        timeout=60_000,
+    )
+    page.evaluate(
+        """async () => {
+            await window.jupyterapp.restored;
+            await window.jupyterapp.commands.execute(
+                'runwatch:open-dashboard', {experiment: 'evaluation'});
+        }"""
+    )
+    panel = page.locator('.rw-dashboard[data-experiment="evaluation"]')
+    panel.locator(".rw-rt-run").first.wait_for(timeout=30_000)
+    header = panel.locator('.rw-rt-th[data-key="metric:accuracy/AUC_weighted"]')
+    header.wait_for(timeout=15_000)
+    header.click()  # sort by it
+    cell = panel.locator(
+        f'.rw-rt-run[data-run-id="{runs["wine"]}"] [data-key="metric:accuracy/AUC_weighted"]'
+    )
+    assert float(cell.inner_text()) > 0.95
+    regressor = panel.locator(
+        f'.rw-rt-run[data-run-id="{runs["regressor"]}"] [data-key="metric:accuracy/AUC_weighted"]'
+    )
+    assert regressor.inner_text().strip() in ("", "—")
+    panel.locator(".rw-db-scatter-chart").first.wait_for(timeout=15_000)  # Y: an AUC column
+    assert panel.locator(".rw-db-error, .rw-error").count() == 0
+    page.mouse.move(0, 0)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "evaluation-dashboard-auc.png"))

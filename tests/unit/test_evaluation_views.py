@@ -147,3 +147,20 @@ def test_runs_table_has_auc_columns_and_sorts_by_them(exp: Any) -> None:
     assert order(True, limit=1) == [ids[0]]
     with pytest.raises(ValidationError, match="none logged that accuracy table"):
         service.table(TableQuery(experiment=exp.name, sort="metric:other/AUC_macro"))
+
+
+def test_scatter_of_an_auc_column(exp: Any) -> None:
+    from runwatch.core._queries import TableQuery
+
+    y_test, _, proba, classes = _fit(load_wine)
+    for _ in range(2):
+        run = exp.start_logging()
+        run.log_accuracy_table("acc", metrics.accuracy_table(y_test, proba, classes))
+        run.complete()
+    exp.start_logging().complete()
+    service = RunwatchService.for_workspace(exp.workspace)
+    body = service.scatter(TableQuery(experiment=exp.name), "number", "metric:acc/AUC_weighted")
+    assert body["y"]["label"] == "AUC_weighted (acc)" and body["y"]["numeric"]
+    assert [p["y"] is not None for p in body["points"]] == [True, True, False]
+    with pytest.raises(ValidationError, match="none logged that accuracy table"):
+        service.scatter(TableQuery(experiment=exp.name), "number", "metric:x/AUC_micro")

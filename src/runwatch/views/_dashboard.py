@@ -115,10 +115,7 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
     columns = [column_info(column) for column in result.columns]
     known = {column["key"] for column in columns}
     derived = sorted({key for values in areas.values() for key in values} - known)
-    columns += [
-        {"key": key, "label": key[len("metric:") :], "group": "metric", "numeric": True}
-        for key in derived
-    ]
+    columns += [_auc_column_info(key) for key in derived]
     return {
         "cursor": result.cursor,
         "unchanged": False,
@@ -145,6 +142,15 @@ def auc_column(key: str) -> tuple[str, str] | None:
     if group == "metric" and sep and metric and which in _evaluation.AUC_NAMES:
         return metric, which
     return None
+
+
+def _auc_column_info(key: str) -> ColumnInfo:
+    metric, which = auc_column(key) or ("", "")
+    return {"key": key, "label": f"{which} ({metric})", "group": "metric", "numeric": True}
+
+
+def _keyed(columns: Sequence[TableColumn]) -> dict[str, TableColumn]:
+    return {column.key: column for column in columns}
 
 
 def auc_values(ws: Workspace, run_ids: Sequence[str]) -> dict[str, dict[str, float]]:
@@ -214,17 +220,29 @@ def scatter(
         }
     check_scope(ws, query.experiment, query.parent_id)
     decided, source = scatter_goal(ws, query.parent_id, y, asked)
-    result = ws.store.runs_table(_every_row(query, sort="number", descending=False), [x, y])
-    columns = {column.key: column for column in result.columns}
+    derived = [key for key in (x, y) if auc_column(key) is not None]
+    stored = [key for key in (x, y) if key not in derived]
+    result = ws.store.runs_table(_every_row(query, sort="number", descending=False), stored)
+    columns = {key: column_info(column) for key, column in _keyed(result.columns).items()}
+    rows = result.rows[:MAX_SCATTER_POINTS]
+    areas = auc_values(ws, [run.info.id for run in rows]) if derived else {}
+    for key in derived:
+        if not any(key in values for values in areas.values()):
+            raise ValidationError(
+                f"column {key!r} is not a column of these runs: none logged that accuracy table"
+            )
+        columns[key] = _auc_column_info(key)
     now = time.time()
     points: list[ScatterPoint] = []
-    for run in result.rows[:MAX_SCATTER_POINTS]:
+    for run in rows:
         info = run.info
         xy = [
             info.duration(now)
             if key == "duration"
             else getattr(info, key)
             if key in TableQuery.RUN_COLUMNS
+            else areas.get(info.id, {}).get(key)
+            if key in derived
             else run.values.get(key)
             for key in (x, y)
         ]
@@ -241,8 +259,8 @@ def scatter(
     return {
         "cursor": result.cursor,
         "unchanged": False,
-        "x": column_info(columns[x]),
-        "y": column_info(columns[y]),
+        "x": columns[x],
+        "y": columns[y],
         "points": points,
         "goal": decided,
         "goal_source": source,
