@@ -341,6 +341,7 @@ ROUTE_URLS = [
     "runs/RUN",
     "runs/RUN/children",
     "runs/RUN/metrics",
+    "runs/RUN/evaluation",
     "runs/RUN/log",
     "runs/RUN/files",
     "runs/RUN/files/outputs/model.txt",
