@@ -51,8 +51,12 @@ class Tooltip {
     });
   }
   private move(event: MouseEvent, host: HTMLElement): void {
+    // Beside the pointer, on the side with more room, so it never leaves the chart's box.
     const box = host.getBoundingClientRect();
-    this.el.style.left = `${event.clientX - box.left + 12}px`;
+    const x = event.clientX - box.left;
+    const right = x > box.width / 2;
+    this.el.style.left = right ? "" : `${x + 12}px`;
+    this.el.style.right = right ? `${box.width - x + 12}px` : "";
     this.el.style.top = `${event.clientY - box.top + 12}px`;
   }
 }
@@ -336,7 +340,11 @@ function legend(chart: EvaluationChart): HTMLElement | null {
         "span",
         s.style === "dashed" ? "rw-ev-swatch rw-ev-swatch-ref" : "rw-ev-swatch",
       );
-      if (s.style !== "dashed") swatch.style.background = lineStyle(index).color;
+      const { color } = lineStyle(index);
+      if (s.label.endsWith("average")) {
+        swatch.style.borderTop = `3px dashed ${color}`;
+        swatch.style.height = "0";
+      } else if (s.style !== "dashed") swatch.style.background = color;
       return el("span", "rw-ev-key", swatch, s.label);
     }),
   );
