@@ -15,7 +15,7 @@ import contextlib
 import functools
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -23,14 +23,17 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import pq
 
-from runwatch.errors import ConfigError, StoreError, ValidationError
+from runwatch.core._records import ExperimentInfo, MetricBatch, RunInfo
+from runwatch.errors import ConfigError, RunNotFoundError, StoreError, ValidationError
 from runwatch.store._sql import SqlStore
-from runwatch.store._sql_common import Cursor
+from runwatch.store._sql_common import RUN_COLUMNS, RUN_FROM, Cursor, run_info
 
 #: The advisory lock key of the write lock ("runwatch" in ASCII); advisory locks are
 #: per database, so stores in different databases of one server do not contend.
 WRITE_LOCK_KEY = 0x72756E7761746368
 
+
+_NEXT_SEQ_SQL = "UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq"
 
 #: How many packed chunk columns still have compressed storage (see `_migrate`).
 _COMPRESSED_SQL = (
@@ -75,12 +78,17 @@ def to_pyformat(sql: str) -> str:
 
 
 class _Adapter:
-    """A psycopg connection that speaks the `?` placeholders of the portable SQL."""
+    """A psycopg connection that speaks the `?` placeholders of the portable SQL.
 
-    __slots__ = ("raw",)
+    `seq` is a change-counter value the write transaction took as it began (see
+    `PostgresStore._write`), handed out by the first `_next_seq` of the transaction.
+    """
 
-    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+    __slots__ = ("raw", "seq")
+
+    def __init__(self, raw: psycopg.Connection[Any], seq: int | None = None) -> None:
         self.raw = raw
+        self.seq = seq
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Cursor:
         # Binary results: packed metric chunks arrive as raw bytes instead of hex text.
@@ -208,14 +216,18 @@ class PostgresStore(SqlStore):
             ) from None
 
     @contextmanager
-    def _transaction(self, begin: str) -> Iterator[_Adapter]:
+    def _transaction(self, begin: str, *, pipelined: bool = False) -> Iterator[_Adapter]:
+        """A transaction started by `begin` (one round trip; its last statement may give a
+        change-counter value). `pipelined`: the statements run in psycopg's pipeline
+        mode, so those whose results are not read wait and travel with the next one
+        that is read, or with the COMMIT."""
         conn = self._conn()
         if conn.info.transaction_status != pq.TransactionStatus.IDLE:
             yield _Adapter(conn)  # a read nested in a write sees the write's state
             return
         with self._errors("use"):
             try:
-                conn.execute(begin)
+                began = conn.execute(begin)
             except psycopg.Error:
                 if not conn.broken:  # e.g. the write lock timed out after BEGIN
                     self._rollback(conn)
@@ -223,9 +235,21 @@ class PostgresStore(SqlStore):
                 # The server ended this session (a restart, an idle timeout): nothing was
                 # done in it yet, so start again on a new connection.
                 conn = self._conn()
-                conn.execute(begin)
+                began = conn.execute(begin)
+        seq = None
+        if "change_counter" in begin:
+            while began.nextset():  # to the last statement's result
+                pass
+            row = began.fetchone()
+            seq = None if row is None else int(row[0])
+        adapter = _Adapter(conn, seq)
         try:
-            yield _Adapter(conn)
+            if pipelined:
+                with conn.pipeline():
+                    yield adapter
+                    conn.execute("COMMIT")
+                return
+            yield adapter
         except BaseException:
             self._rollback(conn)
             raise
@@ -240,12 +264,79 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def _write(self) -> Iterator[_Adapter]:
-        # One round trip: the simple query protocol runs both statements.
-        with (
-            self._errors("write to"),
-            self._transaction(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})") as db,
-        ):
+        # One round trip: the simple query protocol runs the statements of `begin`
+        # together. Methods that change a run take the change counter's next value in
+        # it as well (`_taking_seq`), and their statements are pipelined.
+        begin = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
+        takes_seq = getattr(self._local, "takes_seq", False)
+        if takes_seq:
+            begin += f"; {_NEXT_SEQ_SQL}"
+        with self._errors("write to"), self._transaction(begin, pipelined=takes_seq) as db:
             yield db
+
+    def _next_seq(self, db: Any) -> int:  # type: ignore[override]
+        if isinstance(db, _Adapter) and db.seq is not None:
+            seq, db.seq = db.seq, None
+            return seq
+        return int(db.execute(_NEXT_SEQ_SQL).fetchone()[0])
+
+    @contextmanager
+    def _taking_seq(self) -> Iterator[None]:
+        """The write transactions started inside take a change-counter value as they
+        begin (each of these methods stamps what it changes)."""
+        outer = getattr(self._local, "takes_seq", False)
+        self._local.takes_seq = True
+        try:
+            yield
+        finally:
+            self._local.takes_seq = outer
+
+    # One change to a run costs a few round trips: its write transaction begins (with
+    # the lock and the counter) in one, runs its statements pipelined, and commits.
+    def create_runs(self, experiment: str, **kwargs: Any) -> list[RunInfo]:
+        with self._taking_seq():
+            return super().create_runs(experiment, **kwargs)
+
+    def set_status(
+        self, run_id: str, status: str, *, error: Mapping[str, Any] | None = None
+    ) -> RunInfo:
+        with self._taking_seq():
+            return super().set_status(run_id, status, error=error)
+
+    def _update_json(self, run_id: str, column: str, change: Any) -> RunInfo:
+        with self._taking_seq():
+            return super()._update_json(run_id, column, change)
+
+    def append_metrics(self, run_id: str, batches: Sequence[MetricBatch]) -> str:
+        with self._taking_seq():
+            return super().append_metrics(run_id, batches)
+
+    # Reads of one statement need no transaction (a statement sees one snapshot): one
+    # round trip instead of three.
+    def get_run(self, run_id: str) -> RunInfo:
+        row = self._read_one(f"SELECT {RUN_COLUMNS} FROM {RUN_FROM} WHERE r.id = ?", (run_id,))
+        if row is None:
+            raise RunNotFoundError(f"no run with id {run_id!r} in this workspace")
+        return run_info(row)
+
+    def get_experiment(self, name: str) -> ExperimentInfo | None:
+        row = self._read_one(
+            "SELECT id, name, created_time FROM experiments WHERE name = ?", (name,)
+        )
+        return ExperimentInfo(*row) if row else None
+
+    def _read_one(self, sql: str, parameters: Sequence[Any]) -> Any:
+        """The first row of one read statement, run on its own (autocommit), or in the
+        transaction this thread is in; a session the server ended is replaced once."""
+        conn = self._conn()
+        alone = conn.info.transaction_status == pq.TransactionStatus.IDLE
+        with self._errors("read"):
+            try:
+                return _Adapter(conn).execute(sql, parameters).fetchone()
+            except psycopg.Error:
+                if not (alone and conn.broken):
+                    raise
+                return _Adapter(self._conn()).execute(sql, parameters).fetchone()
 
     @contextmanager
     def _read(self) -> Iterator[_Adapter]:

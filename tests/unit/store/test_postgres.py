@@ -343,3 +343,71 @@ def test_a_value_the_database_refuses_is_a_validation_error(store: PostgresStore
         store.append_metrics(run.id, [bad])
     store.append_metrics(run.id, [point("m", 0, 1.0)])
     assert store.read_metrics(run.id)["m"][1].values == [1.0]
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every statement the store sends, as the text it sends (psycopg's execute, traced)."""
+    statements: list[str] = []
+    execute = psycopg.Connection.execute
+
+    def traced(self: psycopg.Connection[object], query: str, *args: object, **kw: object) -> object:
+        statements.append(" ".join(str(query).split()))
+        return execute(self, query, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(psycopg.Connection, "execute", traced)
+    return statements
+
+
+def test_opening_a_current_store_checks_its_schema_in_one_statement(
+    url: str, sent: list[str]
+) -> None:
+    PostgresStore(url).close()
+    sent.clear()
+    PostgresStore(url).close()
+    assert [s for s in sent if not s.startswith("SET ")] == [
+        "SELECT (SELECT MAX(version) FROM schema_version), (SELECT COUNT(*) FROM pg_attribute "
+        "WHERE attrelid = 'metric_chunks'::regclass AND attname IN ('steps', 'times', 'vals') "
+        "AND attstorage <> 'e')"
+    ]
+
+
+def test_creating_and_completing_a_run_take_one_transaction_each(
+    store: PostgresStore, sent: list[str]
+) -> None:
+    """A change begins with the lock and the change counter in one statement, and a read
+    of one row is a statement of its own, without BEGIN and COMMIT."""
+    store.get_or_create_experiment("exp")
+    sent.clear()
+    run = store.create_runs("exp", run_type="t", status=RunStatus.RUNNING)[0]
+    store.append_metrics(run.id, [point("loss", 0, 0.5)])
+    assert store.get_run(run.id).status == RunStatus.RUNNING
+    done = store.set_status(run.id, RunStatus.COMPLETED)
+    assert done.status == RunStatus.COMPLETED and done.seq > run.seq
+    begins = [s for s in sent if s.startswith("BEGIN")]
+    assert (
+        begins
+        == [
+            f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY}); UPDATE change_counter SET "
+            "seq = seq + 1 WHERE id = 1 RETURNING seq"
+        ]
+        * 3
+    )  # create, append, complete: no read transactions
+    assert sent.count("COMMIT") == 3
+    assert not [s for s in sent if s.startswith("UPDATE change_counter")]  # taken in BEGIN
+    assert sent[0].startswith("SELECT id, name, created_time FROM experiments")
+    assert store.read_metrics(run.id)["loss"][1].values == [0.5]
+
+
+def test_a_refused_value_in_a_pipelined_write_changes_nothing(store: PostgresStore) -> None:
+    run = store.create_runs("exp", run_type="t", status=RunStatus.RUNNING)[0]
+    bad = MetricBatch("m", "scalar", None, "nul \x00 inside", [0], [1.0], [0.0])
+    with pytest.raises((runwatch.ValidationError, StoreError)):
+        store.append_metrics(run.id, [point("ok", 0, 1.0), bad])
+    assert store.read_metrics(run.id) == {}
+    assert store.get_run(run.id).seq == run.seq
+    store.append_metrics(run.id, [point("ok", 0, 2.0)])  # the connection is usable again
+    assert store.read_metrics(run.id)["ok"][1].values == [2.0]
