@@ -186,6 +186,13 @@ def test_run_details_bqplot_charts(lab: Server, runs: dict[str, str], page: Any)
     shot(panels.nth(1), "details-wine-accuracy")
     shot(panels.nth(2), "details-regressor-residuals")
     shot(panels.nth(3), "details-regressor-predictions")
+    set_theme(page, "JupyterLab Dark")
+    try:
+        page.wait_for_timeout(500)
+        shot(panels.nth(1), "details-wine-accuracy-dark")
+        shot(panels.nth(0), "details-wine-confusion-dark")
+    finally:
+        set_theme(page, "JupyterLab Light")
 
 
 def test_dashboard_auc_column(lab: Server, runs: dict[str, str], page: Any) -> None:

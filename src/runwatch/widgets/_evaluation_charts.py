@@ -222,7 +222,9 @@ class EvaluationPanel(ipywidgets.VBox):  # type: ignore[misc]
         )
         self.slider.observe(self._slid, names="value")
         self.normalized = ipywidgets.ToggleButtons(
-            options=[("counts", False), ("normalised by true class", True)], value=False
+            options=[("counts", False), ("normalised", True)],
+            value=False,
+            tooltips=["counts", "each row divided by its true class's total"],
         )
         self.normalized.observe(lambda _change: self._draw(), names="value")
         self.grid = ipywidgets.GridBox(
