@@ -182,6 +182,15 @@ def test_run_details_bqplot_charts(lab: Server, runs: dict[str, str], page: Any)
     assert "ROC: AUC macro" in page.locator(".rw-evaluation").nth(1).inner_text()
     panels = page.locator(".rw-evaluation")
     page.wait_for_timeout(1000)
+    # a point of the predictions chart: its tooltip has the bin's exact values
+    dot = panels.nth(3).locator(".bqplot .dot").first
+    dot.hover(force=True)
+    tooltip = page.locator(".bqplot-tooltip, .common_tooltip, [class*=tooltip]").filter(
+        has_text="true in ["
+    )
+    tooltip.first.wait_for(timeout=10_000)
+    assert "predictions, mean" in tooltip.first.inner_text()
+    page.mouse.move(0, 0)
     shot(panels.nth(0), "details-wine-confusion")
     shot(panels.nth(1), "details-wine-accuracy")
     shot(panels.nth(2), "details-regressor-residuals")
