@@ -54,3 +54,14 @@ def test_panels_figures_toggle_and_step_slider(run: Run) -> None:
     assert isinstance(bars, bqplot.Bars) and list(bars.y) == [1, 0, 2]
     assert "evaluation cm" in widget._repr_mimebundle_()["text/html"]
     widget.close()
+
+
+def test_names_and_descriptions_are_text(run: Run) -> None:
+    name, description = "<img src=x onerror=alert(1)>", "<script>alert(2)</script>"
+    run.log_residuals(name, metrics.residuals([1.0, 2.0], [1.5, 2.5]), description=description)
+    run.complete()
+    widget = RunDetails(run)
+    heading = widget._evaluation[name].heading.value
+    assert "<img" not in heading and "<script" not in heading
+    assert "&lt;img src=x onerror=alert(1)&gt;" in heading
+    widget.close()
