@@ -164,3 +164,17 @@ def test_scatter_of_an_auc_column(exp: Any) -> None:
     assert [p["y"] is not None for p in body["points"]] == [True, True, False]
     with pytest.raises(ValidationError, match="none logged that accuracy table"):
         service.scatter(TableQuery(experiment=exp.name), "number", "metric:x/AUC_micro")
+
+
+def test_overlay_of_an_auc_column_is_its_auc_per_logged_table(exp: Any) -> None:
+    y_test, _, proba, classes = _fit(load_wine)
+    run = exp.start_logging()
+    uniform = np.full_like(proba, 1 / 3)
+    for scores in (uniform, (proba + uniform) / 2, proba):
+        run.log_accuracy_table("acc", metrics.accuracy_table(y_test, scores, classes))
+    run.complete()
+    service = RunwatchService.for_workspace(exp.workspace)
+    (line,) = service.overlay(exp.name, "acc/AUC_macro", [run.id])["series"]
+    assert line["count"] == 3 and line["x"] == [0.0, 1.0, 2.0]
+    assert line["y"][0] == pytest.approx(0.5)
+    assert line["y"][0] < line["y"][2]

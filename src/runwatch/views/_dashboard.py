@@ -321,8 +321,10 @@ def overlay(
             f"an overlay shows 1 to {MAX_OVERLAY_RUNS} runs; {len(run_ids)} were given"
         )
     check_scope(ws, experiment, None)
+    derived = auc_column(f"metric:{metric}")  # an AUC column: the AUC of each logged table
+    stored = derived[0] if derived else metric
     series: list[RunSeries] = []
-    for info, metric_info, points in ws.store.read_metric_of_runs(run_ids, metric):
+    for info, metric_info, points in ws.store.read_metric_of_runs(run_ids, stored):
         if info.experiment != experiment:
             raise NotFoundError(
                 f"run {info.id!r} is in experiment {info.experiment!r}, not in {experiment!r}"
@@ -340,6 +342,10 @@ def overlay(
             x_kept, y_kept = minmax(points.steps, y, budget)
             xs = x_kept.tolist()
             ys = [value if math.isfinite(value) else None for value in y_kept.tolist()]
+        elif derived and metric_info is not None and metric_info.kind == MetricKind.ACCURACY_TABLE:
+            count = metric_info.count
+            xs = [float(step) for step in points.steps]
+            ys = [_evaluation.auc(doc).get(derived[1]) for doc in points.values]
         series.append(
             {
                 "id": info.id,
