@@ -53,58 +53,69 @@ class MetricsSql(SqlAccess):
         return [metric_info(row) for row in rows]
 
     def append_metrics(self, run_id: str, batches: Sequence[MetricBatch]) -> str:
+        """Append each batch to its metric in one transaction.
+
+        The statements whose answers are needed come first and cover every batch at
+        once (the run, the metrics, their last chunks); the writes after them need no
+        answers, so a backend that pipelines statements (PostgreSQL) sends a flush in
+        a few round trips whatever the number of metrics.
+        """
         if not batches:
             return self.get_run(run_id).status
         with self._write() as db:
             status = str(self._run_row(db, run_id)[7])  # RunNotFoundError for an unknown run
             seq = self._next_seq(db)
+            known = _known_metrics(db, run_id, [batch.name for batch in batches])
+            small = _small_last_chunks(db, list(known.values()))
             for batch in batches:
-                self._append_batch(db, run_id, batch, seq)
+                metric = known.get(batch.name)
+                if metric is None:
+                    db.execute(
+                        "INSERT INTO metrics (run_id, name, kind, value_class, description, seq) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (run_id, batch.name, batch.kind, batch.value_class, batch.description, seq),
+                    )
+                elif metric[1] != batch.kind:
+                    raise ValidationError(
+                        f"metric {batch.name!r} of run {run_id!r} was logged with "
+                        f"run.{MetricKind.API.get(metric[1], metric[1])}; "
+                        f"run.{MetricKind.API[batch.kind]} cannot add to it"
+                    )
+                self._append_batch(db, run_id, batch, seq, metric, small)
+                # a later batch of the same name (rare) goes after this one, unmerged
+                count = (metric[2] if metric is not None else 0) + len(batch.values)
+                known[batch.name] = (metric[0] if metric is not None else -1, batch.kind, count)
+                if metric is not None:
+                    small.pop(metric[0], None)
             db.execute("UPDATE runs SET seq = ? WHERE id = ?", (seq, run_id))
         return status
 
-    def _append_batch(self, db: Connection, run_id: str, batch: MetricBatch, seq: int) -> None:
-        row = db.execute(
-            "SELECT id, kind, count FROM metrics WHERE run_id = ? AND name = ?",
-            (run_id, batch.name),
-        ).fetchone()
-        if row is None:
-            metric_id, count = db.execute(
-                "INSERT INTO metrics (run_id, name, kind, value_class, description, seq) "
-                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id, count",
-                (run_id, batch.name, batch.kind, batch.value_class, batch.description, seq),
-            ).fetchone()
-        else:
-            metric_id, kind, count = row
-            if kind != batch.kind:
-                raise ValidationError(
-                    f"metric {batch.name!r} of run {run_id!r} was logged with "
-                    f"run.{MetricKind.API.get(kind, kind)}; run.{MetricKind.API[batch.kind]} "
-                    "cannot add to it"
-                )
+    def _append_batch(
+        self,
+        db: Connection,
+        run_id: str,
+        batch: MetricBatch,
+        seq: int,
+        metric: tuple[int, str, int] | None,
+        small: dict[int, tuple[int, int, MetricPoints]],
+    ) -> None:
+        """Write one batch: a new chunk (merged with the metric's last one if that is
+        small) and the metric's count and latest value. Nothing here waits for an answer."""
         steps, values, times = batch.steps, batch.values, batch.times
-        first_index = count
-        last = db.execute(
-            "SELECT id, first_index, n FROM metric_chunks WHERE metric_id = ? "
-            "ORDER BY first_index DESC LIMIT 1",
-            (metric_id,),
-        ).fetchone()
-        if last is not None and last[2] < SMALL_CHUNK and last[2] + len(values) <= CHUNK_TARGET:
-            old = db.execute(
-                "SELECT encoding, vals, steps, times FROM metric_chunks WHERE id = ?", (last[0],)
-            ).fetchone()
-            merged = unpack_points(last[1], old[0], old[1], old[2], old[3])
-            steps = merged.steps + steps
-            values = merged.values + values
-            times = merged.times + times
-            first_index = last[1]
-            db.execute("DELETE FROM metric_chunks WHERE id = ?", (last[0],))
+        first_index = metric[2] if metric is not None else 0
+        last = small.get(metric[0]) if metric is not None else None
+        if last is not None and len(last[2].values) + len(values) <= CHUNK_TARGET:
+            chunk_id, first_index, old = last
+            steps = old.steps + steps
+            values = old.values + values
+            times = old.times + times
+            db.execute("DELETE FROM metric_chunks WHERE id = ?", (chunk_id,))
         encoding, vals_blob = _codec.pack_values(values)
         db.execute(
             "INSERT INTO metric_chunks (metric_id, run_id, first_index, n, encoding, steps, "
-            "times, vals, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "times, vals, seq) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM metrics "
+            "WHERE run_id = ? AND name = ?",
             (
-                metric_id,
                 run_id,
                 first_index,
                 len(values),
@@ -113,13 +124,15 @@ class MetricsSql(SqlAccess):
                 _codec.pack_times(times),
                 vals_blob,
                 seq,
+                run_id,
+                batch.name,
             ),
         )
         db.execute(
             "UPDATE metrics SET count = count + ?, last_value = ?, last_step = ?, seq = ?, "
             "value_class = COALESCE(value_class, ?), "
             "description = CASE WHEN description = '' THEN ? ELSE description END "
-            "WHERE id = ?",
+            "WHERE run_id = ? AND name = ?",
             (
                 len(batch.values),
                 _codec.dump_json(batch.values[-1]),
@@ -127,7 +140,8 @@ class MetricsSql(SqlAccess):
                 seq,
                 batch.value_class,
                 batch.description,
-                metric_id,
+                run_id,
+                batch.name,
             ),
         )
 
@@ -265,3 +279,45 @@ class MetricsSql(SqlAccess):
                 (run_id,),
             ).fetchall()
         return [FileInfo(*row) for row in rows]
+
+
+#: Names per query when looking metrics up (within every backend's parameter limit).
+_NAMES_PER_QUERY = 500
+
+
+def _known_metrics(
+    db: Connection, run_id: str, names: list[str]
+) -> dict[str, tuple[int, str, int]]:
+    """The run's metrics among `names`: name -> (id, kind, count)."""
+    known: dict[str, tuple[int, str, int]] = {}
+    for start in range(0, len(names), _NAMES_PER_QUERY):
+        part = names[start : start + _NAMES_PER_QUERY]
+        rows = db.execute(
+            f"SELECT name, id, kind, count FROM metrics WHERE run_id = ? "
+            f"AND name IN ({', '.join('?' * len(part))})",
+            (run_id, *part),
+        ).fetchall()
+        known.update((row[0], (row[1], row[2], row[3])) for row in rows)
+    return known
+
+
+def _small_last_chunks(
+    db: Connection, metrics: list[tuple[int, str, int]]
+) -> dict[int, tuple[int, int, MetricPoints]]:
+    """The last chunk of each of `metrics` (id, kind, count) that is smaller than
+    SMALL_CHUNK, unpacked: metric id -> (chunk id, first index, points)."""
+    ids = [metric_id for metric_id, _, count in metrics if count > 0]
+    small: dict[int, tuple[int, int, MetricPoints]] = {}
+    for start in range(0, len(ids), _NAMES_PER_QUERY):
+        part = ids[start : start + _NAMES_PER_QUERY]
+        rows = db.execute(
+            "SELECT c.metric_id, c.id, c.first_index, c.encoding, c.vals, c.steps, c.times "
+            "FROM metric_chunks c WHERE c.n < ? AND c.id IN (SELECT (SELECT l.id FROM "
+            "metric_chunks l WHERE l.metric_id = m.id ORDER BY l.first_index DESC LIMIT 1) "
+            f"FROM metrics m WHERE m.id IN ({', '.join('?' * len(part))}))",
+            (SMALL_CHUNK, *part),
+        ).fetchall()
+        for metric_id, chunk_id, first_index, encoding, vals, steps, times in rows:
+            points = unpack_points(first_index, encoding, vals, steps, times)
+            small[metric_id] = (chunk_id, first_index, points)
+    return small

@@ -411,3 +411,21 @@ def test_a_refused_value_in_a_pipelined_write_changes_nothing(store: PostgresSto
     assert store.get_run(run.id).seq == run.seq
     store.append_metrics(run.id, [point("ok", 0, 2.0)])  # the connection is usable again
     assert store.read_metrics(run.id)["ok"][1].values == [2.0]
+
+
+def test_a_flush_asks_the_same_few_questions_whatever_the_number_of_metrics(
+    store: PostgresStore, sent: list[str]
+) -> None:
+    """Appending to 50 metrics reads the run, the metrics and their last chunks in one
+    statement each; everything else is a write that waits for no answer."""
+    run = store.create_runs("exp", run_type="t", status=RunStatus.RUNNING)[0]
+    names = [f"m{i}" for i in range(50)]
+    for step in range(2):  # new metrics, then known ones with small last chunks
+        sent.clear()
+        store.append_metrics(run.id, [point(name, step, float(step)) for name in names])
+        reads = [s for s in sent if s.startswith("SELECT")]
+        assert len(reads) == (2 if step == 0 else 3)
+    stored = store.read_metrics(run.id)
+    assert sorted(stored) == sorted(names)
+    assert all(points.values == [0.0, 1.0] for _, points in stored.values())
+    assert all(info.count == 2 and info.last_value == 1.0 for info, _ in stored.values())
