@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,10 +68,39 @@ def test_round_trip_dict_and_json(run: Run, call: str) -> None:
     getattr(run, call)("as_json", json.dumps(doc))
     run.flush()
     fresh = Run(run.experiment, run.id)
-    metrics = fresh.get_metrics()
+    metrics = fresh.get_metrics(populate=True)
     assert metrics["as_dict"] == doc
     assert metrics["as_json"] == doc
-    assert fresh.get_metrics("as_dict") == {"as_dict": doc}
+    assert fresh.get_metrics("as_dict", populate=True) == {"as_dict": doc}
+
+
+def test_as_azure_the_document_is_a_run_file_and_get_metrics_gives_its_location(
+    run: Run, tmp_path: Path
+) -> None:
+    run.log_confusion_matrix("cm", CONFUSION)
+    run.log_confusion_matrix("cm", CONFUSION)
+    run.log_residuals("res", RESIDUALS)
+    run.flush()
+    fresh = Run(run.experiment, run.id)
+    assert fresh.get_metrics() == {
+        "cm": [f"runwatch://{run.id}/cm", f"runwatch://{run.id}/cm_2"],
+        "res": f"runwatch://{run.id}/res",
+    }
+    assert fresh.get_file_names() == ["cm", "cm_2", "res"]
+    written = fresh.download_file("cm_2", tmp_path / "cm.json")
+    assert json.loads(written.read_text()) == CONFUSION
+    assert fresh.get_metrics("res", populate=True) == {"res": RESIDUALS}
+
+
+def test_a_file_in_the_way_of_a_document_is_named_and_nothing_is_logged(
+    run: Run, tmp_path: Path
+) -> None:
+    (tmp_path / "cm").write_text("mine")
+    run.upload_file("cm", str(tmp_path / "cm"))
+    with pytest.raises(ValidationError, match="already has a file named 'cm'"):
+        run.log_confusion_matrix("cm", CONFUSION)
+    run.flush()
+    assert Run(run.experiment, run.id).get_metrics() == {}
 
 
 def test_numpy_values_are_stored_as_plain_json(run: Run) -> None:
@@ -78,7 +108,7 @@ def test_numpy_values_are_stored_as_plain_json(run: Run) -> None:
     doc["data"]["matrix"] = np.array(CONFUSION["data"]["matrix"], dtype=np.int64)
     run.log_confusion_matrix("cm", doc)
     run.flush()
-    got = Run(run.experiment, run.id).get_metrics("cm")["cm"]
+    got = Run(run.experiment, run.id).get_metrics("cm", populate=True)["cm"]
     assert got == CONFUSION
     assert type(got["data"]["matrix"][0][0]) is int
 
@@ -89,7 +119,10 @@ def test_logged_again_is_a_list_in_order(run: Run) -> None:
     run.log_residuals("res", RESIDUALS)
     run.log_residuals("res", second)
     run.complete()
-    assert Run(run.experiment, run.id).get_metrics("res")["res"] == [RESIDUALS, second]
+    assert Run(run.experiment, run.id).get_metrics("res", populate=True)["res"] == [
+        RESIDUALS,
+        second,
+    ]
 
 
 def test_empty_prediction_bin_may_have_no_average(run: Run) -> None:
@@ -98,7 +131,7 @@ def test_empty_prediction_bin_may_have_no_average(run: Run) -> None:
     doc["data"]["bin_averages"] = [0.25, float("nan")]
     doc["data"]["bin_errors"] = [0.013, None]
     run.log_predictions("pred", doc)
-    got = run.get_metrics("pred")["pred"]
+    got = run.get_metrics("pred", populate=True)["pred"]
     assert got["data"]["bin_averages"] == [0.25, None]
     assert got["data"]["bin_errors"] == [0.013, None]
 
@@ -114,7 +147,7 @@ def logged(run: Run) -> Run:
 
 def _intact(run: Run) -> None:
     fresh = Run(run.experiment, run.id)
-    assert fresh.get_metrics() == {"loss": 0.5, "cm": CONFUSION}
+    assert fresh.get_metrics(populate=True) == {"loss": 0.5, "cm": CONFUSION}
 
 
 def _changed(doc: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:

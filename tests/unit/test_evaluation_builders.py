@@ -151,7 +151,7 @@ def test_built_documents_log_and_read_back(
     run.log_residuals("res", built["res"])
     run.log_predictions("pred", built["pred"])
     run.complete()
-    assert Run(run.experiment, run.id).get_metrics() == built
+    assert Run(run.experiment, run.id).get_metrics(populate=True) == built
 
 
 def test_builder_bad_input(wine: tuple[np.ndarray, ...]) -> None:

@@ -7,6 +7,7 @@ rejected call leaves the run as it was.
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -213,6 +214,16 @@ class MetricsMixin:
         _values.check_name(name)
         doc = _evaluation.document(value, kind, where)
         series = self._series(name, kind, description)
+        # As Azure does, the document is also a run file named after the metric.
+        file_name = document_file(self.id, name, series.count)
+        if self._ws.store.get_file(self.id, file_name) is not None:
+            raise ValidationError(
+                f"{where}: the run already has a file named {file_name!r}, where this "
+                "document would be kept; log it under another name"
+            )
+        data = json.dumps(doc).encode("utf-8")
+        self._ws.artifacts.put_bytes(self.id, FILES, file_name, data)
+        self._ws.store.add_file(self.id, file_name, len(data))
         self._append(series, [series.count], [doc], time.time())
 
     def _image_file_name(self, name: str, path: Any, ext: str) -> str:
@@ -248,8 +259,10 @@ class MetricsMixin:
         A name logged once gives the value, logged repeatedly a list in order;
         `log_list` a list; one `log_row` a `{column: value}` dict, repeated rows
         or tables `{column: [...]}`; an image an `ImageRef`; a confusion matrix,
-        accuracy table, residuals or predictions its document (a dict; a list of
-        them when logged repeatedly). `recursive` gives
+        accuracy table, residuals or predictions, as in Azure, the location of its
+        document among the run's files (`runwatch://<run id>/<file>`), or with
+        `populate=True` the document itself (a dict; a list when logged
+        repeatedly). `recursive` gives
         `{run_id: {...}}` over this run and all its descendants. An unknown
         `name` gives `{}`, as in Azure ML. `as_frame` returns a pandas
         DataFrame instead (with `name`: that metric's points or table).
@@ -260,7 +273,7 @@ class MetricsMixin:
             runs = [self, *self.get_children(recursive=True)]  # type: ignore[attr-defined]
             if run_type is not None:
                 runs = [r for r in runs if r.type == run_type]
-            result = {run.id: run.get_metrics(name) for run in runs}
+            result = {run.id: run.get_metrics(name, populate=populate) for run in runs}
             if as_frame:
                 return _frame(result, nested=True)
             return result
@@ -278,7 +291,7 @@ class MetricsMixin:
         if as_frame:
             return _frame({self.id: stored}, nested=False)
         return {
-            key: metric_value(self.id, info, points.values)
+            key: metric_value(self.id, info, points.values, populate=populate)
             for key, (info, points) in stored.items()
         }
 
@@ -287,8 +300,16 @@ class MetricsMixin:
             self._buffer.flush()
 
 
-def metric_value(run_id: str, info: MetricInfo, values: list[Any]) -> Any:
-    """What `get_metrics` returns for one metric, given its points' values."""
+def document_file(run_id: str, name: str, index: int) -> str:
+    """The run file holding the `index`-th document logged as metric `name`: the name
+    as Azure uploads it (as one file-name part), then `<name>_2`, `<name>_3`, ..."""
+    base = _file_part(name)
+    return base if index == 0 else f"{base}_{index + 1}"
+
+
+def metric_value(run_id: str, info: MetricInfo, values: list[Any], populate: bool = True) -> Any:
+    """What `get_metrics` returns for one metric, given its points' values (`populate`:
+    evaluation documents themselves, else their locations, as Azure's `get_metrics`)."""
     kind = info.kind
     if kind == MetricKind.SCALAR:
         return values[0] if len(values) == 1 else values
@@ -298,6 +319,11 @@ def metric_value(run_id: str, info: MetricInfo, values: list[Any]) -> Any:
         refs = [ImageRef(run_id, path) for path in values]
         return refs[0] if len(refs) == 1 else refs
     if kind in MetricKind.EVALUATION:
+        if not populate:
+            values = [
+                f"runwatch://{run_id}/{document_file(run_id, info.name, i)}"
+                for i in range(len(values))
+            ]
         return values[0] if len(values) == 1 else values
     if kind == MetricKind.ROW:
         if len(values) == 1:
