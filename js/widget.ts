@@ -4,13 +4,22 @@
  * this is.
  */
 
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { AnyModel, InitializeProps, RenderProps } from "@anywidget/types";
 import type { BodyTraits, HeaderTraits } from "./wire";
 import { renderBody } from "./parts/body";
 import { renderHeader } from "./parts/header";
+import { applyPoints, isPointsMessage } from "./parts/points";
 import "./widget.css";
 
 type Part = { _part: string };
+
+/** Once per model: the body part carries the charts' new points (see parts/points.ts). */
+function initialize({ model }: InitializeProps<Part>): void {
+  if (model.get("_part") !== "body") return;
+  model.on("msg:custom", (msg: unknown, buffers: DataView[]) => {
+    if (isPointsMessage(msg)) void applyPoints(model.widget_manager, msg, buffers);
+  });
+}
 
 function render({ model, el }: RenderProps<Part>): () => void {
   const part = model.get("_part");
@@ -20,4 +29,4 @@ function render({ model, el }: RenderProps<Part>): () => void {
   return () => undefined;
 }
 
-export default { render };
+export default { initialize, render };

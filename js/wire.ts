@@ -171,6 +171,18 @@ export type OutgoingMessage =
   | ({ type: "children_page" } & ChildrenQuery)
   | { type: "open_child"; id: string };
 
+/**
+ * A custom message of the body part, with two float64 buffers (x, y): keep the
+ * first `keep` points of the bqplot mark `mark` (its model id), then append the
+ * `n` points of the buffers.
+ */
+export interface PointsMessage {
+  type: "points";
+  mark: string;
+  keep: number;
+  n: number;
+}
+
 /** What ExperimentDetails' runs part sends (handled by the Python side). */
 export interface TableQueryMessage {
   sort?: string;

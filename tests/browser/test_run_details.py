@@ -94,6 +94,13 @@ def test_live_run_from_another_process(lab: Server, page: Any, busy: bool) -> No
     if busy:  # the sleeping cell is still running while the widget updated
         assert page.locator(".jp-Cell .jp-InputPrompt:has-text('[*]')").count() >= 1
     assert "loss" in chart_titles(page)
+    # New points reach the browser as `points` messages appended to the drawn line:
+    # the line ends with every point, in order.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.bqplot path.line')]
+            .some(p => (p.getAttribute('d') || '').split('L').length === 40)""",
+        timeout=15_000,
+    )
     screenshot(page, f"details-live-{'busy' if busy else 'idle'}-completed")
 
 

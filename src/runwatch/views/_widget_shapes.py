@@ -142,6 +142,17 @@ class ScopeState(TypedDict):
 
 
 #: Traits of each anywidget part, by part name (the TS side reads the same names).
+class PointsMessage(TypedDict):
+    """A custom message of the body part, with two float64 buffers (x, y): keep the
+    first `keep` points of the bqplot mark `mark` (its model id), then append the `n`
+    points of the buffers."""
+
+    type: Literal["points"]
+    mark: str
+    keep: int
+    n: int
+
+
 HEADER_TRAITS = ("run", "now", "properties", "tags", "scalars", "breadcrumb", "polling", "interval")
 BODY_TRAITS = ("tables", "images", "log", "children")
 RUNS_TRAITS = ("scope", "table", "selected", "max_selected", "notice", "polling", "interval")

@@ -2,26 +2,38 @@
 
 One figure per chart: a line per series, the x scale shared by its lines,
 axis labels, a tooltip with the exact x and y of the nearest point, and
-pan/zoom. Each series is downsampled for display (min/max per bucket) so a
-million points draw as a few thousand without hiding spikes.
+pan/zoom. Each series is downsampled for display (min/max per bucket, see
+`views/_display.py`) so a million points draw as a few thousand without hiding
+spikes, and a refresh sends a line's new points only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import bqplot
 import numpy as np
 
-from runwatch.views._downsample import minmax
+from runwatch.views._display import DisplayLine
 from runwatch.views._run_details import ChartData
+from runwatch.views._widget_shapes import PointsMessage
+
+#: Sends a custom message with binary buffers through a RunDetails part's comm.
+Send = Callable[[dict[str, Any], list[bytes]], None]
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
 class Chart:
-    def __init__(self, data: ChartData) -> None:
+    """One figure. New points of a line already drawn travel as a `points` message
+    through `send` (see `_send_points`), the first drawing of a line and redrawings
+    after its buckets widen as bqplot's own (binary) state."""
+
+    def __init__(self, data: ChartData, send: Send | None = None) -> None:
         self.name = data.name
+        self._send = send
+        self.lines: dict[str, DisplayLine] = {}
         self.x_scale = bqplot.LinearScale()
         self.y_scale = bqplot.LinearScale()
         tooltip = bqplot.Tooltip(
@@ -55,17 +67,49 @@ class Chart:
     def update(self, data: ChartData) -> None:
         with self.figure.hold_sync():
             for label, (xs, ys) in data.lines.items():
-                x, y = minmax(xs, ys)
+                line = self.lines.setdefault(label, DisplayLine())
+                change = line.update(xs, ys)
+                if change is None:
+                    continue
                 mark = self.marks.get(label)
                 if mark is None:
-                    mark = self._mark(label, x, y, data.styles.get(label, "line"), len(data.lines))
+                    mark = self._mark(
+                        label, line.x, line.y, data.styles.get(label, "line"), len(data.lines)
+                    )
                     self.marks[label] = mark
                     self.figure.marks = [*self.figure.marks, mark]
-                else:
-                    with mark.hold_sync():
-                        mark.x, mark.y = x, y
-                        if isinstance(mark, bqplot.Lines) and len(x) >= 60:
-                            mark.marker = None
+                    continue
+                with mark.hold_sync():
+                    if change.keep and self._send is not None:
+                        self._send_points(mark, change.keep, change.x, change.y, line)
+                    else:
+                        mark.x, mark.y = line.x, line.y
+                    if isinstance(mark, bqplot.Lines) and len(line.x) >= 60 and mark.marker:
+                        mark.marker = None
+
+    def _send_points(
+        self, mark: Any, keep: int, x: np.ndarray, y: np.ndarray, line: DisplayLine
+    ) -> None:
+        """Tell the browser to keep the first `keep` points of `mark` and append `x`, `y`
+        (float64 buffers), and take the whole line as the mark's value here without
+        sending it: a browser that loads the widget later gets the whole line."""
+        assert self._send is not None
+        message: PointsMessage = {
+            "type": "points",
+            "mark": mark.model_id,
+            "keep": keep,
+            "n": len(x),
+        }
+        self._send(
+            dict(message),
+            [
+                np.ascontiguousarray(x, dtype="<f8").tobytes(),
+                np.ascontiguousarray(y, dtype="<f8").tobytes(),
+            ],
+        )
+        # Set without a change notification, so the trait is not sent (see the docstring).
+        mark._trait_values["x"] = line.x
+        mark._trait_values["y"] = line.y
 
     def _mark(self, label: str, x: np.ndarray, y: np.ndarray, style: str, count: int) -> Any:
         common: dict[str, Any] = {

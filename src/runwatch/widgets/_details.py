@@ -251,7 +251,7 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         for data in datas:
             chart = self._charts.get(data.name)
             if chart is None:
-                self._charts[data.name] = Chart(data)
+                self._charts[data.name] = Chart(data, self._send_to_browser)
             else:
                 chart.update(data)
         for name in [n for n in self._charts if n in chartable and n not in shown]:
@@ -259,6 +259,11 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         figures = tuple(c.figure for c in self._charts.values())
         if figures != self.charts_box.children:
             self.charts_box.children = figures
+
+    def _send_to_browser(self, content: dict[str, Any], buffers: list[bytes]) -> None:
+        """A custom message with binary buffers, through the body part's comm (the
+        frontend applies `points` messages to the bqplot marks they name)."""
+        self.body.send(content, buffers)
 
     def _update_evaluation(self, names: set[str]) -> None:
         """Redraw the evaluation panels of the changed metrics; add panels for new ones."""

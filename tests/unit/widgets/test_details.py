@@ -8,6 +8,7 @@ from _hostile import ALL, assert_escaped, assert_no_markup, hostile_run
 from _waiting import wait_until
 
 from runwatch import Experiment, Run, ValidationError
+from runwatch.views._display import DisplayLine
 from runwatch.widgets import RunDetails
 from runwatch.widgets._poller import POLLER
 
@@ -112,3 +113,66 @@ def test_summary_html_escapes_metric_names_and_the_error(exp: Experiment) -> Non
     assert_no_markup(page)
     assert_escaped(page, f"metric {ALL}")
     assert_escaped(page, f"error {ALL}")
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, list[bytes]]]:
+    """Every message the widgets publish (outside a kernel ipywidgets' comms are
+    `comm.DummyComm`, whose `publish_msg` sends comm_open and comm_msg alike)."""
+    import comm
+
+    messages: list[tuple[object, list[bytes]]] = []
+
+    def publish(_comm: object, _type: str, data: object = None, _meta: object = None,
+                buffers: list[bytes] | None = None, **_: object) -> None:  # fmt: skip
+        messages.append((data, list(buffers or [])))
+
+    monkeypatch.setattr(comm.DummyComm, "publish_msg", publish)
+    return messages
+
+
+def _size(messages: list[tuple[object, list[bytes]]]) -> int:
+    import json
+
+    return sum(
+        len(json.dumps(data, default=str)) + sum(memoryview(b).nbytes for b in buffers)
+        for data, buffers in messages
+    )
+
+
+def test_a_refresh_sends_only_the_new_points_of_each_drawn_line(
+    run: Run, sent: list[tuple[object, list[bytes]]]
+) -> None:
+    """After 100 new points in each of 30 metrics of 10,000 points, a refresh sends a
+    `points` message per drawn chart with a few dozen points, not the lines again; the
+    lines hold what a new view would draw, within the 2,000-point budget."""
+    names = [f"m{i:02d}" for i in range(30)]
+    for i, name in enumerate(names):
+        run.log_list(name, [float((j * (i + 1)) % 101) for j in range(10_000)])
+    run.flush()
+    widget = RunDetails(run, refresh_interval=60, max_charts=12)
+    POLLER.remove(widget)
+    first = _size(sent)
+    sent.clear()
+    for i, name in enumerate(names):
+        run.log_list(name, [float((j * (i + 1)) % 101) for j in range(10_000, 10_100)])
+    run.flush()
+    widget.refresh()
+    points = [
+        (data, buffers)
+        for data, buffers in sent
+        if isinstance(data, dict)
+        and data.get("method") == "custom"
+        and data["content"].get("type") == "points"
+    ]
+    assert len(points) == 12  # one per drawn chart
+    assert all(len(b) == 2 and len(b[0]) == len(b[1]) <= 8 * 40 for _, b in points)
+    assert _size(sent) < first / 20
+    for name in list(widget._charts)[:3]:
+        mark = widget._charts[name].marks[name]
+        assert len(mark.x) <= 2000
+        values = [float((j * (names.index(name) + 1)) % 101) for j in range(10_100)]
+        line = DisplayLine()  # the line a new view draws from the whole series
+        line.update([float(j) for j in range(10_100)], values)
+        assert mark.x.tolist() == line.x.tolist() and mark.y.tolist() == line.y.tolist()
+    widget.close()
