@@ -29,6 +29,9 @@ from runwatch.errors import (
 from runwatch.submit._runconfig import RunConfiguration
 from runwatch.submit._script import LocalCompute, ScriptRunConfig
 
+# ... and the AutoML module `AutoMLRun` as the class of AutoML searches.
+from runwatch.submit.automl._run import AutoMLRun
+
 # Importing the sweep module registers `HyperDriveRun` as the class of sweep runs.
 from runwatch.submit.sweep._run import HyperDriveRun as _HyperDriveRun  # noqa: F401
 from runwatch.tracking._conda import CondaDependencies
@@ -41,6 +44,8 @@ from runwatch.tracking._workspace import Workspace
 
 if TYPE_CHECKING:  # what __getattr__ below loads on first use
     from runwatch.submit._dask_compute import DaskCompute
+    from runwatch.submit.automl._config import AutoMLConfig
+    from runwatch.submit.automl._dataset import Dataset, TabularDataset
     from runwatch.tracking._copy_runs import copy_runs
     from runwatch.tracking._tensorboard import Tensorboard, export_to_tensorboard
     from runwatch.widgets import ExperimentDetails, RunDetails
@@ -69,6 +74,9 @@ _LAZY = {
     "DaskCompute": "submit._dask_compute",
     "Tensorboard": "tracking._tensorboard",
     "export_to_tensorboard": "tracking._tensorboard",
+    "AutoMLConfig": "submit.automl._config",
+    "Dataset": "submit.automl._dataset",
+    "TabularDataset": "submit.automl._dataset",
 }
 
 
@@ -83,9 +91,12 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "ActivityFailedError",
     "ActivityFailedException",
+    "AutoMLConfig",
+    "AutoMLRun",
     "CondaDependencies",
     "ConfigError",
     "DaskCompute",
+    "Dataset",
     "Environment",
     "Experiment",
     "ExperimentDetails",
@@ -101,6 +112,7 @@ __all__ = [
     "RunwatchError",
     "ScriptRunConfig",
     "StoreError",
+    "TabularDataset",
     "Tensorboard",
     "ValidationError",
     "Workspace",

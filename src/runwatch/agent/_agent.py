@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 from runwatch.agent import _processes
+from runwatch.agent._automl_job import AutoMLJob
 from runwatch.agent._dask_job import DaskJob
 from runwatch.agent._driver import ScriptDriver
 from runwatch.agent._jobs import RunJob
@@ -102,6 +103,8 @@ class Agent:
         driven: RunJob
         if definition.get("kind") in _SWEEP_KINDS:
             driven = SweepController(self.ws, run_id)
+        elif definition.get("kind") == RunType.AUTOML:
+            driven = AutoMLJob(self.ws, run_id)
         elif definition.get("compute", {}).get("kind") == "dask":
             driven = DaskJob(self.ws, run_id)
         else:

@@ -57,6 +57,7 @@ class RunType:
     SCRIPT = "script"  # a submitted `ScriptRunConfig`
     SWEEP = "hyperdrive"  # the parent run of a `HyperDriveConfig`
     CHILD = "child"  # `run.child_run()`, `run.create_children()`
+    AUTOML = "automl"  # the parent run of an `AutoMLConfig` search
 
 
 #: The property that records why a sweep's policy stopped a trial.

@@ -1,0 +1,481 @@
+"""The AutoML search process: FLAML searches; each of its trials becomes a child run.
+
+`python -m runwatch.agent._automl_search --run-id <parent>` (started by
+`_automl_job.AutoMLJob`) reads the search's settings and data from the parent
+run, featurizes the data once (`submit.automl._pipeline.featurizer`) and runs
+`flaml.AutoML.fit` with a metric function of runwatch's own. FLAML calls it on
+each validation fold of each trial with the trial's fitted estimator, so a new
+estimator marks a new trial (iteration): its child run starts; the fold's
+predictions give Azure's metrics for the task. A trial ends after its last fold
+(FLAML's `cv_score_agg_func` with cross validation, the single call with a
+holdout): the child logs the metrics averaged over the folds, the confusion
+matrix and accuracy table (or residuals and predicted vs. true) of the folds'
+predictions, its hyperparameters and pipeline name as properties, and its
+fitted pipeline as `outputs/model.pkl`; the parent logs the best primary metric
+so far. The best configuration's model retrained on all the training data
+replaces its iteration's model at the end, and a voting ensemble of the best
+iterations' fold predictions is the last iteration when enabled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import math
+import os
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from runwatch.agent import _automl_metrics
+from runwatch.artifacts import _s3_options as _remote
+from runwatch.core import _automl, _evaluation_build, _settings
+from runwatch.core._records import RunType
+from runwatch.submit.automl._models import azure_name
+from runwatch.submit.automl._pipeline import VotingModel, featurizer, pipeline
+from runwatch.submit.automl._run import DATA_FILE, MODEL_FILE
+from runwatch.tracking._run import Run
+from runwatch.tracking._workspace import Workspace
+
+logger = logging.getLogger("runwatch.automl")
+_ENSEMBLE_SIZE = 10  # members drawn (with replacement) into the voting ensemble
+_KEEP = 10  # iterations whose fold predictions are kept for the ensemble
+
+
+class _Trial:
+    """One iteration while FLAML evaluates it."""
+
+    def __init__(self, iteration: int, estimator: Any, run: Run, config: dict[str, Any]) -> None:
+        self.iteration = iteration
+        self.estimator = estimator
+        self.run = run
+        self.config = config
+        self.folds: list[tuple[np.ndarray, np.ndarray, dict[str, float]]] = []
+        self.value: float | None = None
+
+
+class Search:
+    def __init__(self, ws: Workspace, parent: Run) -> None:
+        self.ws = ws
+        self.parent = parent
+        definition = ws.store.get_definition(parent.id) or {}
+        self.settings: dict[str, Any] = definition["settings"]
+        self.task: str = self.settings["task"]
+        self.metric: str = self.settings["primary_metric"]
+        self.maximize = _automl.maximize(self.metric)
+        self.trial: _Trial | None = None
+        self.iteration = 0
+        self.best: float | None = None
+        self.mark = time.monotonic()
+        self.kept: list[_Trial] = []  # the best finished trials, for the ensemble
+        self.finished: list[_Trial] = []
+
+    # --- data --------------------------------------------------------------------------
+    def _load(self) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = self.parent.download_file(DATA_FILE, Path(folder) / "data.pkl")
+            with open(path, "rb") as stream:
+                data = pickle.load(stream)
+        features, target = data["X"], data["y"]
+        self.featurizer = featurizer(features, self.settings["featurization"]).fit(features)
+        self.X = np.asarray(self.featurizer.transform(features), dtype=float)
+        self.X_valid: Any = None
+        self.y_valid: Any = None
+        self.classes: list[Any] | None = None
+        if self.task == _automl.CLASSIFICATION:
+            self.classes = list(dict.fromkeys(self.settings["classes"]))
+            index = {_key(c): i for i, c in enumerate(self.classes)}
+            self.y = np.array([index[_key(v)] for v in target.tolist()], dtype=int)
+        else:
+            self.y = np.asarray(target, dtype=float)
+            self.y_range = float(self.y.max() - self.y.min())
+        if data["X_valid"] is not None:
+            self.X_valid = np.asarray(self.featurizer.transform(data["X_valid"]), dtype=float)
+            if self.classes is not None:
+                index = {_key(c): i for i, c in enumerate(self.classes)}
+                self.y_valid = np.array(
+                    [index.get(_key(v), -1) for v in data["y_valid"].tolist()], dtype=int
+                )
+                keep = self.y_valid >= 0  # classes the training data lacks cannot be scored
+                self.X_valid, self.y_valid = self.X_valid[keep], self.y_valid[keep]
+            else:
+                self.y_valid = np.asarray(data["y_valid"], dtype=float)
+
+    # --- the search ---------------------------------------------------------------------
+    def run(self) -> None:
+        import importlib
+
+        self._load()
+        settings = self.settings
+        fit: dict[str, Any] = {
+            "X_train": self.X,
+            "y_train": self.y,
+            "task": self.task,
+            "metric": self._evaluate,
+            "estimator_list": settings["estimators"],
+            "time_budget": settings["experiment_timeout_minutes"] * 60,
+            "max_iter": settings["iterations"] - (1 if settings["enable_voting_ensemble"] else 0),
+            "early_stop": settings["enable_early_stopping"],
+            "seed": settings["seed"],
+            "verbose": 0,
+            "log_file_name": "",
+            "cv_score_agg_func": self._end_cv_trial,
+            "retrain_full": True,
+        }
+        if settings["iteration_timeout_minutes"]:
+            fit["train_time_limit"] = settings["iteration_timeout_minutes"] * 60
+        if self.X_valid is not None:
+            fit.update(eval_method="holdout", X_val=self.X_valid, y_val=self.y_valid)
+        elif settings["n_cross_validations"]:
+            fit.update(eval_method="cv", n_splits=settings["n_cross_validations"])
+        else:
+            fit.update(eval_method="holdout", split_ratio=settings["validation_size"])
+        self.cv = fit["eval_method"] == "cv"
+        fit["max_iter"] = max(1, fit["max_iter"])
+        automl: Any = importlib.import_module("flaml").AutoML()
+        print(
+            f"searching {', '.join(settings['models'])} for the best {self.metric} "
+            f"({self.task}, {len(self.y)} rows, {self.X.shape[1]} features)",
+            flush=True,
+        )
+        automl.fit(**fit)
+        if self.trial is not None:  # a trial FLAML stopped before its last fold
+            self._end_trial(failed="the search ended before the iteration's last fold")
+        self._final_model(automl)
+        if settings["enable_voting_ensemble"]:
+            self._ensemble()
+        print(f"{len(self.finished)} iterations; best {self.metric}: {self.best}", flush=True)
+
+    def _evaluate(
+        self,
+        X_val: Any,
+        y_val: Any,
+        estimator: Any,
+        labels: Any,
+        X_train: Any,
+        y_train: Any,
+        weight_val: Any = None,
+        weight_train: Any = None,
+        config: Any = None,
+        groups_val: Any = None,
+        groups_train: Any = None,
+    ) -> tuple[float, dict[str, Any]]:
+        """FLAML's metric function: one validation fold of the current trial."""
+        if self.trial is not None and self.trial.estimator is not estimator:
+            self._end_trial(failed="the engine gave up on the iteration")
+        if self.trial is None:
+            self._start_trial(estimator, dict(config or {}))
+        assert self.trial is not None
+        started = time.perf_counter()
+        true = np.asarray(y_val)
+        if self.task == _automl.CLASSIFICATION:
+            assert self.classes is not None
+            scores = _full_proba(estimator, X_val, len(self.classes))
+            fold = _automl_metrics.classification(true, scores, len(self.classes))
+        else:
+            scores = np.asarray(estimator.predict(X_val), dtype=float)
+            fold = _automl_metrics.regression(true, scores, self.y_range)
+        self.trial.folds.append((true, scores, fold))
+        loss = self._loss(fold.get(self.metric))
+        logged = {"pred_time": (time.perf_counter() - started) / max(len(true), 1)}
+        if not self.cv:
+            self._end_trial()
+        return loss, logged
+
+    def _loss(self, value: float | None) -> float:
+        if value is None or not math.isfinite(value):
+            return math.inf
+        return 1.0 - value if self.maximize else value
+
+    def _end_cv_trial(
+        self, val_loss_folds: list[float], log_metrics_folds: list[Any]
+    ) -> tuple[float, dict[str, Any] | None]:
+        """FLAML's cross-validation aggregate: the trial's last fold is done."""
+        self._end_trial()
+        loss = float(np.mean(val_loss_folds))
+        times = [m.get("pred_time", 0.0) for m in log_metrics_folds if isinstance(m, dict)]
+        return loss, {"pred_time": float(np.mean(times)) if times else 0.0}
+
+    # --- iterations ---------------------------------------------------------------------
+    def _pipeline_name(self, learner: str) -> tuple[str, str]:
+        model = azure_name(self.task, learner)
+        preprocessor = "MaxAbsScaler" if self.settings["featurization"] == "auto" else ""
+        return preprocessor, f"{preprocessor} {model}".strip()
+
+    def _start_trial(self, estimator: Any, config: dict[str, Any]) -> None:
+        learner = _learner_name(estimator)
+        preprocessor, name = self._pipeline_name(learner)
+        hyper = {k: _plain(v) for k, v in config.items() if k != "FLAML_sample_size"}
+        run = Run._start(
+            self.parent.experiment,
+            run_type=RunType.CHILD,
+            parent=self.parent,
+            display_name=f"{name} ({self.iteration})",
+            properties={
+                _automl.ITERATION_PROPERTY: self.iteration,
+                _automl.PIPELINE_PROPERTY: name,
+                _automl.PREPROCESSOR_PROPERTY: preprocessor,
+                "run_template": "automl_child",
+                "learner": learner,
+                "hyperparameters": json.dumps(hyper, sort_keys=True, default=str),
+                **{f"param.{k}": v for k, v in hyper.items() if isinstance(v, (int, float, str))},
+            },
+        )
+        self.trial = _Trial(self.iteration, estimator, run, hyper)
+        self.trial.learner = learner  # type: ignore[attr-defined]
+        self.iteration += 1
+
+    def _end_trial(self, failed: str | None = None) -> None:
+        trial, self.trial = self.trial, None
+        if trial is None:
+            return
+        now = time.monotonic()
+        duration, self.mark = now - self.mark, now
+        run = trial.run
+        run.add_properties({_automl.DURATION_PROPERTY: round(duration, 3)})
+        if failed is not None or not trial.folds:
+            run.fail(error_details=failed or "the iteration produced no validation fold")
+            return
+        model = pipeline(self.featurizer, trial.estimator, self.classes)
+        self._record(trial, model)
+        self._remember(trial)
+
+    def _record(self, trial: _Trial, model: Any) -> None:
+        run = trial.run
+        metrics = _automl_metrics.average([fold for _, _, fold in trial.folds])
+        for name in _automl.METRICS[self.task]:
+            if name in metrics:
+                run.log(name, metrics[name])
+        true = np.concatenate([t for t, _, _ in trial.folds])
+        scores = np.concatenate([s for _, s, _ in trial.folds])
+        if self.classes is not None:
+            labels = [str(c) for c in self.classes]
+            named_true = np.asarray(labels, dtype=object)[true]
+            named_pred = np.asarray(labels, dtype=object)[scores.argmax(axis=1)]
+            run.log_confusion_matrix(
+                "confusion_matrix",
+                _evaluation_build.confusion_matrix(named_true, named_pred, labels),
+            )
+            run.log_accuracy_table(
+                "accuracy_table", _evaluation_build.accuracy_table(named_true, scores, labels)
+            )
+        else:
+            run.log_residuals("residuals", _evaluation_build.residuals(true, scores))
+            run.log_predictions("predicted_true", _evaluation_build.predictions(true, scores))
+        run.upload_file(MODEL_FILE, io.BytesIO(pickle.dumps(model)), overwrite=True)
+        trial.value = metrics.get(self.metric)
+        if trial.value is not None:
+            self.best = _automl.best_so_far([self.best, trial.value], self.metric)[-1]
+        if self.best is not None:
+            self.parent.log("best_metric", self.best)
+        self.parent.log_row(
+            "iterations",
+            iteration=trial.iteration,
+            pipeline=str(run.info.properties.get(_automl.PIPELINE_PROPERTY, "")),
+            metric=trial.value,
+            best=self.best,
+        )
+        run.complete()
+        run.flush()
+        self.parent.flush()
+        self.finished.append(trial)
+
+    def _remember(self, trial: _Trial) -> None:
+        if trial.value is None:
+            return
+        self.kept.append(trial)
+        self.kept.sort(key=lambda t: -(t.value or 0.0) if self.maximize else (t.value or 0.0))
+        for dropped in self.kept[_KEEP:]:
+            dropped.folds = []  # its predictions are no longer needed
+        self.kept = self.kept[:_KEEP]
+
+    # --- the end of the search ---------------------------------------------------------
+    def _final_model(self, automl: Any) -> None:
+        """The best configuration retrained on all the training data replaces the model
+        of the iteration that found it."""
+        if automl.model is None or not automl.best_estimator:
+            return
+        best_config = {k: _plain(v) for k, v in (automl.best_config or {}).items()}
+        for trial in self.finished:
+            if getattr(trial, "learner", None) == automl.best_estimator and _same(
+                trial.config, best_config
+            ):
+                model = pipeline(self.featurizer, automl.model, self.classes)
+                trial.run.upload_file(MODEL_FILE, io.BytesIO(pickle.dumps(model)), overwrite=True)
+                trial.run.add_properties({"retrained_on_all_rows": True})
+                return
+
+    def _ensemble(self) -> None:
+        """A soft-voting ensemble of the best iterations, chosen greedily (with
+        replacement) by its primary metric on the same validation folds."""
+        if not self.kept:
+            return
+        reference = self.kept[0].folds
+        members = [
+            t
+            for t in self.kept
+            if len(t.folds) == len(reference)
+            and all(
+                len(a) == len(b) and np.array_equal(a, b)
+                for (a, _, _), (b, _, _) in zip(t.folds, reference, strict=True)
+            )
+        ]
+        if len(members) < 2:
+            return
+        counts = [0] * len(members)
+        current: float | None = None
+        for _ in range(_ENSEMBLE_SIZE):
+            best_choice, best_value = None, None
+            for index in range(len(members)):
+                trial_counts = counts.copy()
+                trial_counts[index] += 1
+                value = self._ensemble_value(members, trial_counts)
+                if value is not None and (
+                    best_value is None
+                    or (value > best_value if self.maximize else value < best_value)
+                ):
+                    best_choice, best_value = index, value
+            if best_choice is None or (
+                current is not None
+                and best_value is not None
+                and not (best_value > current if self.maximize else best_value < current)
+                and sum(counts) > 0
+            ):
+                break
+            counts[best_choice] += 1
+            current = best_value
+        chosen = [(m, c) for m, c in zip(members, counts, strict=True) if c]
+        if not chosen:
+            return
+        self.mark = time.monotonic()
+        run = Run._start(
+            self.parent.experiment,
+            run_type=RunType.CHILD,
+            parent=self.parent,
+            display_name=f"VotingEnsemble ({self.iteration})",
+            properties={
+                _automl.ITERATION_PROPERTY: self.iteration,
+                _automl.PIPELINE_PROPERTY: "VotingEnsemble",
+                _automl.PREPROCESSOR_PROPERTY: "",
+                "run_template": "automl_child",
+                "learner": "VotingEnsemble",
+                "ensembled_iterations": json.dumps([m.iteration for m, _ in chosen]),
+                "ensemble_weights": json.dumps([c / sum(counts) for _, c in chosen]),
+            },
+        )
+        trial = _Trial(self.iteration, None, run, {})
+        self.iteration += 1
+        weights = np.array([c for _, c in chosen], dtype=float)
+        for fold in range(len(reference)):
+            true = reference[fold][0]
+            scores = self._blend([m for m, _ in chosen], weights, fold)
+            trial.folds.append((true, scores, self._fold_metrics(true, scores)))
+        models = [_load_model(m.run) for m, _ in chosen]
+        voting = VotingModel([m.steps[-1][1].model for m in models], list(weights), self.task)
+        run.add_properties({_automl.DURATION_PROPERTY: round(time.monotonic() - self.mark, 3)})
+        self._record(trial, pipeline(self.featurizer, voting, self.classes))
+
+    def _fold_metrics(self, true: Any, scores: Any) -> dict[str, float]:
+        if self.classes is not None:
+            return _automl_metrics.classification(true, scores, len(self.classes))
+        return _automl_metrics.regression(true, scores, self.y_range)
+
+    def _blend(self, members: list[_Trial], weights: Any, fold: int) -> Any:
+        stacked = np.stack([m.folds[fold][1] for m in members])
+        return np.tensordot(weights / weights.sum(), stacked, axes=1)
+
+    def _ensemble_value(self, members: list[_Trial], counts: list[int]) -> float | None:
+        weights = np.asarray(counts, dtype=float)
+        used = [m for m, c in zip(members, counts, strict=True) if c]
+        used_weights = weights[weights > 0]
+        values = []
+        for fold in range(len(members[0].folds)):
+            true = members[0].folds[fold][0]
+            value = self._fold_metrics(true, self._blend(used, used_weights, fold)).get(self.metric)
+            if value is None:
+                return None
+            values.append(value)
+        return float(np.mean(values))
+
+
+def _key(value: Any) -> Any:
+    value = value.item() if hasattr(value, "item") else value
+    return (type(value).__name__ if not isinstance(value, (int, float)) else "number", value)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    keys = (set(a) | set(b)) - {"FLAML_sample_size"}
+    return all(_plain(a.get(k)) == _plain(b.get(k)) for k in keys)
+
+
+def _learner_name(estimator: Any) -> str:
+    from flaml.automl.task.factory import task_factory
+
+    for task in (_automl.CLASSIFICATION, _automl.REGRESSION):
+        estimators: dict[str, Any] = getattr(task_factory(task), "estimators", {})
+        for name, cls in estimators.items():
+            if type(estimator) is cls:
+                return str(name)
+    return type(estimator).__name__
+
+
+def _full_proba(estimator: Any, X: Any, n_classes: int) -> Any:
+    """Class probabilities with a column per class, even when a training fold lacked one."""
+    scores = np.asarray(estimator.predict_proba(X), dtype=float)
+    if scores.ndim == 1:
+        scores = np.column_stack([1 - scores, scores])
+    if scores.shape[1] == n_classes:
+        return scores
+    known = getattr(getattr(estimator, "estimator", None), "classes_", None)
+    full = np.zeros((scores.shape[0], n_classes))
+    columns = np.asarray(known, dtype=int) if known is not None else np.arange(scores.shape[1])
+    full[:, columns] = scores
+    return full
+
+
+def _load_model(run: Run) -> Any:
+    with tempfile.TemporaryDirectory() as folder:
+        path = run.download_file(MODEL_FILE, Path(folder) / "model.pkl")
+        with open(path, "rb") as stream:
+            return pickle.load(stream)
+
+
+def _debug_log(settings: dict[str, Any]) -> None:
+    path = settings.get("debug_log")
+    level = int(settings.get("verbosity") or logging.INFO)
+    if path and os.path.isdir(os.path.dirname(path)):
+        handler = logging.FileHandler(path)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        for name in ("flaml", "runwatch.automl"):
+            logging.getLogger(name).addHandler(handler)
+            logging.getLogger(name).setLevel(level)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m runwatch.agent._automl_search")
+    parser.add_argument("--run-id", required=True)
+    args = parser.parse_args(argv)
+    where = _settings.context_workspace()
+    if where is None:
+        sys.exit("the AutoML search is started by the runwatch agent, with its workspace set")
+    name, store, artifacts = where
+    ws = Workspace(name, store, artifacts, artifacts_options=_remote.options_from_environment())
+    parent = Run.get(ws, args.run_id)
+    search = Search(ws, parent)
+    _debug_log(search.settings)
+    search.run()
+
+
+if __name__ == "__main__":
+    main()

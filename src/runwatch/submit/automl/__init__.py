@@ -1,0 +1,1 @@
+"""AutoML: `AutoMLConfig`, `AutoMLRun` and tabular datasets (as in azureml.train.automl)."""

@@ -1,0 +1,86 @@
+"""Azure ML's AutoML model names and the engine's (FLAML's) estimators behind them."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from runwatch.core._automl import CLASSIFICATION, REGRESSION
+
+#: Azure model name -> FLAML estimator, per task: the models this machine can search.
+MODELS: dict[str, dict[str, str]] = {
+    CLASSIFICATION: {
+        "LightGBM": "lgbm",
+        "RandomForest": "rf",
+        "ExtremeRandomTrees": "extra_tree",
+        "XGBoostClassifier": "xgboost",
+        "LogisticRegression": "lrl1",
+        "GradientBoosting": "histgb",
+        "KNN": "kneighbor",
+        "SGD": "sgd",
+        "LinearSVM": "svc",
+    },
+    REGRESSION: {
+        "LightGBM": "lgbm",
+        "RandomForest": "rf",
+        "ExtremeRandomTrees": "extra_tree",
+        "XGBoostRegressor": "xgboost",
+        "ElasticNet": "enet",
+        "LassoLars": "lassolars",
+        "GradientBoosting": "histgb",
+        "KNN": "kneighbor",
+        "SGD": "sgd",
+    },
+}
+
+#: Azure's names of models it offers that no engine estimator stands for here.
+UNAVAILABLE = frozenset(
+    {
+        "MultinomialNaiveBayes",
+        "BernoulliNaiveBayes",
+        "SVM",
+        "DecisionTree",
+        "TensorFlowDNN",
+        "TensorFlowLinearClassifier",
+        "TensorFlowDNNRegressor",
+        "TensorFlowLinearRegressor",
+        "AveragedPerceptronClassifier",
+        "TabnetClassifier",
+        "TabnetRegressor",
+        "FastLinearRegressor",
+        "OnlineGradientDescentRegressor",
+    }
+)
+
+#: Searched when neither allowed_models nor blocked_models says otherwise.
+DEFAULT_MODELS = {
+    CLASSIFICATION: (
+        "LightGBM",
+        "RandomForest",
+        "ExtremeRandomTrees",
+        "XGBoostClassifier",
+        "LogisticRegression",
+    ),
+    REGRESSION: (
+        "LightGBM",
+        "RandomForest",
+        "ExtremeRandomTrees",
+        "XGBoostRegressor",
+        "ElasticNet",
+    ),
+}
+
+_NEEDS = {"xgboost": "xgboost", "lgbm": "lightgbm"}
+
+
+def installed(estimator: str) -> bool:
+    """True if the library an estimator needs is importable."""
+    module = _NEEDS.get(estimator)
+    return module is None or importlib.util.find_spec(module) is not None
+
+
+def azure_name(task: str, estimator: str) -> str:
+    """The Azure model name of an engine estimator (the estimator's own if none)."""
+    for name, engine in MODELS[task].items():
+        if engine == estimator:
+            return name
+    return estimator

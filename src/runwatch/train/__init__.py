@@ -1,0 +1,1 @@
+"""As azureml.train: `runwatch.train.automl`."""
