@@ -20,6 +20,7 @@ iterations' fold predictions is the last iteration when enabled.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import logging
@@ -28,6 +29,7 @@ import os
 import pickle
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,8 @@ import numpy as np
 from runwatch.agent import _automl_metrics
 from runwatch.artifacts import _s3_options as _remote
 from runwatch.core import _automl, _evaluation_build, _settings
-from runwatch.core._records import RunType
+from runwatch.core._records import RunStatus, RunType
+from runwatch.errors import RunStateError
 from runwatch.submit.automl._models import azure_name
 from runwatch.submit.automl._pipeline import VotingModel, featurizer, pipeline
 from runwatch.submit.automl._run import DATA_FILE, MODEL_FILE
@@ -462,6 +465,26 @@ def _debug_log(settings: dict[str, Any]) -> None:
             logging.getLogger(name).setLevel(level)
 
 
+def _stop_on_cancel(search: Search, every: float = 0.5) -> None:
+    """End the search process as soon as its parent run is asked to cancel: the open
+    iteration ends Canceled, then the process exits (the agent ends the parent)."""
+    store = search.ws.store
+    while True:
+        time.sleep(every)
+        try:
+            requested = store.get_run(search.parent.id).cancel_requested
+        except Exception:  # a store hiccup: look again
+            continue
+        if requested:
+            for child in store.get_children(search.parent.id):
+                if not child.is_final:
+                    with contextlib.suppress(RunStateError):
+                        store.set_status(child.id, RunStatus.CANCELED)
+                    store.set_owner(child.id, None)
+            print("the search was canceled", flush=True)
+            os._exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m runwatch.agent._automl_search")
     parser.add_argument("--run-id", required=True)
@@ -474,6 +497,7 @@ def main(argv: list[str] | None = None) -> None:
     parent = Run.get(ws, args.run_id)
     search = Search(ws, parent)
     _debug_log(search.settings)
+    threading.Thread(target=_stop_on_cancel, args=(search,), daemon=True).start()
     search.run()
 
 
