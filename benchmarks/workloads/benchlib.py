@@ -71,10 +71,16 @@ def scaled(full: int, scale: int) -> int:
 
 
 def w6_result(
-    args: argparse.Namespace, runs: int, t_create: float, t_list: float, listed: int
+    args: argparse.Namespace,
+    runs: int,
+    t_create: float,
+    t_list: float,
+    listed: int,
+    cold: dict | None = None,
 ) -> dict:
-    """W6's result: measured times, and times scaled up to the full workload."""
-    return {
+    """W6's result: measured times, and times scaled up to the full workload.
+    ``cold`` is the W6list result of a fresh process (``seconds``, ``listed``)."""
+    result = {
         "create_seconds": t_create * args.scale,
         "list_seconds": t_list * args.scale,
         "measured_create_seconds": t_create,
@@ -82,6 +88,11 @@ def w6_result(
         "runs": runs,
         "listed": listed,
     }
+    if cold is not None:
+        result["cold_list_seconds"] = cold["seconds"] * args.scale
+        result["measured_cold_list_seconds"] = cold["seconds"]
+        result["cold_listed"] = cold["listed"]
+    return result
 
 
 def emit(result: dict) -> None:
@@ -123,6 +134,21 @@ def main(actions: dict[str, Callable[[argparse.Namespace], dict]]) -> None:
     # Some tools leave non-daemon threads / atexit work behind; the workload is
     # over (its data is durable by then), so do not let that skew the next one.
     os._exit(0)
+
+
+def in_fresh_process(
+    script: str, action: str, args: argparse.Namespace, timeout: float = 300
+) -> dict:
+    """Run ``script action`` on the same directory and store in a new interpreter
+    (the one running this workload) and return its result."""
+    cmd = [sys.executable, script, action, "--dir", args.dir, "--scale", str(args.scale)]
+    if args.store_url:
+        cmd += ["--store-url", args.store_url]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    for line in proc.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK) :])
+    raise RuntimeError(f"{action} printed no result: {proc.stderr.strip()[-1500:]}")
 
 
 def run_w4(
