@@ -48,9 +48,11 @@ export interface TableState {
   total_rows: number;
 }
 
+/** One logged image: its bytes arrive apart, in an `ImageMessage` for `key`. */
 export interface ImageItem {
   step: number;
-  src: string;
+  key: string;
+  type: string;
 }
 
 export interface ImageGroup {
@@ -167,6 +169,7 @@ export interface ChildrenQuery {
 }
 
 export type OutgoingMessage =
+  | WantImagesMessage
   | { type: "back" }
   | ({ type: "children_page" } & ChildrenQuery)
   | { type: "open_child"; id: string };
@@ -181,6 +184,22 @@ export interface PointsMessage {
   mark: string;
   keep: number;
   n: number;
+}
+
+/**
+ * A custom message of the body part with one buffer: the bytes of image `key`.
+ * Sent when an image first appears, and for the keys a `WantImagesMessage` asks for.
+ */
+export interface ImageMessage {
+  type: "image";
+  key: string;
+  mime: string;
+}
+
+/** What a view sends for images it has no bytes of (e.g. after a page reload). */
+export interface WantImagesMessage {
+  type: "want_images";
+  keys: string[];
 }
 
 /** What ExperimentDetails' runs part sends (handled by the Python side). */

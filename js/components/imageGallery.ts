@@ -7,11 +7,21 @@
 import type { ImageGroup, ImageItem } from "../wire";
 import { el, syncChildren } from "./dom";
 
-const SAFE_SRC = /^data:image\/(png|jpeg);base64,[A-Za-z0-9+/]*={0,2}$/;
+/** The media types an image may have; anything else is shown as unsupported. */
+export const IMAGE_TYPES = new Set(["image/png", "image/jpeg"]);
 
-/** `src` when it is a base64 PNG or JPEG data URL, else null: no other URL is loaded. */
+/**
+ * The images' bytes, kept as object URLs by key: they arrive as binary messages
+ * (`ImageMessage`), apart from the JSON state that names them.
+ */
+export interface ImageStore {
+  /** The URL to show for `item`, or null while its bytes have not arrived. */
+  url(item: ImageItem): string | null;
+}
+
+/** `src` when it is an object URL made here (`blob:`), else null: no other URL is loaded. */
 export function safeImageSrc(src: string): string | null {
-  return SAFE_SRC.test(src) ? src : null;
+  return src.startsWith("blob:") ? src : null;
 }
 
 interface Card {
@@ -25,7 +35,7 @@ export interface ImageGallery {
   dispose(): void;
 }
 
-export function createImageGallery(): ImageGallery {
+export function createImageGallery(store: ImageStore): ImageGallery {
   const grid = el("div", "rw-gallery");
   const viewer = createViewer();
   const root = el("div", "", grid, viewer.el);
@@ -34,7 +44,7 @@ export function createImageGallery(): ImageGallery {
   function update(groups: readonly ImageGroup[]): void {
     const next = new Map<string, Card>();
     for (const group of groups) {
-      const card = cards.get(group.name) ?? createCard(group.name, viewer.open);
+      const card = cards.get(group.name) ?? createCard(group.name, viewer.open, store);
       card.update(group.items);
       next.set(group.name, card);
     }
@@ -48,7 +58,11 @@ export function createImageGallery(): ImageGallery {
   return { el: root, update, dispose: viewer.close };
 }
 
-function createCard(name: string, open: (src: string, caption: string) => void): Card {
+function createCard(
+  name: string,
+  open: (src: string, caption: string) => void,
+  store: ImageStore,
+): Card {
   const img = el("img", "rw-thumb-img");
   img.alt = name;
   const missing = el("span", "rw-muted", "unsupported image");
@@ -76,11 +90,13 @@ function createCard(name: string, open: (src: string, caption: string) => void):
   function show(): void {
     const item = items[index];
     stepLabel.textContent = item === undefined ? "" : `step ${item.step}`;
-    const src = item === undefined ? null : safeImageSrc(item.src);
+    const supported = item !== undefined && IMAGE_TYPES.has(item.type);
+    const url = supported ? store.url(item) : null;
+    const src = url === null ? null : safeImageSrc(url);
     if (src === null) img.removeAttribute("src");
     else if (img.getAttribute("src") !== src) img.src = src;
     img.hidden = src === null;
-    missing.hidden = src !== null || item === undefined;
+    missing.hidden = supported || item === undefined;
     slider.value = String(index);
   }
 

@@ -5,10 +5,10 @@
  */
 
 import type { AnyModel } from "@anywidget/types";
-import type { BodyTraits, OutgoingMessage } from "../wire";
+import type { BodyTraits, ImageGroup, ImageItem, ImageMessage, OutgoingMessage } from "../wire";
 import { createChildTable } from "../components/childTable";
 import { el, widgetRoot } from "../components/dom";
-import { createImageGallery } from "../components/imageGallery";
+import { IMAGE_TYPES, createImageGallery } from "../components/imageGallery";
 import { createLogView } from "../components/logView";
 import { createTablesView } from "../components/tablesView";
 
@@ -27,7 +27,8 @@ export function renderBody(model: Model, host: HTMLElement): () => void {
     },
   });
   const tables = createTablesView();
-  const images = createImageGallery();
+  const imageBytes = createImageBytes(send);
+  const images = createImageGallery(imageBytes);
   const log = createLogView();
 
   const childSection = section("Child runs", "rw-section-children", children.el);
@@ -59,6 +60,7 @@ export function renderBody(model: Model, host: HTMLElement): () => void {
         const state = model.get("images");
         imageSection.hidden = state.length === 0;
         images.update(state);
+        imageBytes.ask(state);
       },
     ],
     [
@@ -74,11 +76,50 @@ export function renderBody(model: Model, host: HTMLElement): () => void {
     handler();
     model.on(event, handler);
   }
+  const onMessage = (msg: unknown, buffers: DataView[] = []): void => {
+    if (imageBytes.receive(msg, buffers)) images.update(model.get("images"));
+  };
+  model.on("msg:custom", onMessage);
 
   return () => {
     for (const [event, handler] of handlers) model.off(event, handler);
+    model.off("msg:custom", onMessage);
     images.dispose();
+    imageBytes.dispose();
     log.dispose();
+  };
+}
+
+/** This view's image bytes: object URLs made from `image` messages, asked for by key. */
+function createImageBytes(send: (msg: OutgoingMessage) => void) {
+  const urls = new Map<string, string>();
+  const asked = new Set<string>();
+  return {
+    url: (item: ImageItem): string | null => urls.get(item.key) ?? null,
+    /** Ask once for the images on show whose bytes this view has not got. */
+    ask(groups: readonly ImageGroup[]): void {
+      const keys = groups
+        .flatMap((g) => g.items.filter((i) => IMAGE_TYPES.has(i.type)).map((i) => i.key))
+        .filter((k) => !urls.has(k) && !asked.has(k));
+      for (const key of keys) asked.add(key);
+      if (keys.length > 0) send({ type: "want_images", keys });
+    },
+    /** Keep the bytes of an `image` message; true when it was one. */
+    receive(msg: unknown, buffers: readonly DataView[]): boolean {
+      const m = msg as Partial<ImageMessage> | null;
+      const data = buffers[0];
+      if (m?.type !== "image" || typeof m.key !== "string" || data === undefined) return false;
+      if (typeof m.mime !== "string" || !IMAGE_TYPES.has(m.mime)) return false;
+      const old = urls.get(m.key);
+      if (old !== undefined) URL.revokeObjectURL(old);
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+      urls.set(m.key, URL.createObjectURL(new Blob([bytes], { type: m.mime })));
+      return true;
+    },
+    dispose(): void {
+      for (const url of urls.values()) URL.revokeObjectURL(url);
+      urls.clear();
+    },
   };
 }
 

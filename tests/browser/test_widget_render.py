@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import re
 import shutil
 import subprocess
 import threading
@@ -88,7 +89,9 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
 
 
 def sent(page: Any) -> list[dict[str, Any]]:
-    return [entry["msg"] for entry in page.evaluate("window.rw.sent")]
+    """What the widget sent, but its requests for image bytes (see the image tests)."""
+    messages = [entry["msg"] for entry in page.evaluate("window.rw.sent")]
+    return [m for m in messages if m.get("type") != "want_images"]
 
 
 def set_trait(page: Any, part: str, key: str, value: Any) -> None:
@@ -324,15 +327,22 @@ def test_tables_render_with_their_row_notes(page: Any) -> None:
 
 def test_step_slider_switches_the_image(page: Any) -> None:
     card = page.locator(".rw-image-card", has_text="loss_curve")
-    items = page.evaluate("window.rw.models.body.get('images')[0].items")
     img = card.locator("img")
     assert card.locator(".rw-note").inner_text() == "step 3"
-    assert img.get_attribute("src") == items[2]["src"]
+    expect(img).to_have_attribute("src", re.compile(r"^blob:"))  # bytes from a binary message
+    last = img.get_attribute("src")
+    assert img.evaluate("i => i.complete && i.naturalWidth") == 240
     slider = card.locator("input[type=range]")
     slider.focus()
     slider.press("Home")
     assert card.locator(".rw-note").inner_text() == "step 1"
-    assert img.get_attribute("src") == items[0]["src"]
+    first = img.get_attribute("src")
+    assert first is not None and first.startswith("blob:") and first != last
+    # The view asked once for the bytes of the images on show, by key.
+    asked = page.evaluate(
+        "window.rw.sent.filter(s => s.msg.type === 'want_images').map(s => s.msg.keys)"
+    )
+    assert asked == [["loss_curve_1.png", "loss_curve_2.png", "loss_curve_3.png", "confusion.png"]]
     slider.press("ArrowRight")
     assert card.locator(".rw-note").inner_text() == "step 2"
     # A single image has no slider.

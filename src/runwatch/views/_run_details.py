@@ -12,7 +12,6 @@ Pure functions: no widgets here. How each metric is shown:
 
 from __future__ import annotations
 
-import base64
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from runwatch.views._widget_shapes import (
     ChildrenState,
     ChildRow,
     ImageGroup,
+    ImageItem,
     LogState,
     RunState,
     ScalarRow,
@@ -220,22 +220,30 @@ def sweep_chart(tracker: RunTracker) -> ChartData | None:
     return chart
 
 
-def images(tracker: RunTracker, cache: dict[str, str]) -> list[ImageGroup]:
+def images(tracker: RunTracker) -> list[ImageGroup]:
+    """The last IMAGES_PER_NAME images of each image metric, by key (the image's path
+    among the run's files); the bytes travel apart, see `image_bytes`."""
     groups: list[ImageGroup] = []
     for name, metric in _shown(tracker):
         if classify(metric) != IMAGE:
             continue
-        items = []
-        for step, path in list(zip(metric.steps, metric.values, strict=True))[-IMAGES_PER_NAME:]:
-            src = cache.get(path)
-            if src is None:
-                area, key = image_location(path)
-                data = tracker.ws.artifacts.read_range(tracker.run_id, area, key, 0, None)
-                kind = "png" if path.endswith(".png") else "jpeg"
-                src = cache[path] = f"data:image/{kind};base64," + base64.b64encode(data).decode()
-            items.append({"step": step, "src": src})
-        groups.append({"name": name, "items": items})  # type: ignore[typeddict-item]
+        items: list[ImageItem] = [
+            {"step": step, "key": path, "type": image_type(path)}
+            for step, path in list(zip(metric.steps, metric.values, strict=True))[-IMAGES_PER_NAME:]
+        ]
+        groups.append({"name": name, "items": items})
     return groups
+
+
+def image_type(path: str) -> str:
+    """The media type of a logged image (PNG or JPEG, checked when it was logged)."""
+    return "image/png" if path.endswith(".png") else "image/jpeg"
+
+
+def image_bytes(tracker: RunTracker, path: str) -> bytes:
+    """The bytes of the run's logged image `path`."""
+    area, key = image_location(path)
+    return tracker.ws.artifacts.read_range(tracker.run_id, area, key, 0, None)
 
 
 def evaluations(

@@ -53,8 +53,11 @@ class TableState(TypedDict):
 
 
 class ImageItem(TypedDict):
+    """One logged image: its bytes arrive apart, in an `ImageMessage` for `key`."""
+
     step: int
-    src: str
+    key: str
+    type: str  # "image/png" or "image/jpeg"
 
 
 class ImageGroup(TypedDict):
@@ -151,6 +154,22 @@ class PointsMessage(TypedDict):
     mark: str
     keep: int
     n: int
+
+
+class ImageMessage(TypedDict):
+    """A custom message of the body part with one buffer: the bytes of image `key`.
+    Sent when an image first appears, and for the keys a `WantImagesMessage` asks for."""
+
+    type: Literal["image"]
+    key: str
+    mime: str
+
+
+class WantImagesMessage(TypedDict):
+    """What a view sends for images it has no bytes of (e.g. after a page reload)."""
+
+    type: Literal["want_images"]
+    keys: list[str]
 
 
 HEADER_TRAITS = ("run", "now", "properties", "tags", "scalars", "breadcrumb", "polling", "interval")

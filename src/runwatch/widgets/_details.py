@@ -26,8 +26,11 @@ from runwatch.core._values import short_repr
 from runwatch.errors import ValidationError
 from runwatch.tracking._run import Run
 from runwatch.views import _run_details as _view
+from runwatch.views._automl import AutoMLTracker, is_automl
 from runwatch.views._cells import cell
 from runwatch.views._tracker import RunTracker
+from runwatch.views._widget_shapes import ImageMessage
+from runwatch.widgets._automl import AutoMLPanel
 from runwatch.widgets._charts import Chart
 from runwatch.widgets._evaluation_charts import EvaluationPanel
 from runwatch.widgets._poller import POLLER
@@ -149,14 +152,24 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         self.evaluation_box = ipywidgets.VBox(layout=ipywidgets.Layout(width="100%"))
         self._evaluation: dict[str, EvaluationPanel] = {}
         self._evaluation_steps: dict[str, int] = {}  # steps picked with a panel's slider
+        # An AutoML search: its iteration table and chart (widgets/_automl.py).
+        self.automl_box = ipywidgets.VBox(layout=ipywidgets.Layout(width="100%"))
+        self._automl: AutoMLPanel | None = None
         super().__init__(
-            [self.header, self.chooser, self.charts_box, self.evaluation_box, self.body]
+            [
+                self.header,
+                self.automl_box,
+                self.chooser,
+                self.charts_box,
+                self.evaluation_box,
+                self.body,
+            ]
         )
         self.add_class("rw-run-details")
         self._lock = threading.RLock()
         self._stack: list[RunTracker] = []
         self._charts: dict[str, Chart] = {}
-        self._images: dict[str, str] = {}
+        self._images: dict[str, bytes] = {}  # image key -> bytes sent
         self._page = (0, "number", False)
         self._final_refresh_done = False
         self._closed = False
@@ -181,6 +194,8 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             tracker = self.tracker
             changes = tracker.poll()
             self._apply(changes.header, changes.metrics, changes.log, changes.children)
+            if self._automl is not None:
+                self._automl.refresh()
             self.next_due = time.monotonic() + self.refresh_interval
             # A run is flushed before it is marked final, so the poll that sees every
             # run final has read everything: it is the last refresh.
@@ -199,6 +214,7 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             self._page = (0, "number", False)
             self._final_refresh_done = False
             tracker.poll()
+            self._show_automl(tracker)
             self._apply(True, set(tracker.metrics), True, True)
             self.header.breadcrumb = (
                 [{"id": t.run_id, "label": f"Run {t.info.number}"} for t in self._stack]
@@ -227,11 +243,50 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         with self.body.hold_sync():
             if metrics:
                 self.body.tables = _view.tables(tracker)
-                self.body.images = _view.images(tracker, self._images)
+                self.body.images = _view.images(tracker)
             if log:
                 self.body.log = _view.log(tracker)
             if children or (header and tracker.children):
                 self.body.children = _view.children(tracker, *self._page, now)
+        if metrics:
+            self._send_images(
+                [
+                    i["key"]
+                    for g in self.body.images
+                    for i in g["items"]
+                    if i["key"] not in self._images
+                ]
+            )
+
+    def _show_automl(self, tracker: RunTracker) -> None:
+        """The AutoML panel when the run on show is an AutoML search; none otherwise."""
+        if self._automl is not None:
+            self._automl.close()
+            self._automl = None
+        if is_automl(tracker.info):
+            self._automl = AutoMLPanel(
+                AutoMLTracker(self.run.workspace.store, tracker.run_id), self._open_iteration
+            )
+        self.automl_box.children = (self._automl,) if self._automl is not None else ()
+
+    def _open_iteration(self, run_id: str) -> None:
+        """An iteration clicked in the AutoML panel: open it, as a child is opened."""
+        with self._lock:
+            if run_id in self.tracker.children:
+                self._open(RunTracker(self.run.workspace, run_id))
+
+    def _send_images(self, keys: list[str]) -> None:
+        """The bytes of images `keys` (of those on show), one binary message each; an image
+        is read once from the artifact store and kept for views that ask again."""
+        shown = {i["key"]: i["type"] for g in self.body.images for i in g["items"]}
+        for key in keys:
+            if key not in shown:
+                continue
+            data = self._images.get(key)
+            if data is None:
+                data = self._images[key] = _view.image_bytes(self.tracker, key)
+            message: ImageMessage = {"type": "image", "key": key, "mime": shown[key]}
+            self.body.send(dict(message), [data])
 
     def _update_charts(self, names: set[str]) -> None:
         """Draw the changed metrics among the charts on show (hidden ones cost nothing)."""
@@ -324,7 +379,13 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
     # --- messages from the browser ---------------------------------------------------------
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "children_page":
+        if kind == "want_images":
+            keys = content.get("keys")
+            with self._lock:
+                self._send_images(
+                    [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+                )
+        elif kind == "children_page":
             with self._lock:
                 self._page = (
                     int(content.get("page", 0)),
@@ -352,6 +413,8 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             chart.figure.close()
         for panel in getattr(self, "_evaluation", {}).values():
             panel.close()
+        if getattr(self, "_automl", None) is not None:
+            self._automl.close()  # type: ignore[union-attr]
         for part in (getattr(self, "header", None), getattr(self, "body", None)):
             if part is not None:
                 part.close()
@@ -370,6 +433,8 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         rows += [(f"metric {s['name']}", s["value"]) for s in _view.scalars(self.tracker)]
         rows += [(f"chart {name}", "") for name in self._charts]
         rows += [(f"evaluation {name}", "") for name in self._evaluation]
+        if self._automl is not None:
+            rows += self._automl.summary_rows()
         if info.error:
             rows.append(("Error", info.error.get("message", "")))
         body = "".join(

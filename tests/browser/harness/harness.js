@@ -2,7 +2,7 @@
 // anywidget's, and answers children_page like the Python side would.
 // window.rw exposes the models, the sent messages and the cleanup functions.
 import widget from "/src/runwatch/widgets/static/widget.js";
-import { bodyState, children, childrenPage, headerState } from "./sample.js";
+import { IMAGE_BYTES, bodyState, children, childrenPage, headerState } from "./sample.js";
 
 class FakeModel {
   constructor(part, state) {
@@ -17,6 +17,10 @@ class FakeModel {
   set(key, value) {
     this.state[key] = value;
     for (const cb of [...(this.listeners.get(`change:${key}`) ?? [])]) cb();
+  }
+  /** What the kernel's custom messages do: call the `msg:custom` listeners. */
+  emit(event, ...args) {
+    for (const cb of [...(this.listeners.get(event) ?? [])]) cb(...args);
   }
   on(event, cb) {
     if (!this.listeners.has(event)) this.listeners.set(event, []);
@@ -54,6 +58,14 @@ window.rw = {
   kernel(model, msg) {
     if (msg.type === "children_page" && params.get("kernel") !== "off") {
       setTimeout(() => model.set("children", childrenPage(all, msg)), 30);
+    }
+    if (msg.type === "want_images" && params.get("kernel") !== "off") {
+      for (const key of msg.keys) {
+        const bytes = IMAGE_BYTES.get(key);
+        if (bytes === undefined) continue;
+        const message = { type: "image", key, mime: "image/png" };
+        setTimeout(() => model.emit("msg:custom", message, [new DataView(bytes.buffer)]), 10);
+      }
     }
   },
 };

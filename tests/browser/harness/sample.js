@@ -26,6 +26,15 @@ function png(step, hue) {
   return canvas.toDataURL("image/png");
 }
 
+/** The bytes the stand-in kernel sends for each image key (see harness.js). */
+export const IMAGE_BYTES = new Map();
+
+function image(key, step, dataUrl) {
+  const binary = atob(dataUrl.split(",")[1]);
+  IMAGE_BYTES.set(key, Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  return { step, key, type: "image/png" };
+}
+
 export function headerState(now) {
   return {
     _part: "header",
@@ -176,9 +185,12 @@ export function bodyState(now, allChildren) {
       },
     ],
     images: [
-      { name: "loss_curve", items: [1, 2, 3].map((step) => ({ step, src: png(step, 210) })) },
-      { name: "confusion", items: [{ step: 0, src: png(0, 10) }] },
-      { name: "evil", items: [{ step: 0, src: "javascript:alert(1)" }] },
+      {
+        name: "loss_curve",
+        items: [1, 2, 3].map((step) => image(`loss_curve_${step}.png`, step, png(step, 210))),
+      },
+      { name: "confusion", items: [image("confusion.png", 0, png(0, 10))] },
+      { name: "evil", items: [{ step: 0, key: "evil.html", type: "text/html" }] },
     ],
     log: { name: "driver_log.txt", lines: logLines(60), truncated: true },
     children: childrenPage(allChildren, { page: 0, sort_key: "number", descending: false }),

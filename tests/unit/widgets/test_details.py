@@ -176,3 +176,42 @@ def test_a_refresh_sends_only_the_new_points_of_each_drawn_line(
         line.update([float(j) for j in range(10_100)], values)
         assert mark.x.tolist() == line.x.tolist() and mark.y.tolist() == line.y.tolist()
     widget.close()
+
+
+def _custom(sent: list[tuple[object, list[bytes]]], kind: str) -> list[tuple[dict, list[bytes]]]:
+    return [
+        (data["content"], buffers)
+        for data, buffers in sent
+        if isinstance(data, dict)
+        and data.get("method") == "custom"
+        and data["content"].get("type") == kind
+    ]
+
+
+def test_images_travel_as_binary_messages_once(
+    run: Run, sent: list[tuple[object, list[bytes]]], tmp_path: object
+) -> None:
+    """The images trait names images by key; each image's bytes go once, as one binary
+    buffer, and again only to a view that asks for them."""
+    from pathlib import Path
+
+    png = Path(str(tmp_path)) / "a.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+    run.log_image("pic", path=str(png))
+    run.flush()
+    widget = RunDetails(run, refresh_interval=60)
+    POLLER.remove(widget)
+    (item,) = widget.body.images[0]["items"]
+    assert item["type"] == "image/png" and "src" not in item
+    images = _custom(sent, "image")
+    assert [(m["key"], m["mime"]) for m, _ in images] == [(item["key"], "image/png")]
+    assert images[0][1] == [png.read_bytes()]
+    assert "base64" not in str([data for data, _ in sent])
+    sent.clear()
+    run.log("other", 1.0)
+    run.flush()
+    widget.refresh()  # the image is unchanged: its bytes are not sent again
+    assert _custom(sent, "image") == []
+    widget._on_message(widget.body, {"type": "want_images", "keys": [item["key"], "../x"]}, [])
+    assert [m["key"] for m, _ in _custom(sent, "image")] == [item["key"]]  # only known keys
+    widget.close()
