@@ -180,6 +180,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{run_id}/automl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The iterations of an AutoML search
+         * @description A page of the iteration table (iteration, pipeline, the iteration's metric, the best so far, status, duration, start) sorted as asked with the best iteration marked, the metrics of the task, and each completed iteration's value with the best-so-far line; 400 if the run is not an AutoML search.
+         */
+        get: operations["getAutoML"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{run_id}/log": {
         parameters: {
             query?: never;
@@ -585,6 +605,51 @@ export interface components {
             unchanged: boolean;
             metrics: components["schemas"]["EvaluationMetric"][];
         };
+        /** @description One iteration in the table. */
+        AutoMLRow: {
+            iteration: number;
+            run_id: string;
+            pipeline: string;
+            metric: number | null;
+            best: number | null;
+            status: string;
+            duration: number | null;
+            started: number | null;
+            is_best: boolean;
+        };
+        /** @description The chosen metric of each completed iteration, and the best so far. */
+        AutoMLChart: {
+            iterations: number[];
+            values: number[];
+            best: number[];
+            run_ids: string[];
+        };
+        /** @description What an AutoML view draws. */
+        AutoMLState: {
+            run_id: string;
+            status: string;
+            task: string;
+            primary_metric: string;
+            metric: string;
+            maximize: boolean;
+            metrics: string[];
+            best_iteration: number | null;
+            best_run_id: string | null;
+            best_value: number | null;
+            rows: components["schemas"]["AutoMLRow"][];
+            total: number;
+            page: number;
+            page_size: number;
+            sort: string;
+            descending: boolean;
+            chart: components["schemas"]["AutoMLChart"];
+        };
+        /** @description GET runs/{run_id}/automl: the AutoML view of a search (None when nothing changed after `since`). */
+        AutoMLBody: {
+            cursor: number;
+            unchanged: boolean;
+            automl: components["schemas"]["AutoMLState"] | null;
+        };
     };
     responses: {
         /** @description a bad path or query parameter, named in the message */
@@ -984,6 +1049,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EvaluationBody"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getAutoML: {
+        parameters: {
+            query?: {
+                /** @description the cursor of an earlier answer; if nothing changed since, the answer is {unchanged: true} with empty lists */
+                since?: number;
+                /** @description the metric the table, the best iteration and the chart follow (default: the primary metric); one of the search's task */
+                metric?: string;
+                /** @description the page of the iteration table, from 0 */
+                page?: number;
+                /** @description the column the iteration table is sorted by (iterations without a value last) */
+                sort?: "iteration" | "pipeline" | "metric" | "best" | "status" | "duration" | "started";
+                /** @description asc (default) or desc */
+                order?: "asc" | "desc";
+            };
+            header?: never;
+            path: {
+                /** @description a run id */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the AutoML view */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoMLBody"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -161,6 +161,23 @@ class EvaluationHandler(_Handler):
         await self.answer(self.service.evaluation, run_id, args.since(), names, step)
 
 
+class AutoMLHandler(_Handler):
+    operation = _operations.AUTOML
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        args = self.args()
+        await self.answer(
+            self.service.automl,
+            run_id,
+            args.since(),
+            args.text(_params.AUTOML_METRIC),
+            args.integer(_params.AUTOML_PAGE),
+            str(args.choice(_params.AUTOML_SORT)),
+            args.choice(_params.AUTOML_ORDER) == "desc",
+        )
+
+
 class LogHandler(_Handler):
     operation = _operations.LOG
 
@@ -339,6 +356,7 @@ ROUTES: list[tuple[str, type[_Handler]]] = [
     ("/runs/{run_id}/children", ChildrenHandler),
     ("/runs/{run_id}/metrics", MetricsHandler),
     ("/runs/{run_id}/evaluation", EvaluationHandler),
+    ("/runs/{run_id}/automl", AutoMLHandler),
     ("/runs/{run_id}/log", LogHandler),
     ("/runs/{run_id}/files", FilesHandler),
     ("/runs/{run_id}/files/{name}", FileHandler),

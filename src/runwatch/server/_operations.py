@@ -121,6 +121,18 @@ EVALUATION = Operation(
         "calibration, cumulative gains and lift curves, a histogram, predicted against true."
     ),
 )
+AUTOML = Operation(
+    "getAutoML",
+    "The iterations of an AutoML search",
+    Answer("the AutoML view", shapes.AutoMLBody),
+    _params.AUTOML,
+    description=(
+        "A page of the iteration table (iteration, pipeline, the iteration's metric, the best "
+        "so far, status, duration, start) sorted as asked with the best iteration marked, the "
+        "metrics of the task, and each completed iteration's value with the best-so-far line; "
+        "400 if the run is not an AutoML search."
+    ),
+)
 LOG = Operation(
     "getLog",
     "New text of a run's log file",

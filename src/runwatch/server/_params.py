@@ -225,6 +225,23 @@ EVALUATION_STEP = Integer(
     low=INT64_MIN,
     high=INT64_MAX,
 )
+AUTOML_METRIC = Text(
+    "metric",
+    "the metric the table, the best iteration and the chart follow (default: the primary "
+    "metric); one of the search's task",
+    most=MAX_METRIC_NAME,
+    default=None,
+)
+AUTOML_PAGE = Integer(
+    "page", "the page of the iteration table, from 0", low=0, high=MAX_OFFSET, default=0
+)
+AUTOML_SORT = Choice(
+    "sort",
+    "the column the iteration table is sorted by (iterations without a value last)",
+    choices=("iteration", "pipeline", "metric", "best", "status", "duration", "started"),
+    default="iteration",
+)
+AUTOML_ORDER = Choice("order", "asc (default) or desc", choices=tuple(_ORDERS), default="asc")
 LOG_NAME = Text("name", "the log's file name in the run", most=MAX_LENGTH, default=DEFAULT_LOG)
 LOG_OFFSET = Integer("offset", "bytes already read", low=0, high=INT64_MAX, default=0)
 MAX_BYTES = Integer("max_bytes", "most bytes to return", low=1, high=MAX_LOG_BYTES, default=65536)
@@ -237,6 +254,7 @@ SCATTER = (SINCE, *TABLE_FILTERS, X, Y, GOAL)
 OVERLAY = (SINCE, OVERLAY_METRIC, RUNS, OVERLAY_BUDGET)
 METRICS = (SINCE, BUDGET, NAMES)
 EVALUATION = (SINCE, NAMES, EVALUATION_STEP)
+AUTOML = (SINCE, AUTOML_METRIC, AUTOML_PAGE, AUTOML_SORT, AUTOML_ORDER)
 LOG = (LOG_NAME, LOG_OFFSET, MAX_BYTES)
 
 

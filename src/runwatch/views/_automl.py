@@ -14,59 +14,15 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, TypedDict
+from typing import Any
 
 from runwatch.core import _automl
 from runwatch.core._records import RunInfo, RunStatus, RunSummary, RunType
 from runwatch.errors import ValidationError
+from runwatch.views._rest_shapes import AutoMLChart, AutoMLRow, AutoMLState
 
 PAGE_SIZE = 25
 SORT_KEYS = ("iteration", "pipeline", "metric", "best", "status", "duration", "started")
-
-
-class AutoMLRow(TypedDict):
-    """One iteration in the table."""
-
-    iteration: int
-    run_id: str
-    pipeline: str
-    metric: float | None
-    best: float | None
-    status: str
-    duration: float | None
-    started: float | None
-    is_best: bool
-
-
-class AutoMLChart(TypedDict):
-    """The chosen metric of each completed iteration, and the best so far."""
-
-    iterations: list[int]
-    values: list[float]
-    best: list[float]
-    run_ids: list[str]
-
-
-class AutoMLState(TypedDict):
-    """What an AutoML view draws."""
-
-    run_id: str
-    status: str
-    task: str
-    primary_metric: str
-    metric: str
-    maximize: bool
-    metrics: list[str]
-    best_iteration: int | None
-    best_run_id: str | None
-    best_value: float | None
-    rows: list[AutoMLRow]
-    total: int
-    page: int
-    page_size: int
-    sort: str
-    descending: bool
-    chart: AutoMLChart
 
 
 def is_automl(info: RunInfo) -> bool:

@@ -357,3 +357,57 @@ class EvaluationBody(TypedDict):
     cursor: int
     unchanged: bool
     metrics: list[EvaluationMetric]
+
+
+class AutoMLRow(TypedDict):
+    """One iteration in the table."""
+
+    iteration: int
+    run_id: str
+    pipeline: str
+    metric: float | None
+    best: float | None
+    status: str
+    duration: float | None
+    started: float | None
+    is_best: bool
+
+
+class AutoMLChart(TypedDict):
+    """The chosen metric of each completed iteration, and the best so far."""
+
+    iterations: list[int]
+    values: list[float]
+    best: list[float]
+    run_ids: list[str]
+
+
+class AutoMLState(TypedDict):
+    """What an AutoML view draws."""
+
+    run_id: str
+    status: str
+    task: str
+    primary_metric: str
+    metric: str
+    maximize: bool
+    metrics: list[str]
+    best_iteration: int | None
+    best_run_id: str | None
+    best_value: float | None
+    rows: list[AutoMLRow]
+    total: int
+    page: int
+    page_size: int
+    sort: str
+    descending: bool
+    chart: AutoMLChart
+
+
+class AutoMLBody(TypedDict):
+    """GET runs/{run_id}/automl: the AutoML view of a search (None when nothing changed
+    after `since`)."""
+
+    cursor: int
+    unchanged: bool
+    automl: AutoMLState | None

@@ -23,9 +23,11 @@ from runwatch.errors import ValidationError
 from runwatch.tracking import _liveness, _models
 from runwatch.tracking._workspace import Workspace
 from runwatch.views import _dashboard, _evaluation
+from runwatch.views._automl import AutoMLTracker
 from runwatch.views._cells import NotFoundError, cell
 from runwatch.views._downsample import minmax
 from runwatch.views._rest_shapes import (
+    AutoMLBody,
     EvaluationBody,
     EvaluationMetric,
     ExperimentList,
@@ -202,6 +204,25 @@ class RunwatchService:
                     }
                 )
         return {"cursor": cursor, "unchanged": False, "series": series}
+
+    def automl(
+        self,
+        run_id: str,
+        since: int | None = None,
+        metric: str | None = None,
+        page: int = 0,
+        sort: str = "iteration",
+        descending: bool = False,
+    ) -> AutoMLBody:
+        """The AutoML view of the search `run_id` (views/_automl.py)."""
+        ws = self._workspace()
+        cursor = ws.store.current_seq()
+        if since == cursor:
+            return {"cursor": cursor, "unchanged": True, "automl": None}
+        tracker = AutoMLTracker(ws.store, run_id)
+        tracker.poll()
+        state = tracker.state(metric, page, sort, descending)
+        return {"cursor": cursor, "unchanged": False, "automl": state}
 
     def evaluation(
         self,

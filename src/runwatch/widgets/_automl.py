@@ -20,7 +20,8 @@ import bqplot
 import ipywidgets
 
 from runwatch.core._html import timestamp
-from runwatch.views._automl import PAGE_SIZE, AutoMLRow, AutoMLState, AutoMLTracker
+from runwatch.views._automl import PAGE_SIZE, AutoMLTracker
+from runwatch.views._rest_shapes import AutoMLRow, AutoMLState
 
 COLUMNS = (
     ("iteration", "Iteration"),
