@@ -25,6 +25,8 @@ import type {
   RunRow,
   SeriesBody,
 } from "./api";
+import { AutoMLView } from "./automl";
+import type { AutoMLBody } from "./automl";
 import { createHeader, renderFiles, renderMetrics, section } from "./detailsParts";
 import { EvaluationView } from "./evaluation";
 import { LiveRefresh } from "./liveRefresh";
@@ -71,6 +73,18 @@ export class RunPanel extends Widget {
     },
   });
   private evaluationCursor = 0;
+  /** An AutoML search: its iteration table and chart (automl.ts). */
+  private readonly automl = new AutoMLView({
+    query: () => {
+      this.loadAutoML(true).catch((error: unknown) => {
+        this.showError(error);
+      });
+    },
+    open: (id) => {
+      this.options.openRun(id);
+    },
+  });
+  private automlCursor = 0;
   /** Steps picked with a slider; other evaluation metrics show their last step. */
   private readonly evaluationSteps = new Map<string, number>();
   private readonly childTable: ChildTable;
@@ -80,7 +94,7 @@ export class RunPanel extends Widget {
   private readonly log = createLogView();
   private log_ = { name: "", offset: 0, lines: [] as string[], truncated: false };
   private readonly sections: Record<
-    "metrics" | "evaluation" | "children" | "files" | "log",
+    "automl" | "metrics" | "evaluation" | "children" | "files" | "log",
     HTMLElement
   >;
   private readonly status = el("div", "rw-sb-message");
@@ -142,6 +156,7 @@ export class RunPanel extends Widget {
         body,
       );
     this.sections = {
+      automl: section("AutoML", this.automl.el),
       metrics: section(
         "Metrics",
         grid(this.metricRows, "Name", "Kind", "Count", "Last value", "Chart"),
@@ -156,6 +171,7 @@ export class RunPanel extends Widget {
       this.header.el,
       this.status,
       this.kv.el,
+      this.sections.automl,
       this.sections.metrics,
       this.sections.evaluation,
       this.sections.children,
@@ -239,6 +255,7 @@ export class RunPanel extends Widget {
     const parts = await Promise.allSettled([
       this.loadMetrics(),
       this.loadEvaluation(),
+      this.loadAutoML(),
       this.loadLog(),
       this.loadChildren(),
     ]);
@@ -278,6 +295,23 @@ export class RunPanel extends Widget {
       if (step !== undefined) await this.pickStep(metric.name, step);
     }
     this.sections.evaluation.hidden = this.evaluation.size === 0;
+  }
+
+  /** The AutoML view of a search, as `this.automl.query` asks (`fresh`: whatever the cursor). */
+  private async loadAutoML(fresh = false): Promise<void> {
+    if (this.body?.run.type !== "automl") return;
+    const { metric, page, sort, order } = this.automl.query;
+    const body = await requestAPI<AutoMLBody>(`runs/${segment(this.runId)}/automl`, {
+      since: fresh ? undefined : this.automlCursor,
+      metric,
+      page,
+      sort,
+      order,
+    });
+    if (body.unchanged || body.automl === null) return;
+    this.automlCursor = body.cursor;
+    this.automl.update(body.automl);
+    this.sections.automl.hidden = false;
   }
 
   /** Draw `name` at `step` (its last step: follow new points again). */

@@ -32,7 +32,7 @@ COLUMNS = (
     ("duration", "Duration"),
     ("started", "Started"),
 )
-_WIDTHS = "90px minmax(220px, 2fr) 130px 120px 100px 90px 170px"
+_WIDTHS = "104px minmax(220px, 2fr) 130px 110px 100px 80px 220px"
 
 
 def _number(value: float | None) -> str:
@@ -130,7 +130,7 @@ class AutoMLPanel(ipywidgets.VBox):  # type: ignore[misc]
             axes=[self.x_axis, self.y_axis],
             fig_margin={"top": 30, "bottom": 40, "left": 72, "right": 20},
             layout={"width": "100%", "height": "280px"},
-            legend_location="bottom-right",
+            legend_location="top-left",
         )
         super().__init__(
             [
