@@ -1,4 +1,4 @@
-"""Azure ML's AutoML metrics of one validation fold, computed with scikit-learn.
+"""Azure ML's AutoML metrics of one validation fold, as scikit-learn defines them.
 
 Classification folds are given as encoded labels (0..k-1) and class probabilities;
 regression folds as true and predicted values and the range of the training target
@@ -9,7 +9,6 @@ class is missing, a log error of negative values) is left out.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,66 +16,112 @@ import numpy as np
 
 
 def classification(y_true: Any, proba: Any, n_classes: int) -> dict[str, float]:
-    from sklearn import metrics
-
+    """Computed with numpy from the confusion matrix and rank statistics (each as
+    scikit-learn defines it, over all `n_classes` labels): the search runs this on
+    every fold of every iteration, where scikit-learn's checks would cost more than
+    the metrics."""
     true = np.asarray(y_true, dtype=int)
     scores = np.asarray(proba, dtype=float)
     pred = scores.argmax(axis=1)
-    labels = list(range(n_classes))
-    out: dict[str, float] = {"accuracy": float(metrics.accuracy_score(true, pred))}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for average in ("macro", "micro", "weighted"):
-            for name, score in (
-                ("f1_score", metrics.f1_score),
-                ("precision_score", metrics.precision_score),
-                ("recall_score", metrics.recall_score),
-            ):
-                out[f"{name}_{average}"] = float(
-                    score(true, pred, labels=labels, average=average, zero_division=0)
-                )
-        recall = out["recall_score_macro"]
-        out["balanced_accuracy"] = recall
-        chance = 1.0 / n_classes
-        out["norm_macro_recall"] = max(0.0, (recall - chance) / (1 - chance))
-        out["matthews_correlation"] = float(metrics.matthews_corrcoef(true, pred))
-        counts = np.bincount(true, minlength=n_classes).astype(float)
-        weights = (counts / counts.sum())[true]
-        out["weighted_accuracy"] = float(np.sum(weights * (pred == true)) / np.sum(weights))
-        clipped = np.clip(scores, 1e-15, 1 - 1e-15)
-        clipped = clipped / clipped.sum(axis=1, keepdims=True)
-        out["log_loss"] = float(metrics.log_loss(true, clipped, labels=labels))
-        onehot = np.eye(n_classes)[true]
-        present = onehot.sum(axis=0) > 0
-        if present.all():
-            for average in ("macro", "micro", "weighted"):
-                out[f"AUC_{average}"] = float(
-                    metrics.roc_auc_score(onehot, scores, average=average)
-                )
-                out[f"average_precision_score_{average}"] = float(
-                    metrics.average_precision_score(onehot, scores, average=average)
-                )
-    return {k: v for k, v in out.items() if math.isfinite(v)}
+    k = n_classes
+    n = len(true)
+    matrix = np.bincount(true * k + pred, minlength=k * k).reshape(k, k).astype(float)
+    support = matrix.sum(axis=1)
+    predicted = matrix.sum(axis=0)
+    hits = np.diag(matrix)
+    precision = np.divide(hits, predicted, out=np.zeros(k), where=predicted > 0)
+    recall = np.divide(hits, support, out=np.zeros(k), where=support > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros(k), where=both > 0)
+    weights = support / n
+    accuracy = float(hits.sum() / n)
+    out: dict[str, float] = {"accuracy": accuracy}
+    for name, per_class in (
+        ("precision_score", precision),
+        ("recall_score", recall),
+        ("f1_score", f1),
+    ):
+        out[f"{name}_macro"] = float(per_class.mean())
+        out[f"{name}_weighted"] = float(per_class @ weights)
+        out[f"{name}_micro"] = accuracy  # one label per row: micro averages are accuracy
+    out["balanced_accuracy"] = float(recall[support > 0].mean())
+    chance = 1.0 / k
+    out["norm_macro_recall"] = max(0.0, (out["recall_score_macro"] - chance) / (1 - chance))
+    covariance = hits.sum() * n - support @ predicted
+    spread = (n * n - predicted @ predicted) * (n * n - support @ support)
+    out["matthews_correlation"] = float(covariance / np.sqrt(spread)) if spread > 0 else 0.0
+    out["weighted_accuracy"] = float((weights[true] * (pred == true)).sum() / weights[true].sum())
+    clipped = np.clip(scores, 1e-15, 1 - 1e-15)
+    clipped = clipped / clipped.sum(axis=1, keepdims=True)
+    out["log_loss"] = float(-np.log(clipped[np.arange(n), true]).mean())
+    onehot = np.eye(k)[true]
+    if (support > 0).all():
+        aucs = np.array([_auc(onehot[:, c], scores[:, c]) for c in range(k)])
+        precisions = np.array([_average_precision(onehot[:, c], scores[:, c]) for c in range(k)])
+        for name, per_class, micro in (
+            ("AUC", aucs, _auc(onehot.ravel(), scores.ravel())),
+            (
+                "average_precision_score",
+                precisions,
+                _average_precision(onehot.ravel(), scores.ravel()),
+            ),
+        ):
+            out[f"{name}_macro"] = float(per_class.mean())
+            out[f"{name}_weighted"] = float(per_class @ weights)
+            out[f"{name}_micro"] = float(micro)
+    return {k_: v for k_, v in out.items() if math.isfinite(v)}
+
+
+def _auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """The area under the ROC curve: the Mann-Whitney statistic with ties averaged."""
+    from scipy.stats import rankdata  # type: ignore[import-untyped]
+
+    count = positive.sum()
+    others = len(positive) - count
+    if count == 0 or others == 0:
+        return math.nan
+    ranks = rankdata(score)
+    return float((ranks[positive > 0].sum() - count * (count + 1) / 2) / (count * others))
+
+
+def _average_precision(positive: np.ndarray, score: np.ndarray) -> float:
+    """Average precision: the precision at each distinct threshold, weighted by the
+    recall it adds (scikit-learn's definition)."""
+    order = np.argsort(-score, kind="mergesort")
+    ranked, hits = score[order], positive[order]
+    last = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]  # end of each tie group
+    true_positives = np.cumsum(hits)[last]
+    seen = last + 1
+    total = hits.sum()
+    if total == 0:
+        return math.nan
+    precision = true_positives / seen
+    recall = true_positives / total
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
 def regression(y_true: Any, y_pred: Any, y_range: float) -> dict[str, float]:
-    from scipy import stats  # type: ignore[import-untyped]
-    from sklearn import metrics
+    """Computed with numpy (as scikit-learn and scipy define each)."""
+    from scipy.stats import rankdata  # type: ignore[import-untyped]
 
     true = np.asarray(y_true, dtype=float)
     pred = np.asarray(y_pred, dtype=float)
     span = y_range if y_range > 0 else 1.0
+    error = pred - true
     out: dict[str, float] = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out["r2_score"] = float(metrics.r2_score(true, pred))
-        out["explained_variance"] = float(metrics.explained_variance_score(true, pred))
-        out["spearman_correlation"] = float(stats.spearmanr(true, pred)[0])
-        out["mean_absolute_error"] = float(metrics.mean_absolute_error(true, pred))
-        out["median_absolute_error"] = float(metrics.median_absolute_error(true, pred))
-        out["root_mean_squared_error"] = float(np.sqrt(metrics.mean_squared_error(true, pred)))
+    with np.errstate(all="ignore"):
+        total = float(((true - true.mean()) ** 2).sum())
+        squared = float((error**2).sum())
+        out["r2_score"] = 1 - squared / total if total > 0 else math.nan
+        variance = float(true.var())
+        out["explained_variance"] = 1 - float(error.var()) / variance if variance > 0 else math.nan
+        out["spearman_correlation"] = float(np.corrcoef(rankdata(true), rankdata(pred))[0, 1])
+        out["mean_absolute_error"] = float(np.abs(error).mean())
+        out["median_absolute_error"] = float(np.median(np.abs(error)))
+        out["root_mean_squared_error"] = math.sqrt(squared / len(true))
         if (true >= 0).all() and (pred > -1).all():
-            rmsle = float(np.sqrt(metrics.mean_squared_log_error(true, np.maximum(pred, 0))))
+            logs = np.log1p(np.maximum(pred, 0)) - np.log1p(true)
+            rmsle = float(np.sqrt((logs**2).mean()))
             out["root_mean_squared_log_error"] = rmsle
             log_span = math.log1p(true.max()) - math.log1p(max(true.min(), 0))
             out["normalized_root_mean_squared_log_error"] = rmsle / (log_span or 1.0)
