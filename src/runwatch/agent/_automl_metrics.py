@@ -102,7 +102,7 @@ def _average_precision(positive: np.ndarray, score: np.ndarray) -> float:
 
 def regression(y_true: Any, y_pred: Any, y_range: float) -> dict[str, float]:
     """Computed with numpy (as scikit-learn and scipy define each)."""
-    from scipy.stats import rankdata  # type: ignore[import-untyped]
+    from scipy.stats import rankdata
 
     true = np.asarray(y_true, dtype=float)
     pred = np.asarray(y_pred, dtype=float)
