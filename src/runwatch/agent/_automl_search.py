@@ -20,6 +20,7 @@ iterations' fold predictions is the last iteration when enabled.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import io
 import json
@@ -79,6 +80,9 @@ class Search:
         self.mark = time.monotonic()
         self.kept: list[_Trial] = []  # the best finished trials, for the ensemble
         self.finished: list[_Trial] = []
+        #: Records finished iterations (logs, documents, the model) while the next trains.
+        self.writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="automl-writer")
+        self.pending: list[concurrent.futures.Future[None]] = []
 
     # --- data --------------------------------------------------------------------------
     def _load(self) -> None:
@@ -151,9 +155,11 @@ class Search:
         automl.fit(**fit)
         if self.trial is not None:  # a trial FLAML stopped before its last fold
             self._end_trial(failed="the search ended before the iteration's last fold")
+        self._drain()
         self._final_model(automl)
         if settings["enable_voting_ensemble"]:
             self._ensemble()
+        self._drain()
         print(f"{len(self.finished)} iterations; best {self.metric}: {self.best}", flush=True)
 
     def _evaluate(
@@ -251,13 +257,33 @@ class Search:
         self._remember(trial)
 
     def _record(self, trial: _Trial, model: Any) -> None:
-        run = trial.run
+        """Rank the finished iteration now; record it on the writer thread, so the next
+        trial trains meanwhile (the model is pickled here: the engine may free it)."""
         metrics = _automl_metrics.average([fold for _, _, fold in trial.folds])
+        true = np.concatenate([t for t, _, _ in trial.folds])
+        scores = np.concatenate([s for _, s, _ in trial.folds])
+        blob = pickle.dumps(model)
+        trial.value = metrics.get(self.metric)
+        if trial.value is not None:
+            self.best = _automl.best_so_far([self.best, trial.value], self.metric)[-1]
+        self.finished.append(trial)
+        self.pending.append(
+            self.writer.submit(self._write, trial, metrics, true, scores, blob, self.best)
+        )
+
+    def _write(
+        self,
+        trial: _Trial,
+        metrics: dict[str, float],
+        true: Any,
+        scores: Any,
+        blob: bytes,
+        best: float | None,
+    ) -> None:
+        run = trial.run
         for name in _automl.METRICS[self.task]:
             if name in metrics:
                 run.log(name, metrics[name])
-        true = np.concatenate([t for t, _, _ in trial.folds])
-        scores = np.concatenate([s for _, s, _ in trial.folds])
         if self.classes is not None:
             labels = [str(c) for c in self.classes]
             named_true = np.asarray(labels, dtype=object)[true]
@@ -272,23 +298,25 @@ class Search:
         else:
             run.log_residuals("residuals", _evaluation_build.residuals(true, scores))
             run.log_predictions("predicted_true", _evaluation_build.predictions(true, scores))
-        run.upload_file(MODEL_FILE, io.BytesIO(pickle.dumps(model)), overwrite=True)
-        trial.value = metrics.get(self.metric)
-        if trial.value is not None:
-            self.best = _automl.best_so_far([self.best, trial.value], self.metric)[-1]
-        if self.best is not None:
-            self.parent.log("best_metric", self.best)
+        run.upload_file(MODEL_FILE, io.BytesIO(blob), overwrite=True)
+        if best is not None:
+            self.parent.log("best_metric", best)
         self.parent.log_row(
             "iterations",
             iteration=trial.iteration,
             pipeline=str(run.info.properties.get(_automl.PIPELINE_PROPERTY, "")),
             metric=trial.value,
-            best=self.best,
+            best=best,
         )
         run.complete()
         run.flush()
         self.parent.flush()
-        self.finished.append(trial)
+
+    def _drain(self) -> None:
+        """Wait for the writer thread; an error it met ends the search."""
+        pending, self.pending = self.pending, []
+        for future in pending:
+            future.result()
 
     def _remember(self, trial: _Trial) -> None:
         if trial.value is None:
