@@ -32,7 +32,7 @@ COLUMNS = (
     ("duration", "Duration"),
     ("started", "Started"),
 )
-_WIDTHS = "104px minmax(220px, 2fr) 130px 110px 100px 80px 220px"
+_WIDTHS = "90px minmax(200px, 2fr) 132px 105px 95px 80px 190px"
 
 
 def _number(value: float | None) -> str:
