@@ -32,7 +32,7 @@ COLUMNS = (
     ("duration", "Duration"),
     ("started", "Started"),
 )
-_WIDTHS = "90px minmax(200px, 2fr) 132px 105px 95px 80px 190px"
+_WIDTHS = "98px minmax(240px, 2fr) 124px 100px 88px 84px 182px"
 
 
 def _number(value: float | None) -> str:
@@ -75,7 +75,7 @@ class AutoMLPanel(ipywidgets.VBox):  # type: ignore[misc]
         for key, label in COLUMNS:
             button = ipywidgets.Button(
                 description=label,
-                layout=ipywidgets.Layout(width="auto"),
+                layout=ipywidgets.Layout(width="auto", padding="0 4px"),
                 tooltip=f"sort by {label}",
             )
             button.add_class("rw-automl-sort")
