@@ -32,6 +32,7 @@ def _config(**options: Any) -> Any:
         n_cross_validations=3,
         primary_metric="AUC_weighted",
         seed=11,
+        debug_log=None,  # nothing written into the folder the tests run from
         **options,
     )
 
