@@ -77,12 +77,20 @@ export interface ChildRow {
   early_termination: string | null;
 }
 
+export interface BestChild {
+  id: string;
+  number: number;
+  value: number | string | null;
+}
+
 export interface ChildrenState {
   total: number;
   counts: Record<string, number>;
   columns: string[];
   metric: string | null;
+  metric_label: string | null;
   goal: "MINIMIZE" | "MAXIMIZE" | null;
+  best: BestChild | null;
   page: number;
   page_size: number;
   sort_key: string;

@@ -72,6 +72,10 @@ export function createChildTable(callbacks: ChildTableCallbacks): ChildTable {
   const empty = el("div", "rw-empty", "No child runs yet.");
   const root = el("div", "rw-children", summary, scroller, pager, empty);
 
+  summary.addEventListener("click", (event) => {
+    const link = (event.target as Element).closest<HTMLElement>("[data-best]");
+    if (link?.dataset.best !== undefined) callbacks.open(link.dataset.best);
+  });
   body.addEventListener("click", (event) => {
     const row = (event.target as Element).closest("tr");
     if (row?.dataset.id !== undefined) callbacks.open(row.dataset.id);
@@ -95,7 +99,7 @@ export function createChildTable(callbacks: ChildTableCallbacks): ChildTable {
     const columns = columnsOf(next);
     renderSummary(summary, next);
     setChildren(head, el("tr", "", ...columns.map((c) => headerCell(c, next, sortBy))));
-    body.replaceChildren(...next.rows.map((row) => rowNode(row, columns)));
+    body.replaceChildren(...next.rows.map((row) => rowNode(row, columns, next.best?.id)));
     if (focused !== undefined)
       head.querySelector<HTMLElement>(`[data-sort-key="${CSS.escape(focused)}"]`)?.focus();
 
@@ -147,16 +151,38 @@ function renderSummary(node: HTMLElement, state: ChildrenState): void {
     node,
     el("span", "rw-summary-total", `${state.total} child ${state.total === 1 ? "run" : "runs"}`),
     ...chips,
+    bestLine(state),
   );
+}
+
+/** A sweep's best trial as `get_best_run_by_primary_metric` picks it; a click opens it. */
+function bestLine(state: ChildrenState): HTMLElement | null {
+  const best = state.best ?? null;
+  if (best === null || state.metric === null) return null;
+  const link = button("rw-link rw-best-link", `#${best.number}`, () => undefined);
+  link.dataset.best = best.id;
+  link.title = `Open run ${best.number} · ${best.id}`;
+  const line = el(
+    "div",
+    "rw-best-line",
+    "★ Best trial ",
+    link,
+    ` · ${state.metric} ${formatCell(best.value)} (best logged value)`,
+  );
+  line.title =
+    "Each trial counts by the best value it logged of the primary metric, " +
+    "as get_best_run_by_primary_metric ranks trials";
+  return line;
 }
 
 function columnsOf(state: ChildrenState): Column[] {
   const metric = state.metric ?? "metric";
+  const label = state.metric_label ?? metric;
   const goal = state.goal === null ? "" : ` (goal: ${state.goal.toLowerCase()})`;
   return [
     column("number", "#", "Run number", true, (r) => text(String(r.number), "rw-num")),
     column("status", "Status", "Status", false, statusCell),
-    column("metric", metric, `${metric}${goal}`, true, (r) => valueCell(r.metric)),
+    column("metric", label, `${label}${goal}`, true, (r) => valueCell(r.metric)),
     column("start_time", "Started", "Start time", false, (r) => {
       const td = text(formatShortTimestamp(r.start_time), "rw-nowrap");
       td.title = formatTimestamp(r.start_time);
@@ -206,11 +232,21 @@ function headerCell(
   return th;
 }
 
-function rowNode(row: ChildRow, columns: readonly Column[]): HTMLTableRowElement {
-  const tr = el("tr", "rw-child-row", ...columns.map((c) => c.cell(row)));
+function rowNode(
+  row: ChildRow,
+  columns: readonly Column[],
+  best: string | undefined,
+): HTMLTableRowElement {
+  const isBest = row.id === best;
+  const tr = el(
+    "tr",
+    isBest ? "rw-child-row rw-best" : "rw-child-row",
+    ...columns.map((c) => c.cell(row)),
+  );
   tr.dataset.id = row.id;
   tr.tabIndex = 0;
-  tr.title = `Open run ${row.number} · ${row.id}`;
+  tr.title = `Open run ${row.number} · ${row.id}${isBest ? " (the best trial)" : ""}`;
+  if (isBest) tr.cells[0]?.prepend("★ ");
   return tr;
 }
 

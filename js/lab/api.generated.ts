@@ -352,7 +352,7 @@ export interface components {
             tags: {
                 [key: string]: string;
             };
-            /** @description latest value of the `metric` query parameter; null if not logged; NaN and infinity by name ("NaN", "Infinity", "-Infinity") */
+            /** @description latest value of the `metric` query parameter (for a sweep's trials and its primary metric: the best value the trial logged, the value it is ranked by); null if not logged; NaN and infinity by name ("NaN", "Infinity", "-Infinity") */
             metric: string | number | boolean | null;
         };
         /** @description A page of runs: an experiment's top-level runs, or a run's direct children. */

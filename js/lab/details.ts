@@ -23,7 +23,9 @@ import type {
   RunDetailsBody,
   RunPage,
   RunRow,
+  RunsTable,
   SeriesBody,
+  TableRow,
 } from "./api";
 import { AutoMLView } from "./automl";
 import type { AutoMLBody } from "./automl";
@@ -360,6 +362,12 @@ export class RunPanel extends Widget {
   private async loadChildren(): Promise<void> {
     const run = this.body?.run;
     if (run === undefined || run.child_count === 0) return;
+    const primary = this.body?.properties.primary_metric_name;
+    const goal = this.body?.properties.primary_metric_goal;
+    if (typeof primary === "string" && (goal === "MINIMIZE" || goal === "MAXIMIZE")) {
+      await this.loadTrials(run, primary, goal);
+      return;
+    }
     const query = this.childQuery;
     const ask = (metric: string): Promise<RunPage> =>
       requestAPI<RunPage>(`runs/${segment(this.runId)}/children`, {
@@ -380,12 +388,83 @@ export class RunPanel extends Widget {
       counts: page.status_counts,
       columns: [],
       metric: this.childMetric === "" ? null : this.childMetric,
+      metric_label: null,
       goal: null,
+      best: null,
       page: query.page,
       page_size: CHILD_PAGE,
       sort_key: query.sort_key,
       descending: query.descending,
       rows: page.runs.map(childRow),
+    });
+    this.sections.children.hidden = false;
+  }
+
+  /**
+   * A sweep's trials from the dashboard's table (the same read model): each trial's
+   * primary metric is its best logged value, the parameters are columns, and the
+   * best trial is the first row when sorted by that value.
+   */
+  private async loadTrials(
+    run: RunRow,
+    metric: string,
+    goal: "MINIMIZE" | "MAXIMIZE",
+  ): Promise<void> {
+    const query = this.childQuery;
+    const metricKey = `metric:${metric}`;
+    const key = (sortKey: string): string =>
+      sortKey === "metric"
+        ? metricKey
+        : sortKey.startsWith("param:")
+          ? `property:param.${sortKey.slice(6)}`
+          : (TRIAL_SORTS[sortKey] ?? sortKey);
+    const path = `experiments/${segment(run.experiment)}/table`;
+    const [page, top] = await Promise.all([
+      requestAPI<RunsTable>(path, {
+        parent: this.runId,
+        offset: query.page * CHILD_PAGE,
+        limit: CHILD_PAGE,
+        sort: key(query.sort_key),
+        order: query.descending ? "desc" : "asc",
+      }),
+      requestAPI<RunsTable>(path, {
+        parent: this.runId,
+        limit: 1,
+        sort: metricKey,
+        order: goal === "MAXIMIZE" ? "desc" : "asc",
+      }),
+    ]);
+    const params = page.columns
+      .filter((c) => c.key.startsWith("property:param."))
+      .map((c) => c.key.slice("property:param.".length));
+    const trial = (row: TableRow): ChildRow => ({
+      id: row.id,
+      number: row.number,
+      status: row.status,
+      metric: cellValue(row.values[metricKey]),
+      start_time: row.start_time,
+      duration: durationOf(row),
+      params: Object.fromEntries(params.map((p) => [p, row.values[`property:param.${p}`] ?? null])),
+      early_termination: stoppedBecause(row.values["property:earlyTerminationReason"]),
+    });
+    const best = top.rows[0];
+    const bestValue = best === undefined ? null : cellValue(best.values[metricKey]);
+    this.childTable.update({
+      total: page.total,
+      counts: page.status_counts,
+      columns: params,
+      metric,
+      metric_label: page.columns.find((c) => c.key === metricKey)?.label ?? metric,
+      goal,
+      best:
+        best === undefined || bestValue === null
+          ? null
+          : { id: best.id, number: best.number, value: bestValue },
+      page: query.page,
+      page_size: CHILD_PAGE,
+      sort_key: query.sort_key,
+      descending: query.descending,
+      rows: page.rows.map(trial),
     });
     this.sections.children.hidden = false;
   }
@@ -399,6 +478,18 @@ export class RunPanel extends Widget {
 
 function filePath(name: string): string {
   return name.split("/").map(segment).join("/");
+}
+
+/** The table's sort keys for the child table's own. */
+const TRIAL_SORTS: Readonly<Record<string, string>> = { start_time: "created_time" };
+
+function stoppedBecause(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+function cellValue(value: unknown): number | string | null {
+  if (typeof value === "number" || typeof value === "string") return value;
+  return typeof value === "boolean" ? String(value) : null;
 }
 
 function childRow(run: RunRow): ChildRow {

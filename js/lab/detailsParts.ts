@@ -70,8 +70,9 @@ export function createHeader(actions: HTMLElement): HeaderView {
   function update(body: RunDetailsBody): void {
     run = body.run;
     updateStatusBadge(badge, run.status);
+    // One number a user refers to: the run number, shown once (in the title or beside a name).
     title.textContent = run.display_name ?? `Run ${run.number}`;
-    number.textContent = `#${run.number}`;
+    number.textContent = run.display_name === null ? "" : `#${run.number}`;
     id.textContent = run.id;
     experiment.textContent = run.experiment;
     type.textContent = run.type;

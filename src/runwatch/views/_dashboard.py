@@ -21,7 +21,7 @@ from runwatch.errors import ValidationError
 from runwatch.tracking import _csv_export as _export
 from runwatch.tracking import _liveness
 from runwatch.tracking._workspace import Workspace
-from runwatch.views import _evaluation
+from runwatch.views import _evaluation, _sweeps
 from runwatch.views._cells import NotFoundError, cell
 from runwatch.views._downsample import minmax
 from runwatch.views._rest_shapes import (
@@ -84,13 +84,22 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
         }
     check_scope(ws, query.experiment, query.parent_id)
     auc_sort = auc_column(query.sort)
-    if auc_sort is None:
+    sweep = _sweeps.of_parent(ws, query.parent_id)
+    trial_key = f"metric:{sweep.name}" if sweep is not None else None
+    trials: dict[str, float | None] = {}
+    if auc_sort is None and query.sort != trial_key:
         result = ws.store.runs_table(query)
         page = result.rows
     else:  # derived here, not stored: sort every row by it, then page
         result = ws.store.runs_table(dataclasses.replace(query, sort="number", limit=None))
-        page = _by_auc(ws, result.rows, query.sort, query.descending)
+        if sweep is not None and query.sort == trial_key:
+            trials = _sweeps.trial_values(ws, [run.info.id for run in result.rows], sweep)
+            page = _by_value(result.rows, trials, query.descending)
+        else:
+            page = _by_auc(ws, result.rows, query.sort, query.descending)
         page = page[query.offset : query.offset + query.limit if query.limit else None]
+    if sweep is not None and not trials:
+        trials = _sweeps.trial_values(ws, [run.info.id for run in page], sweep)
     areas = auc_values(ws, [run.info.id for run in page])
     rows: list[TableRow] = []
     for run in page:
@@ -109,10 +118,13 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
                 "values": {
                     **{key: cell(value) for key, value in run.values.items()},
                     **areas.get(info.id, {}),
+                    **({trial_key: cell(trials.get(info.id))} if trial_key else {}),
                 },
             }
         )
     columns = [column_info(column) for column in result.columns]
+    if sweep is not None:
+        columns = _trial_columns(columns, sweep)
     known = {column["key"] for column in columns}
     derived = sorted({key for values in areas.values() for key in values} - known)
     columns += [_auc_column_info(key) for key in derived]
@@ -185,6 +197,30 @@ def _by_auc(ws: Workspace, runs: Sequence[Any], key: str, descending: bool) -> l
     return having + [run for run in runs if key not in areas.get(run.info.id, {})]
 
 
+def _by_value(runs: Sequence[Any], values: dict[str, float | None], descending: bool) -> list[Any]:
+    """`runs` sorted by `values` (a sweep's trial values), runs without one last, ties by
+    number."""
+    having = [run for run in runs if values.get(run.info.id) is not None]
+    having.sort(key=lambda run: (values[run.info.id], run.info.number), reverse=descending)
+    return having + [run for run in runs if values.get(run.info.id) is None]
+
+
+def _trial_columns(columns: list[ColumnInfo], sweep: _sweeps.SweepMetric) -> list[ColumnInfo]:
+    """A sweep's trials table: the number, status, then the parameters, then the primary
+    metric (labelled as its best logged value), then the rest; no name column (a
+    trial's name is its id)."""
+    key = f"metric:{sweep.name}"
+    primary: ColumnInfo = {"key": key, "label": sweep.label, "group": "metric", "numeric": True}
+    first = [c for c in columns if c["key"] in ("number", "status")]
+    params = [c for c in columns if c["key"].startswith("property:param.")]
+    rest = [
+        c
+        for c in columns
+        if c not in first and c not in params and c["key"] not in (key, "display_name")
+    ]
+    return [*first, *params, primary, *rest]
+
+
 def _number(value: Any) -> float | None:
     """A chart coordinate: a finite number as a float, anything else None."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -232,6 +268,14 @@ def scatter(
                 f"column {key!r} is not a column of these runs: none logged that accuracy table"
             )
         columns[key] = _auc_column_info(key)
+    sweep = _sweeps.of_parent(ws, query.parent_id)
+    trial_key = f"metric:{sweep.name}" if sweep is not None else None
+    trials: dict[str, float | None] = {}
+    if sweep is not None and trial_key in (x, y):
+        trials = _sweeps.trial_values(ws, [run.info.id for run in rows], sweep)
+        for key in (x, y):
+            if key == trial_key and key in columns:
+                columns[key] = {**columns[key], "label": sweep.label}
     now = time.time()
     points: list[ScatterPoint] = []
     for run in rows:
@@ -243,6 +287,8 @@ def scatter(
             if key in TableQuery.RUN_COLUMNS
             else areas.get(info.id, {}).get(key)
             if key in derived
+            else trials.get(info.id)
+            if key == trial_key
             else run.values.get(key)
             for key in (x, y)
         ]

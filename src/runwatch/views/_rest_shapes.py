@@ -71,8 +71,9 @@ class RunRow(TypedDict):
     child_count: int
     tags: dict[str, str]
     metric: Cell
-    """latest value of the `metric` query parameter; null if not logged; NaN and infinity
-    by name ("NaN", "Infinity", "-Infinity")"""
+    """latest value of the `metric` query parameter (for a sweep's trials and its primary
+    metric: the best value the trial logged, the value it is ranked by); null if not
+    logged; NaN and infinity by name ("NaN", "Infinity", "-Infinity")"""
 
 
 class RunPage(TypedDict):

@@ -13,7 +13,7 @@ Pure functions: no widgets here. How each metric is shown:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from runwatch.core._records import (
     RunType,
 )
 from runwatch.tracking._metrics import columns_of
-from runwatch.views import _evaluation
+from runwatch.views import _evaluation, _sweeps
 from runwatch.views._cells import cell
 from runwatch.views._rest_shapes import EvaluationMetric
 from runwatch.views._tracker import MetricCache, RunTracker
@@ -45,7 +45,7 @@ from runwatch.views._widget_shapes import (
 
 TABLE_ROWS = 200
 IMAGES_PER_NAME = 20
-PAGE_SIZE = 50
+PAGE_SIZE = 20  # rows of a child table page: shown whole, no inner scroll
 SCALAR, CHART, TABLE, IMAGE, EVALUATION = "scalar", "chart", "table", "image", "evaluation"
 SWEEP_METRICS = ("best_metric", "trials", "early_terminations")
 
@@ -293,9 +293,8 @@ def _metric_cell(value: Any) -> float | str | None:
     return value
 
 
-def _child_row(summary: RunSummary, metric: str | None, now: float) -> ChildRow:
+def _child_row(summary: RunSummary, metric: str | None, value: Any, now: float) -> ChildRow:
     info = summary.info
-    value = summary.metrics.get(metric) if metric else None
     early = info.properties.get(EARLY_TERMINATION_PROPERTY)
     return {
         "id": info.id,
@@ -316,9 +315,42 @@ def children(
 ) -> ChildrenState | None:
     if not tracker.children:
         return None
-    metric, goal = tracker.primary_metric()
-    rows = [_child_row(s, metric, now) for s in tracker.children.values()]
+    return child_table(
+        tracker.info, tracker.children, tracker.trial_values, page, sort_key, descending, now
+    )
+
+
+def child_table(
+    parent: RunInfo,
+    summaries: Mapping[str, RunSummary],
+    trial_values: Mapping[str, float | None],
+    page: int,
+    sort_key: str,
+    descending: bool,
+    now: float,
+) -> ChildrenState:
+    """One page of a run's child table. For a sweep, each trial's primary metric is its
+    best logged value (`_sweeps`) and the best trial is named; else the first metric's
+    latest value."""
+    sweep = _sweeps.sweep_metric(parent.properties)
+    metric = sweep.name if sweep is not None else _first_metric(summaries)
+    rows = [
+        _child_row(
+            s,
+            metric,
+            trial_values.get(s.id)
+            if sweep is not None
+            else (s.metrics.get(metric) if metric else None),
+            now,
+        )
+        for s in summaries.values()
+    ]
     columns = sorted({name for row in rows for name in row["params"]})
+    best = (
+        _sweeps.best_trial([s.info for s in summaries.values()], trial_values, sweep)
+        if sweep is not None
+        else None
+    )
 
     def key(row: ChildRow) -> tuple[int, Any]:
         value: Any
@@ -334,12 +366,20 @@ def children(
     ordered = present + [r for r in rows if key(r)[0] == 1]
     pages = max(1, -(-len(ordered) // PAGE_SIZE))
     page = min(max(0, page), pages - 1)
+    counts: dict[str, int] = {}
+    for summary in summaries.values():
+        counts[summary.status] = counts.get(summary.status, 0) + 1
+    best_row = next((r for r in rows if r["id"] == best), None)
     state: ChildrenState = {
         "total": len(rows),
-        "counts": tracker.child_counts(),
+        "counts": counts,
         "columns": columns,
         "metric": metric,
-        "goal": "MINIMIZE" if goal == "MINIMIZE" else "MAXIMIZE" if goal == "MAXIMIZE" else None,
+        "metric_label": sweep.label if sweep is not None else metric,
+        "goal": None if sweep is None else "MINIMIZE" if sweep.goal == "min" else "MAXIMIZE",
+        "best": None
+        if best_row is None
+        else {"id": best_row["id"], "number": best_row["number"], "value": best_row["metric"]},
         "page": page,
         "page_size": PAGE_SIZE,
         "sort_key": sort_key,
@@ -347,3 +387,10 @@ def children(
         "rows": ordered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE],
     }
     return state
+
+
+def _first_metric(summaries: Mapping[str, RunSummary]) -> str | None:
+    for summary in summaries.values():
+        for name in summary.metrics:
+            return name
+    return None

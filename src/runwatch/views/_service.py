@@ -22,7 +22,7 @@ from runwatch.core._values import BOOL, NUMBER
 from runwatch.errors import ValidationError
 from runwatch.tracking import _liveness, _models
 from runwatch.tracking._workspace import Workspace
-from runwatch.views import _dashboard, _evaluation
+from runwatch.views import _dashboard, _evaluation, _sweeps
 from runwatch.views._automl import AutoMLTracker
 from runwatch.views._cells import NotFoundError, cell
 from runwatch.views._downsample import minmax
@@ -129,9 +129,14 @@ class RunwatchService:
                 f"experiment {query.experiment!r} not found in workspace {ws.name!r}; "
                 "GET experiments lists the ones it has"
             )
+        sweep = None
         if query.parent_id is not None:
-            ws.store.get_run(query.parent_id)  # RunNotFoundError for an unknown run
+            parent = ws.store.get_run(query.parent_id)  # RunNotFoundError for an unknown run
+            sweep = _sweeps.sweep_metric(parent.properties)
         result = ws.store.query_runs(query)
+        trials: dict[str, float | None] | None = None
+        if sweep is not None and query.metric == sweep.name:  # a trial's best logged value
+            trials = _sweeps.trial_values(ws, [run.info.id for run in result.runs], sweep)
         return {
             "cursor": result.cursor,
             "unchanged": False,
@@ -141,7 +146,11 @@ class RunwatchService:
             "status_counts": dict(result.status_counts),
             "metric_names": result.metric_names,
             "runs": [
-                _run_row(_liveness.check(ws.store, run.info), run.child_count, run.metric)
+                _run_row(
+                    _liveness.check(ws.store, run.info),
+                    run.child_count,
+                    run.metric if trials is None else trials.get(run.info.id),
+                )
                 for run in result.runs
             ],
         }

@@ -18,6 +18,7 @@ from runwatch.artifacts._logs import DRIVER_LOG
 from runwatch.core._records import MetricInfo, MetricPoints, RunInfo, RunStatus, RunSummary, RunType
 from runwatch.tracking._liveness import check
 from runwatch.tracking._workspace import Workspace
+from runwatch.views import _sweeps
 
 LOG_LINES = 1000
 
@@ -78,6 +79,8 @@ class RunTracker:
         self.log_truncated = False
         self._partial = b""
         self.children: dict[str, RunSummary] = {}
+        # A sweep's trials: each one's best logged primary metric (`_sweeps.trial_values`).
+        self.trial_values: dict[str, float | None] = {}
         self.polls = 0
 
     @property
@@ -112,8 +115,13 @@ class RunTracker:
         if revived.status != self.info.status:
             self.info, changes.header = revived, True
         if delta.children:
-            for summary in self.store.list_child_summaries(self.run_id, since):
+            changed = self.store.list_child_summaries(self.run_id, since)
+            for summary in changed:
                 self.children[summary.id] = summary
+            metric = _sweeps.sweep_metric(self.info.properties)
+            if metric is not None:
+                ids = [summary.id for summary in changed]
+                self.trial_values.update(_sweeps.trial_values(self.ws, ids, metric))
             changes.children = True
         return changes
 

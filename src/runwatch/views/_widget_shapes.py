@@ -82,12 +82,25 @@ class ChildRow(TypedDict):
     early_termination: str | None
 
 
+class BestChild(TypedDict):
+    """A sweep's best trial: the one `get_best_run_by_primary_metric` returns."""
+
+    id: str
+    number: int
+    value: float | str | None
+    """its best logged value of the primary metric"""
+
+
 class ChildrenState(TypedDict):
     total: int
     counts: dict[str, int]
     columns: list[str]
+    """parameter names (`param.<name>` properties), one column each"""
     metric: str | None
+    metric_label: str | None
+    """the metric column's heading: for a sweep, `<name> (best logged value)`"""
     goal: Literal["MINIMIZE", "MAXIMIZE"] | None
+    best: BestChild | None
     page: int
     page_size: int
     sort_key: str

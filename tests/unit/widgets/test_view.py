@@ -116,9 +116,11 @@ def test_children_pages_sort_and_params(exp: Experiment) -> None:
     assert page is not None
     assert page["total"] == 120 and page["counts"] == {"Completed": 120}
     assert page["columns"] == ["alpha"] and page["metric"] == "mse"
-    assert [r["number"] for r in page["rows"]] == [k.number for k in kids[:50]]
-    last = _view.children(tracker, 2, "number", False, now=0.0)
-    assert last is not None and len(last["rows"]) == 20
+    assert [r["number"] for r in page["rows"]] == [k.number for k in kids[:20]]
+    last = _view.children(tracker, 5, "number", False, now=0.0)
+    assert last is not None and [r["number"] for r in last["rows"]] == [
+        k.number for k in kids[100:]
+    ]
     by_metric = _view.children(tracker, 0, "metric", True, now=0.0)
     assert by_metric is not None and by_metric["rows"][0]["metric"] == 10.0
     by_param = _view.children(tracker, 0, "param:alpha", False, now=0.0)
