@@ -67,6 +67,8 @@ class AutoMLJob(ScriptDriver):
         self._drain(readers, log)
         code = process.returncode
         log.system(f"the search exited with code {code}")
+        if stop_reason is None and self.store.get_run(self.run_id).cancel_requested:
+            stop_reason = "canceled on request"  # the search saw it first and stopped itself
         if self._abort is not None:
             self._end_iterations(RunStatus.FAILED)
             self._end(RunStatus.FAILED, {"code": "AgentStopped", "message": self._abort})

@@ -55,3 +55,28 @@ def test_a_search_on_a_dask_worker(agent_ws: runwatch.Workspace, scheduler: str)
     _, model = run.get_output()
     assert set(model.predict(X.head(30))) <= {0, 1, 2}
     assert "on the Dask worker tcp://127.0.0.1" in driver_log(run)
+
+
+def test_canceling_a_search_on_a_dask_worker(agent_ws: runwatch.Workspace, scheduler: str) -> None:
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    config = AutoMLConfig(
+        task="classification",
+        X=X,
+        y=y,
+        n_cross_validations=3,
+        experiment_timeout_minutes=10,
+        compute_target=runwatch.DaskCompute(scheduler),
+        seed=2,
+    )
+    run = Experiment(agent_ws, "automl-dask-cancel").submit(config)
+    deadline = time.monotonic() + 120
+    while not any(c.get_status() == RunStatus.COMPLETED for c in run.get_children()):
+        assert time.monotonic() < deadline, "no iteration finished"
+        time.sleep(0.2)
+    run.cancel()
+    deadline = time.monotonic() + 60
+    while not RunStatus.is_final(run.get_status()):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert run.get_status() == RunStatus.CANCELED
+    assert all(RunStatus.is_final(c.get_status()) for c in run.get_children())
