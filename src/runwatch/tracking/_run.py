@@ -41,6 +41,23 @@ class Run(MetricsMixin, FilesMixin, TagsMixin, DetailsMixin):
     `Run(experiment, run_id)` re-opens an existing run from any process.
     """
 
+    def __new__(
+        cls,
+        experiment: Experiment | None = None,
+        run_id: str | None = None,
+        *,
+        _info: RunInfo | None = None,
+        **_: Any,
+    ) -> Run:
+        """`Run(experiment, run_id)` of a run type registered with `constructor=True`
+        gives its class (as `Run.get` does); any other run is a `Run`."""
+        if cls is Run and CONSTRUCTED and isinstance(experiment, Experiment) and run_id:
+            with contextlib.suppress(Exception):  # __init__ reports a bad id its own way
+                info = _info if _info is not None else experiment.workspace.store.get_run(run_id)
+                if info.run_type in CONSTRUCTED:
+                    return super().__new__(RUN_CLASSES[info.run_type])
+        return super().__new__(cls)
+
     def __init__(
         self,
         experiment: Experiment,
@@ -489,11 +506,16 @@ class Run(MetricsMixin, FilesMixin, TagsMixin, DetailsMixin):
 #: `HyperDriveRun`), by stored run type. The package defining such a class
 #: registers it with `register_run_class`, so this module needs no import of it.
 RUN_CLASSES: dict[str, type[Run]] = {}
+#: Run types whose class `Run(experiment, run_id)` itself returns (an AutoML search's).
+CONSTRUCTED: set[str] = set()
 
 
-def register_run_class(run_type: str, cls: type[Run]) -> None:
-    """Open runs of `run_type` as `cls` (`Run.get`, `get_runs`, `get_children`...)."""
+def register_run_class(run_type: str, cls: type[Run], *, constructor: bool = False) -> None:
+    """Open runs of `run_type` as `cls` (`Run.get`, `get_runs`, `get_children`...);
+    with `constructor`, `Run(experiment, run_id)` of such a run gives a `cls` too."""
     RUN_CLASSES[run_type] = cls
+    if constructor:
+        CONSTRUCTED.add(run_type)
 
 
 def _display_name(name: object) -> str | None:

@@ -152,3 +152,17 @@ def test_the_best_iteration_is_the_same_everywhere(agent_ws: runwatch.Workspace)
         assert details._automl.state["best_run_id"] == best_run.id
     finally:
         details.close()
+
+
+def test_run_of_an_automl_parent_is_an_automl_run(ws: runwatch.Workspace) -> None:
+    from runwatch.automl import AutoMLRun
+
+    parent = _search(ws, [0.5, 0.7])
+    experiment = Experiment(ws, "views")
+    opened = Run(experiment, parent.id)
+    assert type(opened) is AutoMLRun
+    assert opened.get_best_child().get_metrics()["AUC_weighted"] == 0.7
+    child = next(iter(opened.get_children()))
+    assert type(Run(experiment, child.id)) is Run
+    with pytest.raises(runwatch.RunNotFoundError):
+        Run(experiment, "no-such-run")

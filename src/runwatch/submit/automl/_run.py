@@ -275,4 +275,4 @@ def load_model(run: Run) -> Any:
             return pickle.load(stream)
 
 
-register_run_class(RunType.AUTOML, AutoMLRun)
+register_run_class(RunType.AUTOML, AutoMLRun, constructor=True)
