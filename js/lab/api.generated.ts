@@ -189,7 +189,7 @@ export interface paths {
         };
         /**
          * The iterations of an AutoML search
-         * @description A page of the iteration table (iteration, pipeline, the iteration's metric, the best so far, status, duration, start) sorted as asked with the best iteration marked, the metrics of the task, and each completed iteration's value with the best-so-far line; 400 if the run is not an AutoML search.
+         * @description A page of the iteration table (iteration, pipeline, the iteration's metric, the best so far, status, duration, start) sorted as asked with the best iteration marked, the metrics of the task, and each completed iteration's value with the best-so-far line; `automl` is null for a run that is not an AutoML search.
          */
         get: operations["getAutoML"];
         put?: never;
@@ -644,7 +644,7 @@ export interface components {
             descending: boolean;
             chart: components["schemas"]["AutoMLChart"];
         };
-        /** @description GET runs/{run_id}/automl: the AutoML view of a search (None when nothing changed after `since`). */
+        /** @description GET runs/{run_id}/automl: the AutoML view of a search (None when nothing changed after `since`, or when the run is not an AutoML search). */
         AutoMLBody: {
             cursor: number;
             unchanged: boolean;

@@ -130,7 +130,7 @@ AUTOML = Operation(
         "A page of the iteration table (iteration, pipeline, the iteration's metric, the best "
         "so far, status, duration, start) sorted as asked with the best iteration marked, the "
         "metrics of the task, and each completed iteration's value with the best-so-far line; "
-        "400 if the run is not an AutoML search."
+        "`automl` is null for a run that is not an AutoML search."
     ),
 )
 LOG = Operation(

@@ -407,7 +407,7 @@ class AutoMLState(TypedDict):
 
 class AutoMLBody(TypedDict):
     """GET runs/{run_id}/automl: the AutoML view of a search (None when nothing changed
-    after `since`)."""
+    after `since`, or when the run is not an AutoML search)."""
 
     cursor: int
     unchanged: bool

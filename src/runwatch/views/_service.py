@@ -23,7 +23,7 @@ from runwatch.errors import ValidationError
 from runwatch.tracking import _liveness, _models
 from runwatch.tracking._workspace import Workspace
 from runwatch.views import _dashboard, _evaluation, _sweeps
-from runwatch.views._automl import AutoMLTracker
+from runwatch.views._automl import AutoMLTracker, is_automl
 from runwatch.views._cells import NotFoundError, cell
 from runwatch.views._downsample import minmax
 from runwatch.views._rest_shapes import (
@@ -228,6 +228,8 @@ class RunwatchService:
         cursor = ws.store.current_seq()
         if since == cursor:
             return {"cursor": cursor, "unchanged": True, "automl": None}
+        if not is_automl(ws.store.get_run(run_id)):  # RunNotFoundError for an unknown run
+            return {"cursor": cursor, "unchanged": False, "automl": None}
         tracker = AutoMLTracker(ws.store, run_id)
         tracker.poll()
         state = tracker.state(metric, page, sort, descending)

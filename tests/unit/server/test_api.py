@@ -342,6 +342,7 @@ ROUTE_URLS = [
     "runs/RUN/children",
     "runs/RUN/metrics",
     "runs/RUN/evaluation",
+    "runs/RUN/automl",
     "runs/RUN/log",
     "runs/RUN/files",
     "runs/RUN/files/outputs/model.txt",
