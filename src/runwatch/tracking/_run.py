@@ -51,12 +51,15 @@ class Run(MetricsMixin, FilesMixin, TagsMixin, DetailsMixin):
     ) -> Run:
         """`Run(experiment, run_id)` of a run type registered with `constructor=True`
         gives its class (as `Run.get` does); any other run is a `Run`."""
+        kind, info = cls, None
         if cls is Run and CONSTRUCTED and isinstance(experiment, Experiment) and run_id:
             with contextlib.suppress(Exception):  # __init__ reports a bad id its own way
                 info = _info if _info is not None else experiment.workspace.store.get_run(run_id)
                 if info.run_type in CONSTRUCTED:
-                    return super().__new__(RUN_CLASSES[info.run_type])
-        return super().__new__(cls)
+                    kind = RUN_CLASSES[info.run_type]
+        run = super().__new__(kind)
+        run.__dict__["_looked_up"] = info  # so that __init__ does not read it again
+        return run
 
     def __init__(
         self,
@@ -74,7 +77,13 @@ class Run(MetricsMixin, FilesMixin, TagsMixin, DetailsMixin):
             )
         if not isinstance(run_id, str) or not run_id:
             raise ValidationError(f"run id {short_repr(run_id)} must be a non-empty str")
-        info = _info if _info is not None else experiment.workspace.store.get_run(run_id)
+        looked_up: RunInfo | None = self.__dict__.pop("_looked_up", None)
+        if _info is not None:
+            info = _info
+        elif looked_up is not None and looked_up.id == run_id:
+            info = looked_up
+        else:
+            info = experiment.workspace.store.get_run(run_id)
         if info.experiment != experiment.name:
             raise RunNotFoundError(
                 f"run {run_id!r} is not in experiment {experiment.name!r} "
