@@ -180,7 +180,8 @@ export type OutgoingMessage =
   | WantImagesMessage
   | { type: "back" }
   | ({ type: "children_page" } & ChildrenQuery)
-  | { type: "open_child"; id: string };
+  | { type: "open_child"; id: string }
+  | { type: "compare_children" };
 
 /**
  * A custom message of the body part, with two float64 buffers (x, y): keep the

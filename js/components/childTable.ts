@@ -21,6 +21,8 @@ export interface ChildTableCallbacks {
   query(query: ChildrenQuery): void;
   /** The user picked a child run. */
   open(id: string): void;
+  /** The user asked to compare the child runs side by side (a sweep's trials). */
+  compare?(): void;
 }
 
 export interface ChildTable {
@@ -75,6 +77,7 @@ export function createChildTable(callbacks: ChildTableCallbacks): ChildTable {
   summary.addEventListener("click", (event) => {
     const link = (event.target as Element).closest<HTMLElement>("[data-best]");
     if (link?.dataset.best !== undefined) callbacks.open(link.dataset.best);
+    if ((event.target as Element).closest("[data-action=compare]") !== null) callbacks.compare?.();
   });
   body.addEventListener("click", (event) => {
     const row = (event.target as Element).closest("tr");
@@ -97,7 +100,7 @@ export function createChildTable(callbacks: ChildTableCallbacks): ChildTable {
     root.classList.remove("rw-pending");
     const focused = (document.activeElement as HTMLElement | null)?.dataset.sortKey;
     const columns = columnsOf(next);
-    renderSummary(summary, next);
+    renderSummary(summary, next, callbacks.compare !== undefined);
     setChildren(head, el("tr", "", ...columns.map((c) => headerCell(c, next, sortBy))));
     body.replaceChildren(...next.rows.map((row) => rowNode(row, columns, next.best?.id)));
     if (focused !== undefined)
@@ -133,7 +136,7 @@ function pagerButton(label: string, title: string, onClick: () => void): HTMLBut
   return node;
 }
 
-function renderSummary(node: HTMLElement, state: ChildrenState): void {
+function renderSummary(node: HTMLElement, state: ChildrenState, comparable: boolean): void {
   const known = STATUS_ORDER.filter((s) => (state.counts[s] ?? 0) > 0);
   const other = Object.keys(state.counts).filter(
     (s) => !STATUS_ORDER.includes(s) && (state.counts[s] ?? 0) > 0,
@@ -151,8 +154,22 @@ function renderSummary(node: HTMLElement, state: ChildrenState): void {
     node,
     el("span", "rw-summary-total", `${state.total} child ${state.total === 1 ? "run" : "runs"}`),
     ...chips,
+    comparable && state.total > 0 ? compareButton(state) : null,
     bestLine(state),
   );
+}
+
+function compareButton(state: ChildrenState): HTMLButtonElement {
+  const sweep = state.goal !== null;
+  const node = button(
+    "rw-button rw-compare-children",
+    sweep ? "Compare trials" : "Compare child runs",
+    () => undefined,
+  );
+  node.dataset.action = "compare";
+  node.title =
+    "Open the child runs side by side: a table with their parameters and metrics, and charts across them";
+  return node;
 }
 
 /** A sweep's best trial as `get_best_run_by_primary_metric` picks it; a click opens it. */

@@ -146,7 +146,11 @@ export class ChartBuilder {
     const metric = this.metricSelect.value;
     fill(this.xSelect, numeric);
     fill(this.ySelect, numeric);
-    fill(this.metricSelect, metrics);
+    // The overlay draws each run's whole series, not the one value a table column shows.
+    fill(
+      this.metricSelect,
+      metrics.map((c) => ({ ...c, label: c.key.slice("metric:".length) })),
+    );
     const has = (key: string, among: readonly ColumnInfo[]): boolean =>
       among.some((c) => c.key === key);
     const primaryKey = this.primary === null ? "" : `metric:${this.primary}`;

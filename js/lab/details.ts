@@ -58,6 +58,11 @@ export interface RunPanelOptions {
 export class RunPanel extends Widget {
   readonly runId: string;
   private body: RunDetailsBody | undefined;
+
+  /** The shown run, once loaded. */
+  get run(): RunRow | undefined {
+    return this.body?.run;
+  }
   private readonly header;
   private readonly insertButton: HTMLButtonElement;
   private readonly compareButton: HTMLButtonElement;
@@ -148,6 +153,9 @@ export class RunPanel extends Widget {
       },
       open: (id) => {
         options.openRun(id);
+      },
+      compare: () => {
+        this.compareButton.click();
       },
     });
     const grid = (body: HTMLTableSectionElement, ...heads: string[]): HTMLTableElement =>

@@ -119,7 +119,10 @@ export function renderMetrics(
         chart.title = `${metric.name}: ${points.count} points`;
         chart.append(sparklines.get(points));
       }
-      const value = el("td", "rw-num", formatCell(metric.last_value));
+      // Rows and tables are cut to the column's width; the whole value is in the tooltip.
+      const text = formatCell(metric.last_value);
+      const value = el("td", "rw-num rw-lab-metric-value", text);
+      value.title = text;
       if (metric.last_value === null) value.classList.add("rw-muted");
       const row = el(
         "tr",

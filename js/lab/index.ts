@@ -14,6 +14,8 @@ import { DashboardPanel } from "./dashboard";
 import { RunPanel } from "./details";
 import type { NotebookTarget } from "./details";
 import { RunwatchSidebar } from "./sidebar";
+import { requestAPI } from "./api";
+import type { ExperimentList } from "./api";
 
 const PLUGIN_ID = "runwatch:plugin";
 
@@ -126,8 +128,8 @@ function activate(
 
   const sidebar = new RunwatchSidebar({
     openRun: (id) => void app.commands.execute(CommandIDs.openRun, { id }),
-    openDashboard: (experiment) =>
-      void app.commands.execute(CommandIDs.openDashboard, { experiment }),
+    openDashboard: (experiment, parent) =>
+      void app.commands.execute(CommandIDs.openDashboard, { experiment, parent }),
     metricChosen: (name) => void saved?.set("metric", name),
   });
   sidebar.id = "runwatch-sidebar";
@@ -190,12 +192,20 @@ function activate(
             description: "A parent run id: compare its children (a sweep's trials)",
           },
         },
-        required: ["experiment"],
       },
     },
-    execute: (args) => {
-      if (typeof args.experiment !== "string" || args.experiment === "")
-        throw new Error("runwatch:open-dashboard needs an experiment");
+    execute: async (args) => {
+      if (typeof args.experiment !== "string" || args.experiment === "") {
+        // From the palette: the active run panel's run (its trials if it has any), else
+        // the experiment with the latest run.
+        const current = app.shell.currentWidget;
+        const panel = tracker.find((w) => w === current)?.content.run;
+        if (panel !== undefined)
+          return openDashboard(panel.experiment, panel.child_count > 0 ? panel.id : undefined);
+        const latest = await latestExperiment();
+        if (latest === null) throw new Error("runwatch: no experiment to compare yet");
+        return openDashboard(latest, undefined);
+      }
       const parent =
         typeof args.parent === "string" && args.parent !== "" ? args.parent : undefined;
       return openDashboard(args.experiment, parent, args.activate !== false);
@@ -214,6 +224,7 @@ function activate(
 
   palette?.addItem({ command: CommandIDs.openSidebar, category: "runwatch" });
   palette?.addItem({ command: CommandIDs.refresh, category: "runwatch" });
+  palette?.addItem({ command: CommandIDs.openDashboard, category: "runwatch" });
 
   if (restorer !== null) {
     restorer.add(sidebar, "runwatch-sidebar");
@@ -249,3 +260,12 @@ function activate(
 }
 
 export default plugin;
+
+/** The name of the experiment whose latest run is newest; null without experiments. */
+async function latestExperiment(): Promise<string | null> {
+  const body = await requestAPI<ExperimentList>("experiments");
+  const latest = [...body.experiments].sort(
+    (a, b) => (b.last_created_time ?? b.created_time) - (a.last_created_time ?? a.created_time),
+  )[0];
+  return latest?.name ?? null;
+}

@@ -16,6 +16,8 @@ export interface ListingFilter {
 
 export class Listing extends PagedRows<RunRow, RunPage> {
   metricNames: string[] = [];
+  /** Without a chosen metric: the first one this experiment's runs logged. */
+  private automatic = "";
 
   constructor(
     readonly experiment: string,
@@ -40,13 +42,18 @@ export class Listing extends PagedRows<RunRow, RunPage> {
     return this.rowAt(index);
   }
 
+  /** The metric shown for each run of this experiment: the chosen one, else its own first. */
+  get metric(): string {
+    return this.filter.metric !== "" ? this.filter.metric : this.automatic;
+  }
+
   protected fetchPage(offset: number, limit: number, since: number | undefined): Promise<RunPage> {
     const query: Query = {
       offset,
       limit,
       q: this.filter.q === "" ? undefined : this.filter.q,
       status: this.filter.statuses.length > 0 ? this.filter.statuses.join(",") : undefined,
-      metric: this.filter.metric === "" ? undefined : this.filter.metric,
+      metric: this.metric === "" ? undefined : this.metric,
       since,
     };
     return requestAPI<RunPage>(`experiments/${segment(this.experiment)}/runs`, query);
@@ -54,6 +61,15 @@ export class Listing extends PagedRows<RunRow, RunPage> {
 
   protected absorb(body: RunPage): RunRow[] {
     this.metricNames = body.metric_names;
+    const first = body.metric_names[0];
+    if (this.filter.metric === "" && this.automatic === "" && first !== undefined) {
+      // These rows carry no metric: ask again with this experiment's own first metric.
+      this.automatic = first;
+      queueMicrotask(() => {
+        this.reset();
+        this.need(0, 0);
+      });
+    }
     return body.runs;
   }
 }

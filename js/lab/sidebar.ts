@@ -23,8 +23,8 @@ export const ROW_HEIGHT = 46;
 
 export interface SidebarOptions {
   openRun(id: string): void;
-  /** Open the dashboard comparing the runs of `experiment`. */
-  openDashboard(experiment: string): void;
+  /** Open the dashboard comparing the runs of `experiment` (the children of `parent`). */
+  openDashboard(experiment: string, parent?: string): void;
   /** The user picked the metric shown per run (saved as a setting). */
   metricChosen(name: string): void;
 }
@@ -216,18 +216,13 @@ export class RunwatchSidebar extends Widget {
     listing.need(0, 0);
   }
 
+  /** The chosen metric, or "" for each experiment's own first metric. */
   private filter(): ListingFilter {
-    return { q: this.search.value.trim(), statuses: [...this.statuses], metric: this.metric() };
-  }
-
-  /** The chosen metric, else the first one logged by an expanded experiment. */
-  private metric(): string {
-    if (this.metricSetting !== "") return this.metricSetting;
-    for (const listing of this.listings.values()) {
-      const name = listing.metricNames[0];
-      if (name !== undefined) return name;
-    }
-    return "";
+    return {
+      q: this.search.value.trim(),
+      statuses: [...this.statuses],
+      metric: this.metricSetting,
+    };
   }
 
   private filterChanged(): void {
@@ -247,19 +242,10 @@ export class RunwatchSidebar extends Widget {
 
   private changed(): void {
     this.cachedItems = null;
-    // The automatic metric follows the first listing that has metrics.
-    const metric = this.metric();
-    if (metric !== this.shownMetric && this.metricSetting === "" && this.shownMetric !== null) {
-      this.shownMetric = metric;
-      this.filterChanged();
-      return;
-    }
-    this.shownMetric = metric;
     this.updateControls();
     this.list.schedule();
   }
 
-  private shownMetric: string | null = null;
   private cachedItems: Item[] | null = null;
 
   /** The flattened rows: each experiment, then its runs when expanded. */
@@ -295,6 +281,7 @@ export class RunwatchSidebar extends Widget {
       run.status,
       run.display_name,
       run.metric,
+      item.listing.metric,
       run.start_time,
       run.end_time,
       live,
@@ -308,17 +295,24 @@ export class RunwatchSidebar extends Widget {
       return experimentNode(item.experiment, item.listing !== undefined);
     const run = item.listing.run(item.index);
     if (run === undefined) return el("div", "rw-sb-run rw-sb-placeholder", "…");
-    return runNode(run, this.metric());
+    return runNode(run, item.listing.metric);
   }
 
   private rowActivated(target: Element): void {
     const row = target.closest<HTMLElement>(".rw-vl-row");
     if (row === null) return;
     const { runId, experiment } = row.dataset;
-    if (runId !== undefined) {
+    if (runId !== undefined && experiment !== undefined && target.closest("[data-action=trials]")) {
+      this.options.openDashboard(experiment, runId);
+    } else if (runId !== undefined) {
       this.options.openRun(runId);
     } else if (experiment !== undefined && target.closest("[data-action=dashboard]") !== null) {
-      this.options.openDashboard(experiment);
+      // An experiment of one sweep (and nothing else): compare its trials, not the sweep.
+      const only = this.listings.get(experiment)?.run(0);
+      const single = this.experiments.find((e) => e.name === experiment)?.run_count === 1;
+      if (single && only !== undefined && only.child_count > 0)
+        this.options.openDashboard(experiment, only.id);
+      else this.options.openDashboard(experiment);
     } else if (experiment !== undefined) {
       if (this.listings.has(experiment)) this.listings.delete(experiment);
       else this.expand(experiment);
@@ -343,15 +337,14 @@ export class RunwatchSidebar extends Widget {
         this.filterChanged();
       }),
     );
-    const metric = this.metric();
-    if (metric !== "") names.add(metric);
+    if (this.metricSetting !== "") names.add(this.metricSetting);
     const options = ["", ...[...names].sort()];
     const wanted = JSON.stringify(options);
     if (this.metricSelect.dataset.options !== wanted) {
       setChildren(
         this.metricSelect,
         ...options.map((name) => {
-          const option = el("option", "", name === "" ? "(first metric)" : name);
+          const option = el("option", "", name === "" ? "(each experiment's first)" : name);
           option.value = name;
           return option;
         }),

@@ -24,7 +24,7 @@ export function experimentNode(experiment: ExperimentRow, open: boolean): HTMLEl
     "div",
     `rw-sb-experiment${open ? " rw-open" : ""}`,
     el("span", "rw-sb-caret", open ? "▾" : "▸"),
-    el("span", "rw-sb-exp-name", experiment.name),
+    withTitle(el("span", "rw-sb-exp-name", experiment.name), experiment.name),
     el("span", "rw-note", runs + active),
     compare,
   );
@@ -41,7 +41,7 @@ export function runNode(run: RunRow, metric: string): HTMLElement {
   let metricNode: HTMLElement | null = null;
   if (metric !== "") {
     metricNode = el("span", "rw-sb-metric", `${metric} `, el("b", "", formatCell(run.metric)));
-    metricNode.title = metric;
+    metricNode.title = `${metric}: ${formatCell(run.metric)}`;
   }
   const node = el(
     "div",
@@ -51,7 +51,7 @@ export function runNode(run: RunRow, metric: string): HTMLElement {
       "rw-sb-line",
       statusBadge(run.status),
       el("span", "rw-sb-num", `#${run.number}`),
-      el("span", "rw-sb-name", name),
+      withTitle(el("span", "rw-sb-name", name), name),
     ),
     el(
       "div",
@@ -59,6 +59,7 @@ export function runNode(run: RunRow, metric: string): HTMLElement {
       el("span", "rw-sb-start", formatShortTimestamp(run.start_time ?? run.created_time)),
       el("span", "rw-sb-duration", formatDuration(durationOf(run))),
       metricNode,
+      run.child_count > 0 ? compareChildren(run) : null,
     ),
   );
   node.dataset.runId = run.id;
@@ -66,6 +67,16 @@ export function runNode(run: RunRow, metric: string): HTMLElement {
   node.tabIndex = 0;
   node.title = `Open run ${run.number} · ${run.id}\nstarted ${formatTimestamp(run.start_time)}`;
   return node;
+}
+
+/** "compare" on a run with children (a sweep): its trials side by side in the dashboard. */
+function compareChildren(run: RunRow): HTMLElement {
+  const compare = el("span", "rw-sb-compare rw-sb-compare-trials", "compare");
+  compare.dataset.action = "trials";
+  compare.setAttribute("role", "button");
+  compare.tabIndex = 0;
+  compare.title = `Compare the ${run.child_count} child runs of run ${run.number} (a sweep's trials) side by side, with charts`;
+  return compare;
 }
 
 /** One toggle per status with its count; pressed chips filter the runs to their statuses. */
@@ -89,4 +100,10 @@ export function statusChips(
     chip.title = on ? `Stop showing only ${status} runs` : `Show only ${status} runs`;
     return chip;
   });
+}
+
+/** A cut-off name shows in full on hover. */
+function withTitle(node: HTMLElement, text: string): HTMLElement {
+  node.title = text;
+  return node;
 }

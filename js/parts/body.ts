@@ -25,6 +25,9 @@ export function renderBody(model: Model, host: HTMLElement): () => void {
     open: (id) => {
       send({ type: "open_child", id });
     },
+    compare: () => {
+      send({ type: "compare_children" });
+    },
   });
   const tables = createTablesView();
   const imageBytes = createImageBytes(send);

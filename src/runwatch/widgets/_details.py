@@ -24,6 +24,7 @@ import traitlets
 from runwatch.core._html import duration, timestamp
 from runwatch.core._values import short_repr
 from runwatch.errors import ValidationError
+from runwatch.tracking._experiment import Experiment
 from runwatch.tracking._run import Run
 from runwatch.views import _run_details as _view
 from runwatch.views._automl import AutoMLTracker, is_automl
@@ -155,6 +156,8 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         # An AutoML search: its iteration table and chart (widgets/_automl.py).
         self.automl_box = ipywidgets.VBox(layout=ipywidgets.Layout(width="100%"))
         self._automl: AutoMLPanel | None = None
+        # "Compare trials" under the child table: an ExperimentDetails of the children.
+        self.compare_box = ipywidgets.VBox(layout=ipywidgets.Layout(width="100%"))
         super().__init__(
             [
                 self.header,
@@ -163,6 +166,7 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
                 self.charts_box,
                 self.evaluation_box,
                 self.body,
+                self.compare_box,
             ]
         )
         self.add_class("rw-run-details")
@@ -204,6 +208,9 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
 
     # --- building the view ------------------------------------------------------------
     def _open(self, tracker: RunTracker) -> None:
+        for widget in self.compare_box.children:  # the comparison of the run left
+            widget.close()
+        self.compare_box.children = ()
         with self._lock:
             self._stack.append(tracker)
             self._charts.clear()
@@ -397,11 +404,28 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             child_id = str(content.get("id", ""))
             if child_id in self.tracker.children:
                 self._open(RunTracker(self.run.workspace, child_id))
+        elif kind == "compare_children":
+            self._toggle_compare()
         elif kind == "back" and len(self._stack) > 1:
             with self._lock:
                 self._stack.pop()
                 previous = self._stack.pop()
             self._open(RunTracker(self.run.workspace, previous.run_id))
+
+    def _toggle_compare(self) -> None:
+        """Show the shown run's children side by side (ExperimentDetails of it) below the
+        child table, or hide them again."""
+        from runwatch.widgets._experiment_details import ExperimentDetails  # it imports us
+
+        for widget in self.compare_box.children:
+            widget.close()
+        if self.compare_box.children:
+            self.compare_box.children = ()
+            return
+        with self._lock:
+            info = self.tracker.info
+        run = Run(Experiment(self.run.workspace, info.experiment), info.id)
+        self.compare_box.children = (ExperimentDetails(run, self.refresh_interval),)
 
     # --- display ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -415,6 +439,9 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             panel.close()
         if getattr(self, "_automl", None) is not None:
             self._automl.close()  # type: ignore[union-attr]
+        compare = getattr(self, "compare_box", None)
+        for widget in compare.children if compare is not None else ():
+            widget.close()
         for part in (getattr(self, "header", None), getattr(self, "body", None)):
             if part is not None:
                 part.close()
