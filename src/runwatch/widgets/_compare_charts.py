@@ -34,6 +34,29 @@ def _axes(x_scale: Any, y_scale: Any) -> tuple[Any, Any]:
     return x_axis, y_axis
 
 
+def fit(scale: Any, axis: Any, values: Any) -> None:
+    """Fit `scale` to the finite `values` with a margin (no point on the frame), around
+    a single value by ±1 (or 10% of it), and with whole-number ticks only when every
+    value is whole (run numbers, steps): never 0.5 between 0 and 1, nor 0.9 to 1.1."""
+    array = np.asarray(values, dtype=float).ravel()
+    array = array[np.isfinite(array)]
+    if array.size == 0:
+        scale.min = scale.max = None
+        axis.tick_values = None
+        return
+    lo, hi = float(array.min()), float(array.max())
+    integer = bool(np.all(array == np.round(array)))
+    if hi == lo:
+        pad = 1.0 if integer or lo == 0 else abs(lo) * 0.1
+    else:
+        pad = (hi - lo) * 0.06
+    scale.min, scale.max = lo - pad, hi + pad
+    if integer and hi - lo <= 10:
+        axis.tick_values = np.arange(np.floor(lo - pad), np.ceil(hi + pad) + 1)
+    else:
+        axis.tick_values = None
+
+
 class ScatterChart:
     def __init__(self) -> None:
         self.x_scale = bqplot.LinearScale()
@@ -53,7 +76,7 @@ class ScatterChart:
             default_size=48,
             opacities=[0.8],
             labels=["runs"],
-            display_legend=True,
+            display_legend=False,
             tooltip=self.tooltip,
         )
         self.best = bqplot.Scatter(
@@ -66,7 +89,7 @@ class ScatterChart:
             colors=[BEST_COLOR],
             default_size=220,
             labels=["best"],
-            display_legend=True,
+            display_legend=False,
             tooltip=self.tooltip,
         )
         self.best_label = bqplot.Label(
@@ -98,6 +121,8 @@ class ScatterChart:
             with self.points.hold_sync():
                 self.points.x, self.points.y = data.x, data.y
                 self.points.names = data.names
+            fit(self.x_scale, self.x_axis, data.x)
+            fit(self.y_scale, self.y_axis, data.y)
             with self.best.hold_sync():
                 if data.best is None:
                     self.best.x, self.best.y, self.best.names = np.zeros(0), np.zeros(0), []
@@ -158,6 +183,10 @@ class OverlayChart:
         with self.figure.hold_sync(), self.lines.hold_sync():
             self.lines.x, self.lines.y = xs, ys
             self.lines.labels = [line.label for line in lines]
+            fit(self.x_scale, self.x_axis, xs)
+            fit(self.y_scale, self.y_axis, ys)
+            # No runs picked: no made-up 0-1 axes under the prompt.
+            self.x_axis.visible = self.y_axis.visible = bool(lines)
             self.y_axis.label = metric
             self.figure.title = (
                 f"{metric} · {len(lines)} {'run' if len(lines) == 1 else 'runs'}"

@@ -176,3 +176,21 @@ def test_overlay_lines_by_run_number_with_gaps_as_nan() -> None:
     lines = _compare.overlay_lines(body)
     assert [line.label for line in lines] == ["#3", "#12"]  # c logged nothing: no line
     assert np.isnan(lines[1].y[1]) and lines[1].x.tolist() == [0.0, 1.0]
+
+
+def test_chart_axes_fit_the_values_with_whole_ticks_for_whole_numbers() -> None:
+    import bqplot
+
+    from runwatch.widgets._compare_charts import fit
+
+    scale, axis = bqplot.LinearScale(), bqplot.Axis(scale=bqplot.LinearScale())
+    fit(scale, axis, [1.0])  # one run number: 0 to 2, ticks 0, 1, 2 (not 0.9 to 1.1)
+    assert (scale.min, scale.max) == (0.0, 2.0)
+    assert list(axis.tick_values) == [0.0, 1.0, 2.0]
+    fit(scale, axis, [0, 1, 2, 3])  # steps: no tick at 0.5, no point on the frame
+    assert scale.min < 0 and scale.max > 3
+    assert all(float(t).is_integer() for t in axis.tick_values)
+    fit(scale, axis, [0.25, 0.5, float("nan")])  # fractions: bqplot's own ticks
+    assert axis.tick_values is None and scale.min < 0.25 < 0.5 < scale.max
+    fit(scale, axis, [])
+    assert scale.min is None and scale.max is None
