@@ -46,10 +46,8 @@ def fit(scale: Any, axis: Any, values: Any) -> None:
         return
     lo, hi = float(array.min()), float(array.max())
     integer = bool(np.all(array == np.round(array)))
-    if hi == lo:
-        pad = 1.0 if integer or lo == 0 else abs(lo) * 0.1
-    else:
-        pad = (hi - lo) * 0.06
+    single = 1.0 if integer or lo == 0 else abs(lo) * 0.1  # around one value
+    pad = single if hi == lo else (hi - lo) * 0.06
     scale.min, scale.max = lo - pad, hi + pad
     if integer and hi - lo <= 10:
         axis.tick_values = np.arange(np.floor(lo - pad), np.ceil(hi + pad) + 1)
