@@ -9,7 +9,7 @@
 import { el, setChildren } from "../components/dom";
 import { formatDuration, formatNumber, formatTimestamp } from "../components/format";
 import type { components } from "./api.generated";
-import { linearTicks } from "./ticks";
+import { drawFrame, svg } from "./svgFrame";
 
 export type AutoMLState = components["schemas"]["AutoMLState"];
 export type AutoMLBody = components["schemas"]["AutoMLBody"];
@@ -37,21 +37,10 @@ const COLUMNS: readonly [string, string][] = [
   ["duration", "Duration"],
   ["started", "Started"],
 ];
-const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 640;
 const HEIGHT = 240;
 const MARGIN = { top: 14, right: 16, bottom: 36, left: 58 };
-
-function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | number> = {},
-  ...children: (SVGElement | string)[]
-): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  node.append(...children);
-  return node;
-}
+const BOX = { width: WIDTH, height: HEIGHT, margin: MARGIN };
 
 function value(v: number | null): string {
   return v === null ? "" : v.toFixed(4);
@@ -199,39 +188,11 @@ export class AutoMLView {
       role: "img",
       "aria-label": `${state.metric} per iteration`,
     });
-    for (const t of linearTicks(xs[0], xs[1], 8, true)) {
-      plot.append(
-        svg("line", { class: "rw-ev-grid", x1: x(t), x2: x(t), y1: top, y2: bottom }),
-        svg(
-          "text",
-          { class: "rw-ev-tick", x: x(t), y: bottom + 14, "text-anchor": "middle" },
-          String(t),
-        ),
-      );
-    }
-    for (const t of linearTicks(ys[0], ys[1], 5)) {
-      plot.append(
-        svg("line", { class: "rw-ev-grid", x1: left, x2: right, y1: y(t), y2: y(t) }),
-        svg(
-          "text",
-          { class: "rw-ev-tick", x: left - 6, y: y(t) + 3, "text-anchor": "end" },
-          formatNumber(t),
-        ),
-      );
-    }
-    plot.append(
-      svg("rect", {
-        class: "rw-ev-frame",
-        x: left,
-        y: top,
-        width: right - left,
-        height: bottom - top,
-      }),
-      svg(
-        "text",
-        { class: "rw-ev-label", x: (left + right) / 2, y: HEIGHT - 4, "text-anchor": "middle" },
-        "iteration",
-      ),
+    drawFrame(
+      plot,
+      BOX,
+      { domain: xs, scale: x, ticks: 8, integer: true, format: String, label: "iteration" },
+      { domain: ys, scale: y, ticks: 5, format: formatNumber },
     );
     const points = iterations.map((it, i) => ({
       it,

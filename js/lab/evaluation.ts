@@ -12,25 +12,12 @@ import { formatNumber } from "../components/format";
 import type { EvaluationChart, EvaluationMetric } from "./api";
 import { cellColour, domain, scale } from "./evaluationMath";
 import { lineStyle } from "./plot";
-import { linearTicks } from "./ticks";
+import { drawFrame, svg } from "./svgFrame";
 
-const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 400;
 const HEIGHT = 290;
 const MARGIN = { top: 12, right: 14, bottom: 44, left: 54 };
-
-type Attrs = Record<string, string | number>;
-
-function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Attrs = {},
-  ...children: (SVGElement | string)[]
-): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  node.append(...children);
-  return node;
-}
+const BOX = { width: WIDTH, height: HEIGHT, margin: MARGIN };
 
 class Tooltip {
   readonly el = el("div", "rw-ev-tip");
@@ -61,61 +48,6 @@ class Tooltip {
   }
 }
 
-function axes(
-  plot: SVGGElement,
-  x: (v: number) => number,
-  y: (v: number) => number,
-  xd: [number, number],
-  yd: [number, number],
-  chart: EvaluationChart,
-): void {
-  const [left, right] = [MARGIN.left, WIDTH - MARGIN.right];
-  const [top, bottom] = [MARGIN.top, HEIGHT - MARGIN.bottom];
-  for (const t of linearTicks(xd[0], xd[1], 6)) {
-    plot.append(
-      svg("line", { class: "rw-ev-grid", x1: x(t), x2: x(t), y1: top, y2: bottom }),
-      svg(
-        "text",
-        { class: "rw-ev-tick", x: x(t), y: bottom + 14, "text-anchor": "middle" },
-        formatNumber(t),
-      ),
-    );
-  }
-  for (const t of linearTicks(yd[0], yd[1], 6)) {
-    plot.append(
-      svg("line", { class: "rw-ev-grid", x1: left, x2: right, y1: y(t), y2: y(t) }),
-      svg(
-        "text",
-        { class: "rw-ev-tick", x: left - 5, y: y(t) + 4, "text-anchor": "end" },
-        formatNumber(t),
-      ),
-    );
-  }
-  plot.append(
-    svg("rect", {
-      class: "rw-ev-frame",
-      x: left,
-      y: top,
-      width: right - left,
-      height: bottom - top,
-    }),
-    svg(
-      "text",
-      { class: "rw-ev-label", x: (left + right) / 2, y: HEIGHT - 8, "text-anchor": "middle" },
-      chart.x_label,
-    ),
-    svg(
-      "text",
-      {
-        class: "rw-ev-label",
-        transform: `translate(13 ${(top + bottom) / 2}) rotate(-90)`,
-        "text-anchor": "middle",
-      },
-      chart.y_label,
-    ),
-  );
-}
-
 /** Lines, histograms and error bars. */
 function drawLines(chart: EvaluationChart, tip: Tooltip, host: HTMLElement): SVGSVGElement {
   const root = svg("svg", { class: "rw-ev-svg", viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img" });
@@ -125,7 +57,12 @@ function drawLines(chart: EvaluationChart, tip: Tooltip, host: HTMLElement): SVG
   const x = scale(xd[0], xd[1], MARGIN.left, WIDTH - MARGIN.right);
   const y = scale(yd[0], yd[1], HEIGHT - MARGIN.bottom, MARGIN.top);
   const plot = svg("g");
-  axes(plot, x, y, xd, yd, chart);
+  drawFrame(
+    plot,
+    BOX,
+    { domain: xd, scale: x, ticks: 6, format: formatNumber, label: chart.x_label },
+    { domain: yd, scale: y, ticks: 6, format: formatNumber, label: chart.y_label },
+  );
   root.append(plot);
   const clip = `rw-ev-clip-${Math.random().toString(36).slice(2)}`;
   root.append(
