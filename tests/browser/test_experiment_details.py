@@ -88,13 +88,13 @@ def plot_alpha_against_mse(page: Any) -> None:
     select(page, "X", "Run")
     page.wait_for_function(
         "() => document.querySelector('.rw-scatter .mainheading')?.textContent"
-        ".startsWith('mse vs Run')"
+        ".startsWith('mse (best logged value) vs Run')"
     )
     select(page, "X", "param.alpha (property)")
-    select(page, "Y", "mse")
+    select(page, "Y", "mse (best logged value)")
     page.wait_for_function(
         "() => document.querySelector('.rw-scatter .mainheading')?.textContent"
-        ".startsWith('mse vs param.alpha')",
+        ".startsWith('mse (best logged value) vs param.alpha')",
         timeout=15_000,
     )
 

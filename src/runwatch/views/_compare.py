@@ -22,6 +22,7 @@ from runwatch.core._ranking import Goal
 from runwatch.core._records import RunStatus
 from runwatch.core._values import short_repr
 from runwatch.errors import ValidationError
+from runwatch.views import _sweeps
 from runwatch.views._rest_shapes import ColumnInfo, OverlayBody, RunsTable, ScatterBody
 from runwatch.views._widget_shapes import ColumnState, RunsTableState
 
@@ -126,8 +127,14 @@ def axis_options(columns: Sequence[ColumnState]) -> list[tuple[str, str]]:
 
 
 def metric_options(columns: Sequence[ColumnState]) -> list[tuple[str, str]]:
-    """(label, metric name) of each metric column, for the overlay dropdown."""
-    return [(c["label"], c["key"].partition(":")[2]) for c in columns if c["group"] == "metric"]
+    """(label, metric name) of each metric column, for the overlay dropdown (which draws
+    whole series, so a sweep's "(best logged value)" is left off)."""
+    suffix = f" ({_sweeps.BEST_LOGGED})"
+    return [
+        (c["label"].removesuffix(suffix), c["key"].partition(":")[2])
+        for c in columns
+        if c["group"] == "metric"
+    ]
 
 
 def _axis_label(column: ColumnState) -> str:

@@ -124,7 +124,8 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
         )
     columns = [column_info(column) for column in result.columns]
     if sweep is not None:
-        columns = _trial_columns(columns, sweep)
+        named = any(run.info.display_name for run in result.rows)
+        columns = _trial_columns(columns, sweep, named)
     known = {column["key"] for column in columns}
     derived = sorted({key for values in areas.values() for key in values} - known)
     columns += [_auc_column_info(key) for key in derived]
@@ -205,20 +206,22 @@ def _by_value(runs: Sequence[Any], values: dict[str, float | None], descending: 
     return having + [run for run in runs if values.get(run.info.id) is None]
 
 
-def _trial_columns(columns: list[ColumnInfo], sweep: _sweeps.SweepMetric) -> list[ColumnInfo]:
+def _trial_columns(
+    columns: list[ColumnInfo], sweep: _sweeps.SweepMetric, named: bool
+) -> list[ColumnInfo]:
     """A sweep's trials table: the number, status, then the parameters, then the primary
-    metric (labelled as its best logged value), then the rest; no name column (a
-    trial's name is its id)."""
+    metric (labelled as its best logged value, once a trial logged it), then the rest;
+    the name column only if a trial has a display name (else it would repeat the id)."""
     key = f"metric:{sweep.name}"
-    primary: ColumnInfo = {"key": key, "label": sweep.label, "group": "metric", "numeric": True}
+    logged = any(c["key"] == key for c in columns)
+    primary: list[ColumnInfo] = (
+        [{"key": key, "label": sweep.label, "group": "metric", "numeric": True}] if logged else []
+    )
     first = [c for c in columns if c["key"] in ("number", "status")]
     params = [c for c in columns if c["key"].startswith("property:param.")]
-    rest = [
-        c
-        for c in columns
-        if c not in first and c not in params and c["key"] not in (key, "display_name")
-    ]
-    return [*first, *params, primary, *rest]
+    dropped = {key} if named else {key, "display_name"}
+    rest = [c for c in columns if c not in first and c not in params and c["key"] not in dropped]
+    return [*first, *params, *primary, *rest]
 
 
 def _number(value: Any) -> float | None:
