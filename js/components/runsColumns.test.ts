@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CHECK_WIDTH, cellText, gridTemplate, nextSort } from "./runsColumns";
+import { CHECK_WIDTH, cellText, columnWidth, gridTemplate, nextSort } from "./runsColumns";
 import type { RunsTableRow } from "./runsColumns";
 
 const row: RunsTableRow = {
@@ -55,5 +55,15 @@ describe("cellText", () => {
 
   it("counts a running run's duration to now", () => {
     expect(cellText(row, "duration", 1065)).toBe("1m 05s");
+  });
+});
+
+describe("columnWidth", () => {
+  it("fits a value column's heading, within bounds", () => {
+    expect(columnWidth({ key: "metric:mse", label: "mse" })).toBe(110);
+    const long = columnWidth({ key: "metric:mse", label: "mse (best logged value)" });
+    expect(long).toBeGreaterThan(110);
+    expect(long).toBeLessThanOrEqual(200);
+    expect(columnWidth({ key: "number", label: "a very long heading of the run number" })).toBe(72);
   });
 });

@@ -37,15 +37,21 @@ const WIDTHS: Readonly<Record<string, number>> = {
   duration: 112,
 };
 const VALUE_WIDTH = 110;
+const MAX_VALUE_WIDTH = 200;
 /** Columns whose first click sorts the newest, longest or highest-numbered runs first. */
 const DESCENDING_FIRST = new Set(["number", "created_time", "duration"]);
 
-export function columnWidth(column: Pick<RunsColumn, "key">): number {
-  return WIDTHS[column.key] ?? VALUE_WIDTH;
+/** A column's width: fixed for the run's own fields; wide enough for a value column's
+ * heading (a sweep's "mse (best logged value)"), within bounds. */
+export function columnWidth(column: Pick<RunsColumn, "key"> & { label?: string }): number {
+  const fixed = WIDTHS[column.key];
+  if (fixed !== undefined) return fixed;
+  const heading = (column.label?.length ?? 0) * 7 + 30;
+  return Math.min(MAX_VALUE_WIDTH, Math.max(VALUE_WIDTH, Math.round(heading)));
 }
 
 /** The CSS grid template of a row (the name column takes the room left) and its least width. */
-export function gridTemplate(columns: readonly Pick<RunsColumn, "key">[]): {
+export function gridTemplate(columns: readonly (Pick<RunsColumn, "key"> & { label?: string })[]): {
   template: string;
   width: number;
 } {
