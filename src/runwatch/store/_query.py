@@ -14,7 +14,7 @@ from typing import Any
 
 from runwatch.core import _codec
 from runwatch.core._queries import ListedRun, RunPageResult, RunQuery
-from runwatch.core._records import ExperimentStats, RunStatus
+from runwatch.core._records import ExperimentStats, MetricKind, RunStatus
 from runwatch.store._sql_common import RUN_COLUMNS, RUN_FROM, Connection, run_info
 
 _LIVE = ", ".join(f"'{status}'" for status in sorted(RunStatus.LIVE))  # SQL IN list
@@ -114,12 +114,13 @@ def query_runs(db: Connection, query: RunQuery, float_type: str, now: float) -> 
         params += patterns
     order, order_params = _order_by(query, float_type, now)
     metric_join = "LEFT JOIN metrics m ON m.run_id = r.id AND m.name = ?"
+    # The metrics a listing can show a latest value of: scalars (not rows, tables, images).
     metric_names = [
         row[0]
         for row in db.execute(
             f"SELECT DISTINCT m.name FROM metrics m JOIN runs r ON r.id = m.run_id "
-            f"WHERE {scope} ORDER BY m.name",
-            scope_params,
+            f"WHERE {scope} AND m.kind = ? ORDER BY m.name",
+            [*scope_params, MetricKind.SCALAR],
         ).fetchall()
     ]
     if query.text:

@@ -159,6 +159,15 @@ def test_metric_names_cover_the_listing(store: RunStore) -> None:
     assert store.query_runs(RunQuery(experiment="exp", limit=1)).metric_names == ["a", "b"]
 
 
+def test_metric_names_are_the_ones_a_listing_can_show_a_latest_value_of(store: RunStore) -> None:
+    (run,) = runs(store, 1)
+    log(store, run, "loss", 0.5)
+    table = MetricBatch("trials", MetricKind.TABLE, None, "", [0], [{"run_id": ["x"]}], [1.0])
+    row = MetricBatch("schedule", MetricKind.ROW, None, "", [0], [{"lr": 0.1}], [1.0])
+    store.append_metrics(run, [table, row])
+    assert store.query_runs(RunQuery(experiment="exp")).metric_names == ["loss"]
+
+
 def test_unknown_listing_is_empty(store: RunStore) -> None:
     runs(store)
     result = store.query_runs(RunQuery(experiment="nope"))
