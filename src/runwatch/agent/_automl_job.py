@@ -17,13 +17,11 @@ import contextlib
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from runwatch.agent._driver import ScriptDriver
-from runwatch.agent._processes import ScriptProcesses
 from runwatch.artifacts import _s3_options as _remote
 from runwatch.artifacts._logs import LogWriter
 from runwatch.core import _settings
@@ -45,21 +43,9 @@ class AutoMLJob(ScriptDriver):
             return
         argv = [sys.executable, "-m", "runwatch.agent._automl_search", "--run-id", self.run_id]
         log.system(f"starting the AutoML search of run {self.run_id} ({self.place})")
-        processes = ScriptProcesses(self.run_id)
-        process = processes.start(
-            argv,
-            workdir,
-            self._search_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+        processes, process, readers = self._start_logged(
+            argv, workdir, self._search_environment(), log
         )
-        readers = [
-            threading.Thread(target=self._copy, args=(process.stdout, log, False), daemon=True),
-            threading.Thread(target=self._copy, args=(process.stderr, log, True), daemon=True),
-        ]
-        for reader in readers:
-            reader.start()
         try:
             stop_reason = self._supervise(processes, None, log)
         finally:

@@ -97,21 +97,9 @@ class ScriptDriver(RunJob):
         argv = self._argv(definition, interpreter)
         self._set(RunStatus.RUNNING)
         log.system("$ " + " ".join(argv))
-        processes = ScriptProcesses(self.run_id)
-        process = processes.start(
-            argv,
-            workdir,
-            self._environment(definition),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+        processes, process, readers = self._start_logged(
+            argv, workdir, self._environment(definition), log
         )
-        readers = [
-            threading.Thread(target=self._copy, args=(process.stdout, log, False), daemon=True),
-            threading.Thread(target=self._copy, args=(process.stderr, log, True), daemon=True),
-        ]
-        for reader in readers:
-            reader.start()
         try:
             limit = definition.get("max_run_duration_seconds")
             stop_reason = self._supervise(processes, limit, log)
@@ -167,6 +155,27 @@ class ScriptDriver(RunJob):
         if any(reader.is_alive() for reader in readers):
             self._copying = False  # they stop at their next line, if one ever comes
             log.system("a process runwatch could not end holds the script's output; not logged")
+
+    def _start_logged(
+        self, argv: list[str], workdir: Path, environment: dict[str, str], log: LogWriter
+    ) -> tuple[ScriptProcesses, subprocess.Popen[bytes], list[threading.Thread]]:
+        """Start `argv` as the run's process tree, with its output copied into the log."""
+        processes = ScriptProcesses(self.run_id)
+        process = processes.start(
+            argv,
+            workdir,
+            environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        readers = [
+            threading.Thread(target=self._copy, args=(process.stdout, log, False), daemon=True),
+            threading.Thread(target=self._copy, args=(process.stderr, log, True), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        return processes, process, readers
 
     def _copy(self, stream: IO[bytes] | None, log: LogWriter, stderr: bool) -> None:
         assert stream is not None
