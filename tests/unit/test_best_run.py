@@ -16,6 +16,7 @@ from runwatch.core._queries import RunQuery, TableQuery
 from runwatch.hyperdrive import (
     GridParameterSampling,
     HyperDriveConfig,
+    HyperDriveRun,
     PrimaryMetricGoal,
     choice,
 )
@@ -29,7 +30,8 @@ from runwatch.widgets import ExperimentDetails
 SERIES = {1: [0.30, 0.10, 0.50], 2: [0.20, 0.20], 3: [0.15]}
 
 
-def test_every_view_names_the_same_best_trial(agent_ws: runwatch.Workspace, src: Path) -> None:
+def _finished_sweep(ws: runwatch.Workspace, src: Path, experiment: str) -> HyperDriveRun:
+    """A finished grid sweep over x = 1, 2, 3 whose trials log SERIES[x] as mape."""
     (src / "train.py").write_text(
         textwrap.dedent(
             f"""
@@ -47,8 +49,14 @@ def test_every_view_names_the_same_best_trial(agent_ws: runwatch.Workspace, src:
         primary_metric_name="mape",
         primary_metric_goal=PrimaryMetricGoal.MINIMIZE,
     )
-    sweep = Experiment(agent_ws, "best").submit(config)
+    sweep = Experiment(ws, experiment).submit(config)
+    assert isinstance(sweep, HyperDriveRun)
     assert sweep.wait_for_completion(raise_on_error=False)["status"] == RunStatus.COMPLETED
+    return sweep
+
+
+def test_every_view_names_the_same_best_trial(agent_ws: runwatch.Workspace, src: Path) -> None:
+    sweep = _finished_sweep(agent_ws, src, "best")
     by_x = {int(t.get_properties()["param.x"]): t.id for t in sweep.get_children()}
     expected = by_x[1]
 
@@ -76,25 +84,7 @@ def test_every_view_names_the_same_best_trial(agent_ws: runwatch.Workspace, src:
 def test_every_table_shows_each_trial_by_its_best_logged_value(
     agent_ws: runwatch.Workspace, src: Path
 ) -> None:
-    (src / "train.py").write_text(
-        textwrap.dedent(
-            f"""
-            import sys
-            from runwatch import Run
-            run = Run.get_context()
-            for value in {SERIES!r}[int(sys.argv[2])]:
-                run.log("mape", value)
-            """
-        )
-    )
-    config = HyperDriveConfig(
-        run_config=ScriptRunConfig(src, "train.py"),
-        hyperparameter_sampling=GridParameterSampling({"--x": choice(1, 2, 3)}),
-        primary_metric_name="mape",
-        primary_metric_goal=PrimaryMetricGoal.MINIMIZE,
-    )
-    sweep = Experiment(agent_ws, "values").submit(config)
-    assert sweep.wait_for_completion(raise_on_error=False)["status"] == RunStatus.COMPLETED
+    sweep = _finished_sweep(agent_ws, src, "values")
     x_of = {t.id: int(t.get_properties()["param.x"]) for t in sweep.get_children()}
     best = sweep.get_best_run_by_primary_metric()
     assert best is not None and x_of[best.id] == 1
