@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runwatch.views._downsample import DEFAULT_BUDGET
+from runwatch.views._downsample import DEFAULT_BUDGET, extremes
 
 
 def bucket_width(n: int, budget: int = DEFAULT_BUDGET) -> int:
@@ -83,16 +83,5 @@ def _buckets(
     n = len(y)
     if width == 1 or n == 0:
         return x, y, first_bucket + np.arange(n, dtype=np.int64)
-    buckets = -(-n // width)
-    padded = buckets * width
-    low = np.full(padded, np.inf)
-    high = np.full(padded, -np.inf)
-    finite = ~np.isnan(y)
-    low[:n][finite] = y[finite]
-    high[:n][finite] = y[finite]
-    offsets = np.arange(buckets) * width
-    mins = offsets + low.reshape(buckets, width).argmin(axis=1)
-    maxs = offsets + high.reshape(buckets, width).argmax(axis=1)
-    keep = np.unique(np.concatenate([mins, maxs]))
-    keep = keep[keep < n]
+    keep = extremes(y, width)
     return x[keep], y[keep], first_bucket + keep // width

@@ -22,8 +22,14 @@ def minmax(x: Any, y: Any, budget: int = DEFAULT_BUDGET) -> tuple[np.ndarray, np
     n = len(ys)
     if n <= budget:
         return xs, ys
-    buckets = max(1, budget // 2)
-    width = -(-n // buckets)  # ceil
+    keep = extremes(ys, -(-n // max(1, budget // 2)))  # buckets of ceil(n / (budget // 2))
+    return xs[keep], ys[keep]
+
+
+def extremes(ys: np.ndarray, width: int) -> np.ndarray:
+    """The indices, in order, of each `width`-wide bucket's smallest and largest value."""
+    n = len(ys)
+    buckets = -(-n // width)
     padded = buckets * width
     # NaNs (and the padding) are gaps, not extremes: make them lose both contests.
     low = np.full(padded, np.inf)
@@ -35,5 +41,4 @@ def minmax(x: Any, y: Any, budget: int = DEFAULT_BUDGET) -> tuple[np.ndarray, np
     mins = offsets + low.reshape(buckets, width).argmin(axis=1)
     maxs = offsets + high.reshape(buckets, width).argmax(axis=1)
     keep = np.unique(np.concatenate([mins, maxs]))
-    keep = keep[keep < n]
-    return xs[keep], ys[keep]
+    return keep[keep < n]
