@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from runwatch.agent._driver import ScriptDriver
+from runwatch.agent._driver import Outcome, ScriptDriver
 from runwatch.artifacts import _s3_options as _remote
 from runwatch.artifacts._logs import LogWriter
 from runwatch.core import _settings
@@ -32,15 +32,13 @@ from runwatch.errors import RunStateError
 class AutoMLJob(ScriptDriver):
     kind = RunType.AUTOML
 
-    def _execute(self, log: LogWriter, workdir: Path) -> None:
+    def _execute(self, log: LogWriter, workdir: Path) -> Outcome:
         if self.store.get_run(self.run_id).cancel_requested:
-            self._end(RunStatus.CANCELED, None)
-            return
+            return RunStatus.CANCELED, None
         self._set(RunStatus.RUNNING)
         definition = self.store.get_definition(self.run_id) or {}
         if definition.get("compute", {}).get("kind") == "dask":
-            self._on_dask(log, definition["compute"])
-            return
+            return self._on_dask(log, definition["compute"])
         argv = [sys.executable, "-m", "runwatch.agent._automl_search", "--run-id", self.run_id]
         log.system(f"starting the AutoML search of run {self.run_id} ({self.place})")
         processes, process, readers = self._start_logged(
@@ -57,21 +55,20 @@ class AutoMLJob(ScriptDriver):
             stop_reason = "canceled on request"  # the search saw it first and stopped itself
         if self._abort is not None:
             self._end_iterations(RunStatus.FAILED)
-            self._end(RunStatus.FAILED, {"code": "AgentStopped", "message": self._abort})
-        elif stop_reason is not None:
+            return RunStatus.FAILED, {"code": "AgentStopped", "message": self._abort}
+        if stop_reason is not None:
             self._end_iterations(RunStatus.CANCELED)
-            self._end(RunStatus.CANCELED, {"code": "Canceled", "message": stop_reason})
-        elif code == 0:
-            self._end(RunStatus.COMPLETED, None)
-        else:
-            self._end_iterations(RunStatus.FAILED)
-            self._end(RunStatus.FAILED, self._error(code))
+            return RunStatus.CANCELED, {"code": "Canceled", "message": stop_reason}
+        if code == 0:
+            return RunStatus.COMPLETED, None
+        self._end_iterations(RunStatus.FAILED)
+        return RunStatus.FAILED, self._error(code)
 
     def _search_environment(self) -> dict[str, str]:
         env = search_environment(self.ws.name, self.ws.store_url, self.ws.artifacts_url)
         return _remote.environment_entry(self.ws.artifacts_options, env)
 
-    def _on_dask(self, log: LogWriter, compute: dict[str, Any]) -> None:
+    def _on_dask(self, log: LogWriter, compute: dict[str, Any]) -> Outcome:
         from runwatch.agent._dask_job import _client
 
         address = compute["address"]
@@ -94,8 +91,7 @@ class AutoMLJob(ScriptDriver):
                 if self._abort is not None:
                     future.cancel()
                     self._end_iterations(RunStatus.FAILED)
-                    self._end(RunStatus.FAILED, {"code": "AgentStopped", "message": self._abort})
-                    return
+                    return RunStatus.FAILED, {"code": "AgentStopped", "message": self._abort}
                 if canceled_at is None and self.store.get_run(self.run_id).cancel_requested:
                     canceled_at = time.monotonic()  # the search stops itself; wait for it
                 if canceled_at is not None and (
@@ -106,22 +102,15 @@ class AutoMLJob(ScriptDriver):
                 time.sleep(0.2)
             if canceled_at is not None or self.store.get_run(self.run_id).cancel_requested:
                 self._end_iterations(RunStatus.CANCELED)
-                self._end(
-                    RunStatus.CANCELED, {"code": "Canceled", "message": "canceled on request"}
-                )
-                return
+                return RunStatus.CANCELED, {"code": "Canceled", "message": "canceled on request"}
             if future.status == "error":
                 error = future.exception()
                 self._end_iterations(RunStatus.FAILED)
-                self._end(
-                    RunStatus.FAILED,
-                    {
-                        "code": "DaskWorkerError",
-                        "type": type(error).__name__,
-                        "message": f"the AutoML search failed on a Dask worker: {error}",
-                    },
-                )
-                return
+                return RunStatus.FAILED, {
+                    "code": "DaskWorkerError",
+                    "type": type(error).__name__,
+                    "message": f"the AutoML search failed on a Dask worker: {error}",
+                }
             code, output, where = future.result()
         finally:
             future.release()
@@ -129,18 +118,14 @@ class AutoMLJob(ScriptDriver):
             log.line(line, stderr=False)
         log.system(f"the search exited with code {code} on the Dask worker {where}")
         if code == 0:
-            self._end(RunStatus.COMPLETED, None)
-        else:
-            self._end_iterations(RunStatus.FAILED)
-            lines = output.strip().splitlines()
-            self._end(
-                RunStatus.FAILED,
-                {
-                    "code": "ScriptError",
-                    "exitCode": code,
-                    "message": lines[-1] if lines else f"the search exited with code {code}",
-                },
-            )
+            return RunStatus.COMPLETED, None
+        self._end_iterations(RunStatus.FAILED)
+        lines = output.strip().splitlines()
+        return RunStatus.FAILED, {
+            "code": "ScriptError",
+            "exitCode": code,
+            "message": lines[-1] if lines else f"the search exited with code {code}",
+        }
 
     def _end_iterations(self, status: str) -> None:
         """End the iterations the stopped search left open."""

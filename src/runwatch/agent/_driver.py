@@ -44,6 +44,9 @@ _CHECK_CANCEL_EVERY = 0.3
 #: How long the log readers get to drain the pipes once every process of the run is gone.
 _READERS_GRACE = 2.0
 
+#: How a run ends: its final status and its error (None when it completed).
+Outcome = tuple[str, dict[str, Any] | None]
+
 
 class ScriptDriver(RunJob):
     kind = "driver"
@@ -73,27 +76,33 @@ class ScriptDriver(RunJob):
             return
         workdir = Path(tempfile.mkdtemp(prefix=f"runwatch-{self.run_id}-"))
         try:
-            self._execute(log, workdir)
-        except Exception as error:  # anything the agent itself got wrong ends the run clearly
-            log.system(f"runwatch could not run the script: {type(error).__name__}: {error}")
-            self._end(
+            outcome = self._execute(log, workdir)
+        except Exception as failure:  # anything the agent itself got wrong ends the run clearly
+            log.system(f"runwatch could not run the script: {type(failure).__name__}: {failure}")
+            kind = type(failure).__name__
+            outcome = (
                 RunStatus.FAILED,
-                {"code": "SystemError", "type": type(error).__name__, "message": str(error)},
+                {"code": "SystemError", "type": kind, "message": str(failure)},
             )
         finally:
+            # The log is whole (and its size recorded) before the run ends: a reader that
+            # sees the final status reads every line.
             log.close()
             shutil.rmtree(workdir, ignore_errors=True)
+        try:
+            self._end(*outcome)
+        finally:
             self.store.set_owner(self.run_id, None)  # done: wait_for_completion may return
 
-    def _execute(self, log: LogWriter, workdir: Path) -> None:
+    def _execute(self, log: LogWriter, workdir: Path) -> Outcome:
+        """Run the script; the status the run ends with, and its error."""
         definition = self.store.get_definition(self.run_id)
         assert definition is not None
         log.system(f"preparing run {self.run_id} in {workdir} ({self.place})")
         _snapshot.extract(definition["snapshot"], self.ws.artifacts, workdir)
         interpreter = self._interpreter(definition["environment"], log)
         if self.store.get_run(self.run_id).cancel_requested:
-            self._end(RunStatus.CANCELED, None)
-            return
+            return RunStatus.CANCELED, None
         argv = self._argv(definition, interpreter)
         self._set(RunStatus.RUNNING)
         log.system("$ " + " ".join(argv))
@@ -113,13 +122,12 @@ class ScriptDriver(RunJob):
         self._set(RunStatus.FINALIZING)
         self._collect_outputs(workdir, log)
         if self._abort is not None:
-            self._end(RunStatus.FAILED, {"code": "AgentStopped", "message": self._abort})
-        elif stop_reason is not None:
-            self._end(RunStatus.CANCELED, {"code": "Canceled", "message": stop_reason})
-        elif code == 0:
-            self._end(RunStatus.COMPLETED, None)
-        else:
-            self._end(RunStatus.FAILED, self._error(code))
+            return RunStatus.FAILED, {"code": "AgentStopped", "message": self._abort}
+        if stop_reason is not None:
+            return RunStatus.CANCELED, {"code": "Canceled", "message": stop_reason}
+        if code == 0:
+            return RunStatus.COMPLETED, None
+        return RunStatus.FAILED, self._error(code)
 
     def _interpreter(self, environment: dict[str, Any], log: LogWriter) -> str:
         return _environment.prepare(environment, log.system)
