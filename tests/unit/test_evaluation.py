@@ -229,6 +229,22 @@ BAD = [
         _changed(ACCURACY, ["data", "probability_tables", 1, 1], [4, 2, 2, 2]),
         ["TP + FN = 6", "earlier rows have 5"],
     ),
+    # The tables are checked as whole arrays first; anything off is then named item by item.
+    (
+        "log_accuracy_table",
+        _changed(ACCURACY, ["data", "probability_tables", 0, 1, 2], True),
+        ["probability_tables'][0][1]", "finite number", "True"],
+    ),
+    (
+        "log_accuracy_table",
+        _changed(ACCURACY, ["data", "percentile_tables", 1, 0, 0], float("nan")),
+        ["percentile_tables'][1][0]", "finite number", "nan"],
+    ),
+    (
+        "log_accuracy_table",
+        _changed(ACCURACY, ["data", "percentile_tables", 1, 2], [1, 2, 3, 4, 5]),
+        ["percentile_tables'][1][2]", "[TP, FP, TN, FN]"],
+    ),
     (
         "log_residuals",
         _changed(RESIDUALS, ["data", "bin_counts"], [1, 2, 3]),

@@ -285,13 +285,14 @@ class Search:
             if name in metrics:
                 run.log(name, metrics[name])
         if self.classes is not None:
-            labels = [str(c) for c in self.classes]
-            named_true = np.asarray(labels, dtype=object)[true]
-            named_pred = np.asarray(labels, dtype=object)[scores.argmax(axis=1)]
+            k = len(self.classes)
+            counts = np.bincount(true * k + scores.argmax(axis=1), minlength=k * k)
             run.log_confusion_matrix(
                 "confusion_matrix",
-                _evaluation_build.confusion_matrix(named_true, named_pred, labels),
+                _evaluation_build.confusion_document(self.classes, counts.reshape(k, k)),
             )
+            labels = [str(c) for c in self.classes]
+            named_true = np.asarray(labels, dtype=object)[true]
             run.log_accuracy_table(
                 "accuracy_table", _evaluation_build.accuracy_table(named_true, scores, labels)
             )
@@ -309,7 +310,6 @@ class Search:
             best=best,
         )
         run.complete()
-        run.flush()
         self.parent.flush()
 
     def _drain(self) -> None:

@@ -22,6 +22,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from runwatch.errors import ValidationError
 
 CONFUSION_MATRIX = "confusion_matrix"
@@ -59,12 +61,27 @@ def _short(value: object, limit: int = 80) -> str:
 
 def plain(value: Any) -> Any:
     """`value` with numpy arrays and scalars (and tuples) turned into lists and Python values."""
+    try:  # the common case, through the C encoder: tables of a few thousand numbers
+        return json.loads(json.dumps(value, default=_json_value))
+    except (TypeError, ValueError):  # not JSON as it stands (say, non-text keys): walk it
+        return _walk(value)
+
+
+def _json_value(value: Any) -> Any:
     if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
-        return plain(value.tolist())
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
+        return value.tolist()
     if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _walk(value: Any) -> Any:
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return _walk(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return [_walk(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _walk(v) for k, v in value.items()}
     return value
 
 
@@ -183,9 +200,30 @@ def _thresholds(data: dict[str, Any], key: str, where: str) -> list[Any]:
     return values
 
 
+def _counts_array(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """`value` as an array when it is plainly a `shape` of finite counts >= 0, else None
+    (then the checks walk it item by item to name what is wrong)."""
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged
+        return None
+    if array.shape != shape or array.dtype.kind not in "iuf":
+        return None
+    if not (np.isfinite(array).all() and (array >= 0).all()):
+        return None
+    text = json.dumps(value)  # a bool among numbers becomes a number in the array
+    return None if "true" in text or "false" in text else array
+
+
 def _tables(data: dict[str, Any], key: str, where: str, classes: int, thresholds: int) -> None:
     what = f"{where}[{key!r}]"
     tables = _list(_field(data, key, where), what)
+    array = _counts_array(tables, (classes, thresholds, 4))
+    if array is not None and array.size:
+        totals = array.sum(axis=2)
+        per_class = array[:, :, 0] + array[:, :, 3]  # TP + FN: the class's positives
+        if (totals == totals.flat[0]).all() and (per_class == per_class[:, :1]).all():
+            return
     if len(tables) != classes:
         raise ValidationError(
             f"{what} has {len(tables)} tables; expected one per class label ({classes})"

@@ -74,10 +74,14 @@ def confusion_matrix(
         from sklearn.utils.multiclass import unique_labels
 
         labels = list(unique_labels(true, pred))
-    matrix = metrics.confusion_matrix(true, pred, labels=list(labels))
+    return confusion_document(labels, metrics.confusion_matrix(true, pred, labels=list(labels)))
+
+
+def confusion_document(labels: Sequence[Any], matrix: Any) -> dict[str, Any]:
+    """A `confusion_matrix` document of a matrix already counted (rows: true class)."""
     return _checked(
         _evaluation.CONFUSION_MATRIX,
-        {"class_labels": [_label(x) for x in labels], "matrix": matrix.tolist()},
+        {"class_labels": [_label(x) for x in labels], "matrix": np.asarray(matrix).tolist()},
     )
 
 
@@ -93,9 +97,6 @@ def accuracy_table(
     spaced in [0, 1]; percentile thresholds the scores' percentiles at evenly spaced
     ranks.
     """
-    _sklearn_metrics()
-    from sklearn.preprocessing import label_binarize
-
     labels = list(labels)
     if len(labels) < 2:
         raise ValidationError(f"labels must name at least 2 classes, got {labels!r}")
@@ -118,12 +119,16 @@ def accuracy_table(
     _same_length(true, scores, "y_true and y_score")
     if not ((scores >= 0) & (scores <= 1)).all():
         raise ValidationError("y_score must hold probabilities in [0, 1]")
-    unknown = sorted({_label(v) for v in np.unique(true)} - {_label(v) for v in labels})
+    names = [_label(x) for x in labels]
+    classes, codes = np.unique(true, return_inverse=True)
+    where = {name: i for i, name in enumerate(names)}
+    unknown = sorted({_label(v) for v in classes} - set(where))
     if unknown:
         raise ValidationError(f"y_true holds classes not in labels: {unknown}")
-    onehot = label_binarize(true, classes=labels)
-    if len(labels) == 2:
-        onehot = np.column_stack([1 - onehot[:, 0], onehot[:, 0]])
+    # One column per label: 1 where the sample is of that class (one vs. rest).
+    column = np.array([where[_label(v)] for v in classes], dtype=int)[codes.reshape(-1)]
+    onehot = np.zeros((len(true), len(labels)), dtype=int)
+    onehot[np.arange(len(true)), column] = 1
     probability = np.linspace(0.0, 1.0, num_points)
     percentile = np.percentile(scores, np.linspace(0.0, 100.0, num_points))
     return _checked(
@@ -133,7 +138,7 @@ def accuracy_table(
             "percentile_tables": _counts(onehot, scores, percentile),
             "probability_thresholds": probability.tolist(),
             "percentile_thresholds": np.clip(percentile, 0.0, 1.0).tolist(),
-            "class_labels": [_label(x) for x in labels],
+            "class_labels": names,
         },
     )
 
