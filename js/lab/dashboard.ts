@@ -1,8 +1,9 @@
 /**
  * The experiment dashboard in the main area: the runs of an experiment (or the
  * trials of a sweep) as one sortable, filterable, virtualized table with a
- * column picker and CSV download, and the chart builder below it. It polls
- * every `interval` seconds while visible, like the sidebar.
+ * column picker and CSV download, and the chart builder below it. On the
+ * iterations of an AutoML search, the run panel's AutoML view (automl.ts) comes
+ * first. It polls every `interval` seconds while visible, like the sidebar.
  */
 
 import { Widget } from "@lumino/widgets";
@@ -10,6 +11,8 @@ import type { Message } from "@lumino/messaging";
 import { button, el, saveBlob, setChildren } from "../components/dom";
 import { request, requestAPI, segment } from "./api";
 import type { ColumnInfo, RunDetailsBody } from "./api";
+import { AutoMLLoader } from "./automlLoader";
+import { section } from "./detailsParts";
 import { RunsTable } from "../components/runsTable";
 import { ChartBuilder, MAX_OVERLAY } from "./chartBuilder";
 import { LiveRefresh } from "./liveRefresh";
@@ -42,6 +45,9 @@ export class DashboardPanel extends Widget {
   private readonly pickerList = el("div", "rw-db-picker-list");
   private readonly message = el("div", "rw-sb-message");
   private readonly heading = el("span", "rw-title");
+  private readonly filters: HTMLElement;
+  /** The parent's AutoML view, when the parent is an AutoML search. */
+  private automl: AutoMLLoader | null = null;
   private readonly statuses = new Set<string>();
   /** Columns the user showed (true) or hid (false) in the picker. */
   private readonly chosen = new Map<string, boolean>();
@@ -123,6 +129,7 @@ export class DashboardPanel extends Widget {
     download.title = "The filtered runs table, every row and column, as CSV";
     this.picker.append(el("summary", "rw-button", "Columns"), this.pickerList);
     this.message.hidden = true;
+    this.filters = el("div", "rw-db-filters", this.search, this.chips);
     this.node.append(
       el(
         "div",
@@ -137,7 +144,7 @@ export class DashboardPanel extends Widget {
           download,
           refresh,
         ),
-        el("div", "rw-db-filters", this.search, this.chips),
+        this.filters,
       ),
       this.message,
       this.table.el,
@@ -176,12 +183,49 @@ export class DashboardPanel extends Widget {
 
   private async poll(): Promise<void> {
     const [first, last] = this.table.range();
-    const changed = await this.pages.refresh(first, last);
+    const [changed] = await Promise.all([this.pages.refresh(first, last), this.loadAutoML()]);
     // The cursor is the store's: an unchanged table means unchanged charts too.
     if (changed) await this.charts.refresh();
   }
 
-  /** A sweep's name and primary metric (the default Y; the server says which run is best). */
+  /** The AutoML view, if it changed since the last poll; its errors are the panel's message. */
+  private async loadAutoML(): Promise<void> {
+    try {
+      await this.automl?.load();
+    } catch (error) {
+      this.showMessage(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /**
+   * An AutoML search's view above the comparison: the iteration table, the metric picker
+   * and the chart, as in the run panel (its best iteration is `AutoMLRun.get_output`'s).
+   * The filters follow it, next to the table they filter.
+   */
+  private showAutoML(parent: string): void {
+    if (this.automl !== null) return; // attached again: already shown
+    const automl = new AutoMLLoader({
+      runId: parent,
+      open: (id) => {
+        this.options.openRun(id);
+      },
+      failed: (error) => {
+        this.showMessage(error instanceof Error ? error.message : String(error));
+      },
+    });
+    this.automl = automl;
+    const part = section("AutoML", automl.el);
+    part.classList.add("rw-db-automl");
+    this.message.after(part);
+    part.after(this.filters);
+    this.filters.classList.add("rw-db-automl-filters");
+    void this.loadAutoML();
+  }
+
+  /**
+   * A sweep's (or AutoML search's) name and primary metric (the default Y; the server
+   * says which run is best); an AutoML search's view.
+   */
   private async loadParent(): Promise<void> {
     const parent = this.scope.parent;
     if (parent === undefined) return;
@@ -189,10 +233,14 @@ export class DashboardPanel extends Widget {
       const body = await requestAPI<RunDetailsBody>(`runs/${segment(parent)}`);
       const run = body.run;
       const name = run.display_name ?? run.id;
-      this.heading.textContent = `Trials of #${run.number} ${name}`;
-      this.title.label = `Trials · #${run.number} ${name}`;
+      const automl = run.type === "automl";
+      const children = automl ? "Iterations" : "Trials";
+      this.heading.textContent = `${children} of #${run.number} ${name}`;
+      this.title.label = `${children} · #${run.number} ${name}`;
       this.title.caption = `runwatch: the child runs of ${run.id} (${run.experiment})`;
-      const metric = body.properties.primary_metric_name;
+      if (automl) this.showAutoML(run.id);
+      // A sweep's primary metric, or an AutoML search's (without a goal for the scatter).
+      const metric = automl ? body.properties.primary_metric : body.properties.primary_metric_name;
       if (typeof metric === "string" && metric !== "") {
         this.charts.setPrimary(metric);
         if (this.pages.total !== null) this.charts.setColumns(this.pages.columns);

@@ -1,4 +1,4 @@
-"""The AutoML view in the Lab run panel and in RunDetails, driven by chromium.
+"""The AutoML view in the Lab run panel, the dashboard and RunDetails, driven by chromium.
 
 Two real searches run in the lab's workspace through its agent: a finished one
 (breast cancer, a few seeded iterations) and a running one (canceled at the end).
@@ -16,6 +16,8 @@ import pytest
 from runwatch import Experiment, RunStatus
 
 from .conftest import ARTIFACTS, Server, open_notebook, run_all, workspace_in
+from .test_dashboard import dashboard, open_dashboard
+from .test_sidebar import open_lab
 
 pytest.importorskip("flaml")
 
@@ -134,6 +136,114 @@ def test_lab_automl_view_while_the_search_runs(
     )
     assert run.get_status() == RunStatus.RUNNING
     shot(view, "running")
+
+
+def test_dashboard_automl_view_of_a_finished_search(
+    lab: Server, searches: dict[str, Any], page: Any
+) -> None:
+    run = searches["finished"]
+    best_run, _ = run.get_output()
+    best_iteration = int(best_run.get_properties()["iteration"])
+    children = {c.id: c.get_properties() for c in run.get_children()}
+    # "Compare trials" on the search's run panel opens the dashboard of its iterations
+    details = open_panel(page, lab, run.id)
+    details.locator(".rw-lab-compare").click()
+    panel = dashboard(page, "automl", run.id)
+    view = panel.locator(".rw-db-automl .rw-automl")
+    rows = view.locator(".rw-automl-row")
+    rows.first.wait_for(timeout=30_000)
+    heading = panel.locator(".rw-db-header .rw-title")
+    page.wait_for_function(
+        "el => el.textContent.startsWith('Iterations of #')", arg=heading.element_handle()
+    )
+
+    # the iteration table: every iteration once, in order, each row its child run
+    assert rows.count() == 12
+    cells = [row.locator("td").all_text_contents() for row in rows.all()]
+    assert [int(c[0].rstrip(" ★")) for c in cells] == list(range(12))
+    ids = rows.evaluate_all("rs => rs.map(r => r.dataset.runId)")
+    assert sorted(ids) == sorted(children)
+    assert [c[1] for c in cells] == [children[i]["run_algorithm"] for i in ids]
+    assert all(c[4] == "Completed" for c in cells)
+    headers = [h.strip(" ▲▼") for h in view.locator("thead th").all_text_contents()]
+    assert headers == [
+        "Iteration",
+        "Pipeline",
+        "Iteration metric",
+        "Best metric",
+        "Status",
+        "Duration",
+        "Started",
+    ]
+    # the best iteration is get_output()'s, as in the run panel
+    best = view.locator(".rw-automl-best")
+    assert best.count() == 1
+    assert best.get_attribute("data-run-id") == best_run.id
+    assert best.locator("td").first.inner_text() == f"{best_iteration} ★"
+    assert f"best: iteration {best_iteration} " in view.locator(".rw-automl-summary").inner_text()
+    in_panel = details.locator(".rw-automl-best").get_attribute("data-run-id")
+    assert in_panel == best_run.id
+    # the picker offers the task's metrics, the primary one first and picked
+    picker = view.locator(".rw-automl-metric")
+    options = picker.locator("option").all_text_contents()
+    assert options[0] == "AUC_weighted" == picker.input_value() and "log_loss" in options
+    assert view.locator(".rw-automl-point").count() == 12
+    assert view.locator(".rw-automl-best-line").count() == 1
+    # above the comparison: the runs table of the same 12 iterations, its filters between
+    assert panel.locator(".rw-db-count").inner_text() == "12 runs"
+    tops = [
+        panel.locator(selector).bounding_box()["y"]
+        for selector in (".rw-db-header", ".rw-db-automl", ".rw-db-filters", ".rw-db-table")
+    ]
+    assert tops == sorted(tops)
+    page.mouse.move(0, 0)
+    view.scroll_into_view_if_needed()
+    shot(panel, "dashboard")
+
+    # another metric: the chart, the values and the best iteration follow it
+    metric_values = [c[2] for c in cells]
+    chart_before = view.locator(".rw-automl-point title").all_text_contents()
+    picker.select_option("log_loss")
+    page.wait_for_function(
+        "el => el.querySelector('.rw-automl-chart figcaption').textContent.startsWith('log_loss')",
+        arg=view.element_handle(),
+        timeout=15_000,
+    )
+    by_loss = run.get_best_child(metric="log_loss")
+    assert view.locator(".rw-automl-best").get_attribute("data-run-id") == by_loss.id
+    assert view.locator(".rw-automl-point title").all_text_contents() != chart_before
+    after = [row.locator("td").nth(2).inner_text() for row in rows.all()]
+    assert len(after) == 12 and after != metric_values
+    assert picker.input_value() == "log_loss"
+    shot(view, "dashboard-log-loss")
+
+    # clicking an iteration opens its run panel
+    view.locator(".rw-automl-best").click()
+    iteration = page.locator(f'.rw-lab-details[data-run-id="{by_loss.id}"]')
+    iteration.locator(".rw-lab-header").wait_for(timeout=30_000)
+    assert iteration.is_visible()
+
+
+def test_dashboard_automl_view_while_the_search_runs(
+    lab: Server, searches: dict[str, Any], page: Any
+) -> None:
+    run = searches["running"]
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    open_lab(page, lab)
+    panel = open_dashboard(page, "automl", run.id)
+    view = panel.locator(".rw-db-automl .rw-automl")
+    view.locator(".rw-automl-row").first.wait_for(timeout=30_000)
+    summary = view.locator(".rw-automl-summary")
+    count = "el => Number(/ (\\d+) iterations/.exec(el.textContent)[1])"
+    first = summary.evaluate(count)
+    # the dashboard's own poll brings the new iterations
+    page.wait_for_function(
+        f"el => ({count})(el) > {first}", arg=summary.element_handle(), timeout=90_000
+    )
+    assert run.get_status() == RunStatus.RUNNING
+    assert view.locator(".rw-automl-best").count() == 1
+    page.mouse.move(0, 0)
+    shot(view, "dashboard-running")
 
 
 def test_run_details_automl_panel(lab: Server, searches: dict[str, Any], page: Any) -> None:

@@ -137,6 +137,7 @@ def test_the_trials_table_sorts_and_the_scatter_puts_the_minimum_where_get_metri
         "el => el.textContent.startsWith('Trials of #')", arg=heading.element_handle()
     )
     assert "alpha sweep" in heading.inner_text()
+    assert panel.locator(".rw-db-automl").count() == 0  # a sweep has no AutoML view
 
     # Every trial is a row: scroll the virtualized table through and collect them.
     scroller = panel.locator(".rw-rt .rw-vl")
