@@ -98,6 +98,7 @@ def quality(budget: float, seed: int) -> dict[str, Any]:
             primary_metric="normalized_root_mean_squared_error",
             experiment_timeout_minutes=budget / 60,
             enable_voting_ensemble=False,
+            enable_stack_ensemble=False,
             featurization="off",
             seed=seed,
         )
@@ -163,6 +164,7 @@ def overhead(iterations: int, seed: int, rounds: int) -> dict[str, Any]:
                 primary_metric="accuracy",
                 iterations=iterations,
                 enable_voting_ensemble=False,
+                enable_stack_ensemble=False,
                 featurization="off",
                 seed=seed,
             )

@@ -13,8 +13,10 @@ matrix and accuracy table (or residuals and predicted vs. true) of the folds'
 predictions, its hyperparameters and pipeline name as properties, and its
 fitted pipeline as `outputs/model.pkl`; the parent logs the best primary metric
 so far. The best configuration's model retrained on all the training data
-replaces its iteration's model at the end, and a voting ensemble of the best
-iterations' fold predictions is the last iteration when enabled.
+replaces its iteration's model at the end. Then, when enabled, come Azure's two
+ensembles of the best iterations (chosen greedily by their blended fold predictions):
+a soft-voting ensemble, and a stack ensemble whose meta-learner is fitted on those
+iterations' validation predictions.
 """
 
 from __future__ import annotations
@@ -42,8 +44,15 @@ from runwatch.artifacts import _s3_options as _remote
 from runwatch.core import _automl, _evaluation_build, _settings
 from runwatch.core._records import RunStatus, RunType
 from runwatch.errors import RunStateError
-from runwatch.submit.automl._models import azure_name
-from runwatch.submit.automl._pipeline import VotingModel, featurizer, pipeline
+from runwatch.submit.automl._models import azure_name, default_meta_learner, meta_learner
+from runwatch.submit.automl._pipeline import (
+    StackModel,
+    VotingModel,
+    featurizer,
+    full_proba,
+    pipeline,
+    stack_features,
+)
 from runwatch.submit.automl._run import DATA_FILE, MODEL_FILE
 from runwatch.tracking._run import Run
 from runwatch.tracking._workspace import Workspace
@@ -128,7 +137,7 @@ class Search:
             "metric": self._evaluate,
             "estimator_list": settings["estimators"],
             "time_budget": settings["experiment_timeout_minutes"] * 60,
-            "max_iter": settings["iterations"] - (1 if settings["enable_voting_ensemble"] else 0),
+            "max_iter": settings["iterations"] - len(self._ensembles()),
             "early_stop": settings["enable_early_stopping"],
             "seed": settings["seed"],
             "verbose": 0,
@@ -157,8 +166,15 @@ class Search:
             self._end_trial(failed="the search ended before the iteration's last fold")
         self._drain()
         self._final_model(automl)
-        if settings["enable_voting_ensemble"]:
-            self._ensemble()
+        ensembles = self._ensembles()
+        chosen = self._selection() if ensembles else []
+        if chosen and "VotingEnsemble" in ensembles:
+            self._voting(chosen)
+        if "StackEnsemble" in ensembles:
+            # The chosen iterations; the best few when the choice fell on one alone.
+            members = [t for t, _ in chosen] if len(chosen) > 1 else self._candidates()[:5]
+            if len(members) > 1:
+                self._stack(members)
         self._drain()
         print(f"{len(self.finished)} iterations; best {self.metric}: {self.best}", flush=True)
 
@@ -343,13 +359,24 @@ class Search:
                 trial.run.add_properties({"retrained_on_all_rows": True})
                 return
 
-    def _ensemble(self) -> None:
-        """A soft-voting ensemble of the best iterations, chosen greedily (with
-        replacement) by its primary metric on the same validation folds."""
+    def _ensembles(self) -> list[str]:
+        """The ensemble iterations that end the search, in Azure's order."""
+        settings = self.settings
+        return [
+            name
+            for name, key in (
+                ("VotingEnsemble", "enable_voting_ensemble"),
+                ("StackEnsemble", "enable_stack_ensemble"),
+            )
+            if settings.get(key)
+        ]
+
+    def _candidates(self) -> list[_Trial]:
+        """The best iterations (best first) whose folds are the best one's."""
         if not self.kept:
-            return
+            return []
         reference = self.kept[0].folds
-        members = [
+        return [
             t
             for t in self.kept
             if len(t.folds) == len(reference)
@@ -358,8 +385,13 @@ class Search:
                 for (a, _, _), (b, _, _) in zip(t.folds, reference, strict=True)
             )
         ]
+
+    def _selection(self) -> list[tuple[_Trial, int]]:
+        """The best iterations chosen greedily (with replacement) by the primary metric
+        of their blended predictions on the same validation folds, with their counts."""
+        members = self._candidates()
         if len(members) < 2:
-            return
+            return []
         counts = [0] * len(members)
         current: float | None = None
         for _ in range(_ENSEMBLE_SIZE):
@@ -382,36 +414,99 @@ class Search:
                 break
             counts[best_choice] += 1
             current = best_value
-        chosen = [(m, c) for m, c in zip(members, counts, strict=True) if c]
-        if not chosen:
-            return
+        return [(m, c) for m, c in zip(members, counts, strict=True) if c]
+
+    def _ensemble_run(self, name: str, members: list[_Trial], **properties: Any) -> _Trial:
         self.mark = time.monotonic()
         run = Run._start(
             self.parent.experiment,
             run_type=RunType.CHILD,
             parent=self.parent,
-            display_name=f"VotingEnsemble ({self.iteration})",
+            display_name=f"{name} ({self.iteration})",
             properties={
                 _automl.ITERATION_PROPERTY: self.iteration,
-                _automl.PIPELINE_PROPERTY: "VotingEnsemble",
+                _automl.PIPELINE_PROPERTY: name,
                 _automl.PREPROCESSOR_PROPERTY: "",
                 "run_template": "automl_child",
-                "learner": "VotingEnsemble",
-                "ensembled_iterations": json.dumps([m.iteration for m, _ in chosen]),
-                "ensemble_weights": json.dumps([c / sum(counts) for _, c in chosen]),
+                "learner": name,
+                "ensembled_iterations": json.dumps([m.iteration for m in members]),
+                **properties,
             },
         )
         trial = _Trial(self.iteration, None, run, {})
         self.iteration += 1
+        return trial
+
+    def _voting(self, chosen: list[tuple[_Trial, int]]) -> None:
+        """A soft-voting ensemble of the chosen iterations, weighted by their counts."""
+        members = [m for m, _ in chosen]
         weights = np.array([c for _, c in chosen], dtype=float)
-        for fold in range(len(reference)):
-            true = reference[fold][0]
-            scores = self._blend([m for m, _ in chosen], weights, fold)
+        trial = self._ensemble_run(
+            "VotingEnsemble",
+            members,
+            ensemble_weights=json.dumps(list(weights / weights.sum())),
+        )
+        for fold in range(len(members[0].folds)):
+            true = members[0].folds[fold][0]
+            scores = self._blend(members, weights, fold)
             trial.folds.append((true, scores, self._fold_metrics(true, scores)))
-        models = [_load_model(m.run) for m, _ in chosen]
-        voting = VotingModel([m.steps[-1][1].model for m in models], list(weights), self.task)
-        run.add_properties({_automl.DURATION_PROPERTY: round(time.monotonic() - self.mark, 3)})
+        models = [_load_model(m.run).steps[-1][1].model for m in members]
+        voting = VotingModel(models, list(weights), self.task)
+        trial.run.add_properties(
+            {_automl.DURATION_PROPERTY: round(time.monotonic() - self.mark, 3)}
+        )
         self._record(trial, pipeline(self.featurizer, voting, self.classes))
+
+    def _stack(self, members: list[_Trial]) -> None:
+        """Azure's stack ensemble: a meta-learner fitted on the chosen iterations'
+        validation predictions. Its metrics are cross-validated over those predictions
+        (leaving each validation fold out in turn; a single holdout is cut in three)."""
+        from sklearn.model_selection import KFold
+
+        name = self.settings.get("stack_meta_learner_type") or default_meta_learner(
+            self.task, self.cv
+        )
+        seed = self.settings.get("seed")
+        true_folds = [members[0].folds[f][0] for f in range(len(members[0].folds))]
+        feature_folds = [
+            stack_features([m.folds[f][1] for m in members], self.task)
+            for f in range(len(true_folds))
+        ]
+        true_all, features_all = np.concatenate(true_folds), np.vstack(feature_folds)
+        if len(true_folds) > 1:
+            bounds = np.cumsum([0] + [len(t) for t in true_folds])
+            parts = [np.arange(bounds[i], bounds[i + 1]) for i in range(len(true_folds))]
+        else:
+            cut = KFold(3, shuffle=True, random_state=seed).split(features_all)
+            parts = [held for _, held in cut]
+        trial = self._ensemble_run("StackEnsemble", members, stack_meta_learner_type=name)
+        everything = np.arange(len(true_all))
+        for held in parts:
+            rest = np.setdiff1d(everything, held)
+            meta = self._fit_meta(name, seed, features_all[rest], true_all[rest])
+            if meta is None:
+                trial.run.fail(error_details="the meta-learner's training rows hold one class")
+                return
+            scores = self._meta_scores(meta, features_all[held])
+            true = true_all[held]
+            trial.folds.append((true, scores, self._fold_metrics(true, scores)))
+        meta = self._fit_meta(name, seed, features_all, true_all)
+        models = [_load_model(m.run).steps[-1][1].model for m in members]
+        stack = StackModel(models, meta, self.task, len(self.classes or []))
+        trial.run.add_properties(
+            {_automl.DURATION_PROPERTY: round(time.monotonic() - self.mark, 3)}
+        )
+        self._record(trial, pipeline(self.featurizer, stack, self.classes))
+
+    def _fit_meta(self, name: str, seed: int | None, features: Any, true: Any) -> Any:
+        if self.classes is not None and len(np.unique(true)) < 2:
+            return None
+        return meta_learner(name, seed).fit(features, true)
+
+    def _meta_scores(self, meta: Any, features: Any) -> Any:
+        if self.classes is not None:
+            return full_proba(meta, features, len(self.classes))
+        return np.asarray(meta.predict(features), dtype=float)
 
     def _fold_metrics(self, true: Any, scores: Any) -> dict[str, float]:
         if self.classes is not None:

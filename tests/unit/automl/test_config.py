@@ -107,6 +107,25 @@ def test_a_dataset_or_x_and_y_are_accepted_and_defaults_follow_azure() -> None:
     )
     assert xy.primary_metric == "spearman_correlation"
     assert (xy.validation_size, xy.n_cross_validations) == (0.25, None)
+    # Both ensembles are on unless switched off; the meta-learner is Azure's for the task,
+    # cross-validated when the search is.
+    assert config.enable_voting_ensemble and config.enable_stack_ensemble
+    assert config.stack_meta_learner_type == "LogisticRegressionCV"
+    assert xy.stack_meta_learner_type == "ElasticNet"
+    chosen = AutoMLConfig(
+        task="classification",
+        training_data=frame,
+        label_column_name="label",
+        stack_meta_learner_type="LightGBMClassifier",
+    )
+    assert chosen.stack_meta_learner_type == "LightGBMClassifier" and not chosen.ignored
+    with pytest.raises(ValidationError, match="'ElasticNet' is not a classification meta-learner"):
+        AutoMLConfig(
+            task="classification",
+            training_data=frame,
+            label_column_name="label",
+            stack_meta_learner_type="ElasticNet",
+        )
     with pytest.raises(ValidationError, match="X has 60 rows but y has 3"):
         AutoMLConfig(task="regression", X=frame[["x1"]], y=[1.0, 2.0, 3.0])
     with pytest.raises(ValidationError, match="needs training_data and label_column_name"):

@@ -40,6 +40,7 @@ def test_a_search_on_a_dask_worker(agent_ws: runwatch.Workspace, scheduler: str)
         n_cross_validations=3,
         iterations=3,
         enable_voting_ensemble=False,
+        enable_stack_ensemble=False,
         compute_target=runwatch.DaskCompute(scheduler),
         seed=2,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -65,8 +66,12 @@ def test_a_classification_search_with_show_output(
     assert [int(line.split()[0]) for line in lines] == [
         int(c.get_properties()["iteration"]) for c in children
     ]
-    assert len(children) == 5  # four engine trials and the voting ensemble
-    assert children[-1].get_properties()["run_algorithm"] == "VotingEnsemble"
+    assert len(children) == 5  # three engine trials, then Azure's two ensembles
+    assert children[-2].get_properties()["run_algorithm"] == "VotingEnsemble"
+    stack = children[-1].get_properties()
+    assert stack["run_algorithm"] == "StackEnsemble"
+    assert stack["stack_meta_learner_type"] == "LogisticRegressionCV"  # Azure's, with folds
+    assert len(json.loads(stack["ensembled_iterations"])) >= 2
     # every iteration: Azure's metrics, the evaluation charts, its model, its pipeline name
     first = children[0]
     metrics = first.get_metrics()
@@ -116,6 +121,9 @@ def test_a_classification_search_with_show_output(
     iteration_run, iteration_model = run.get_output(iteration=0)
     assert iteration_run.id == first.id
     assert len(iteration_model.predict(features)) == len(features)
+    _, stack_model = run.get_output(iteration=4)
+    assert (stack_model.predict(features) == truth.to_numpy()).mean() > 0.85
+    assert stack_model.predict_proba(features).shape == (len(features), 2)
     # re-opened as an AutoMLRun, both ways
     assert isinstance(Run.get(ws, run.id), AutoMLRun)
     assert AutoMLRun(experiment, run.id).get_best_child().id == best_run.id
@@ -141,10 +149,20 @@ def test_a_regression_search_from_x_and_y_with_a_holdout(ws: runwatch.Workspace)
     )
     run = Experiment(ws, "automl-reg").submit(config)
     assert _wait(run) == RunStatus.COMPLETED
-    children = list(run.get_children())
-    assert len(children) == 4
-    names = {c.get_properties()["run_algorithm"] for c in children}
+    children = sorted(run.get_children(), key=lambda c: int(c.get_properties()["iteration"]))
+    assert len(children) == 4  # three engine trials and the stack ensemble
+    names = {c.get_properties()["run_algorithm"] for c in children[:-1]}
     assert names <= {"LightGBM", "ElasticNet"}
+    stack = children[-1].get_properties()
+    assert stack["run_algorithm"] == "StackEnsemble"
+    assert stack["stack_meta_learner_type"] == "ElasticNet"  # Azure's, with a holdout
+    stack_predicted = run.get_output(iteration=3)[1].predict(X)
+    assert np.corrcoef(stack_predicted, y)[0, 1] > 0.6
+    # fitted on the iterations' holdout predictions, it does at least about as well as they do
+    nrmse = "normalized_root_mean_squared_error"
+    assert children[-1].get_metrics()[nrmse] <= 1.05 * min(
+        c.get_metrics()[nrmse] for c in children[:-1]
+    )
     metrics = children[0].get_metrics()
     for name in (
         "r2_score",

@@ -47,7 +47,6 @@ IGNORED_OPTIONS = (
     "cv_split_column_names",
     "exclude_nan_labels",
     "experiment_exit_score",
-    "stack_meta_learner_type",
     "ensemble_iterations",
 )
 
@@ -185,7 +184,8 @@ class AutoMLConfig:
         self.featurization = featurization
         self.enable_early_stopping = bool(enable_early_stopping)
         self.enable_voting_ensemble = bool(enable_voting_ensemble)
-        self.enable_stack_ensemble = bool(enable_stack_ensemble)
+        # As Azure: on unless switched off.
+        self.enable_stack_ensemble = enable_stack_ensemble is None or bool(enable_stack_ensemble)
         self.debug_log = os.path.abspath(debug_log) if debug_log else None
         if not isinstance(verbosity, int) or isinstance(verbosity, bool):
             raise ValidationError(f"verbosity {short_repr(verbosity)} must be a logging level")
@@ -194,6 +194,16 @@ class AutoMLConfig:
         if seed is not None and type(seed) is not int:
             raise ValidationError(f"seed {short_repr(seed)} must be an int")
         self.seed = seed if seed is not None else 0
+        meta = kwargs.pop("stack_meta_learner_type", None)
+        if meta is not None and meta not in _models.META_LEARNERS[self.task]:
+            raise ValidationError(
+                f"stack_meta_learner_type {short_repr(meta)} is not a {self.task} meta-learner; "
+                f"expected one of {sorted(_models.META_LEARNERS[self.task])}"
+            )
+        #: The stack ensemble's meta-learner (Azure's default for the task and validation).
+        self.stack_meta_learner_type = meta or _models.default_meta_learner(
+            self.task, bool(self.n_cross_validations)
+        )
         self.ignored = self._ignored(kwargs)
 
     # --- checks ----------------------------------------------------------------------
@@ -320,8 +330,6 @@ class AutoMLConfig:
         ignored = sorted(options)
         if self.max_concurrent_iterations > 1:
             ignored.append("max_concurrent_iterations")
-        if self.enable_stack_ensemble:
-            ignored.append("enable_stack_ensemble")
         if ignored:
             warnings.warn(
                 f"AutoMLConfig: {', '.join(ignored)} mean nothing for a search on one machine "
@@ -348,6 +356,8 @@ class AutoMLConfig:
             "featurization": self.featurization,
             "enable_early_stopping": self.enable_early_stopping,
             "enable_voting_ensemble": self.enable_voting_ensemble,
+            "enable_stack_ensemble": self.enable_stack_ensemble,
+            "stack_meta_learner_type": self.stack_meta_learner_type,
             "debug_log": self.debug_log,
             "verbosity": self.verbosity,
             "seed": self.seed,

@@ -107,6 +107,57 @@ class VotingModel(BaseEstimator):  # type: ignore[misc]
         return np.tensordot(self.weights / self.weights.sum(), stacked, axes=1)
 
 
+def stack_features(outputs: Sequence[Any], task: str) -> Any:
+    """The meta-learner's input: each base model's output side by side (class
+    probabilities, less the first class's when there are two, or the prediction)."""
+    columns = []
+    for output in outputs:
+        array = np.asarray(output, dtype=float)
+        if task != "classification":
+            columns.append(array.reshape(-1, 1))
+        else:
+            columns.append(array[:, 1:] if array.shape[1] == 2 else array)
+    return np.hstack(columns)
+
+
+def full_proba(meta: Any, features: Any, n_classes: int) -> Any:
+    """A fitted classifier's probabilities with a column for each of `n_classes`
+    (a class its training rows lacked gets zeros)."""
+    proba = np.asarray(meta.predict_proba(features), dtype=float)
+    full = np.zeros((proba.shape[0], n_classes))
+    full[:, np.asarray(meta.classes_, dtype=int)] = proba
+    return full
+
+
+class StackModel(BaseEstimator):  # type: ignore[misc]
+    """A stack ensemble: a meta-learner fitted on the base models' outputs."""
+
+    def __init__(self, models: Sequence[Any], meta: Any, task: str, n_classes: int = 0) -> None:
+        self.models = list(models)
+        self.meta = meta
+        self.task = task
+        self.n_classes = n_classes
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    def fit(self, X: Any, y: Any = None) -> StackModel:
+        return self
+
+    def _features(self, X: Any) -> Any:
+        if self.task == "classification":
+            return stack_features([m.predict_proba(X) for m in self.models], self.task)
+        return stack_features([m.predict(X) for m in self.models], self.task)
+
+    def predict_proba(self, X: Any) -> Any:
+        return full_proba(self.meta, self._features(X), self.n_classes)
+
+    def predict(self, X: Any) -> Any:
+        if self.task == "classification":
+            return self.predict_proba(X).argmax(axis=1)
+        return np.asarray(self.meta.predict(self._features(X)), dtype=float)
+
+
 def pipeline(featurizer_step: Any, model: Any, classes: Sequence[Any] | None) -> Any:
     """Pipeline([('featurizer', ...), ('model', LabeledModel(...))])."""
     from sklearn.pipeline import Pipeline
