@@ -28,6 +28,8 @@ export interface RunState {
   error: ErrorState | null;
   parent_id: string | null;
   is_sweep: boolean;
+  /** A sweep's trial: "Trial 7", the number it goes by in its sweep; else null. */
+  trial_label: string | null;
 }
 
 export interface ScalarRow {
@@ -75,12 +77,15 @@ export interface ChildRow {
   duration: number | null;
   params: Record<string, Cell>;
   early_termination: string | null;
+  /** A sweep's trial: "Trial 7", its index (views/_sweeps.py trial_label); else null. */
+  trial_label: string | null;
 }
 
 export interface BestChild {
   id: string;
   number: number;
   value: number | string | null;
+  trial_label: string | null;
 }
 
 export interface ChildrenState {
@@ -114,6 +119,8 @@ export interface RunsRow {
   start_time: number | null;
   end_time: number | null;
   values: Record<string, Cell>;
+  /** A sweep's trial in its sweep's table: "Trial 7"; else null. */
+  trial_label: string | null;
 }
 
 export interface RunsTableState {

@@ -176,13 +176,15 @@ function compareButton(state: ChildrenState): HTMLButtonElement {
 function bestLine(state: ChildrenState): HTMLElement | null {
   const best = state.best ?? null;
   if (best === null || state.metric === null) return null;
-  const link = button("rw-link rw-best-link", `#${best.number}`, () => undefined);
+  // A trial goes by its index in its sweep ("Trial 7", views/_sweeps.py trial_label).
+  const name = best.trial_label ?? `#${best.number}`;
+  const link = button("rw-link rw-best-link", name, () => undefined);
   link.dataset.best = best.id;
-  link.title = `Open run ${best.number} · ${best.id}`;
+  link.title = `Open ${best.trial_label ?? `run ${best.number}`} · ${best.id}`;
   const line = el(
     "div",
     "rw-best-line",
-    "★ Best trial ",
+    best.trial_label === null ? "★ Best trial " : "★ Best: ",
     link,
     ` · ${state.metric} ${formatCell(best.value)} (best logged value)`,
   );
@@ -197,7 +199,12 @@ function columnsOf(state: ChildrenState): Column[] {
   const label = state.metric_label ?? metric;
   const goal = state.goal === null ? "" : ` (goal: ${state.goal.toLowerCase()})`;
   return [
-    column("number", "#", "Run number", true, (r) => text(String(r.number), "rw-num")),
+    // A sweep's trials go by their index ("Trial 7"), other child runs by run number.
+    state.goal === null
+      ? column("number", "#", "Run number", true, (r) => text(String(r.number), "rw-num"))
+      : column("number", "Trial", "Trial", true, (r) =>
+          text(r.trial_label ?? `#${r.number}`, "rw-nowrap"),
+        ),
     column("status", "Status", "Status", false, statusCell),
     column("metric", label, `${label}${goal}`, true, (r) => valueCell(r.metric)),
     column("start_time", "Started", "Start time", false, (r) => {
@@ -262,7 +269,7 @@ function rowNode(
   );
   tr.dataset.id = row.id;
   tr.tabIndex = 0;
-  tr.title = `Open run ${row.number} · ${row.id}${isBest ? " (the best trial)" : ""}`;
+  tr.title = `Open ${row.trial_label ?? `run ${row.number}`} · ${row.id}${isBest ? " (the best trial)" : ""}`;
   if (isBest) tr.cells[0]?.prepend("★ ");
   return tr;
 }

@@ -25,6 +25,8 @@ export interface RunsTableRow {
   start_time: number | null;
   end_time: number | null;
   values: Record<string, Cell>;
+  /** In a sweep's trials table, the trial's name ("Trial 7"); else null. */
+  trial_label?: string | null;
 }
 
 export const ROW_HEIGHT = 30;
@@ -78,7 +80,7 @@ export function nextSort(
 export function cellText(row: RunsTableRow, key: string, now = Date.now() / 1000): string {
   switch (key) {
     case "number":
-      return `#${row.number}`;
+      return row.trial_label ?? `#${row.number}`;
     case "status":
       return row.status;
     case "display_name":

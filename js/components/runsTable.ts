@@ -210,7 +210,7 @@ export class RunsTable {
     node.dataset.runId = row.id;
     node.dataset.number = String(row.number);
     node.tabIndex = 0;
-    node.title = `Open run ${row.number} · ${row.id}`;
+    node.title = `Open ${row.trial_label ?? `run ${row.number}`} · ${row.id}`;
     return node;
   }
 

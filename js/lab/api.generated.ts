@@ -398,6 +398,8 @@ export interface components {
             files: components["schemas"]["FileRow"][];
             /** @description file names under logs/, the driver log first */
             log_files: string[];
+            /** @description a sweep's trial: "Trial 7", the number it goes by in its sweep; else null */
+            trial_label: string | null;
             /** @description runs per status */
             children_status_counts: {
                 [key: string]: number;
@@ -415,10 +417,31 @@ export interface components {
             /** @description value at x; NaN and inf as null */
             y: (number | null)[];
         };
+        RowLine: {
+            /** @description the column drawn */
+            label: string;
+            /** @description its value in each shown row; null where it has none (or NaN, inf) */
+            y: (number | null)[];
+        };
+        /** @description A row or table metric (`log_row`, `log_table`) with two or more numeric columns, drawn as RunDetails draws it: a line per numeric column against the first column (the first numeric column if the first is not). */
+        RowChartBody: {
+            name: string;
+            kind: string;
+            /** @description rows logged */
+            count: number;
+            /** @description the column the lines are drawn against */
+            x_label: string;
+            /** @description its value in each shown row (at most `budget` rows, evenly spread) */
+            x: (number | null)[];
+            lines: components["schemas"]["RowLine"][];
+        };
         MetricsBody: {
             cursor: number;
             unchanged: boolean;
+            /** @description numeric series (`log` repeated, `log_list`) */
             series: components["schemas"]["SeriesBody"][];
+            /** @description rows and tables with two or more numeric columns */
+            rows: components["schemas"]["RowChartBody"][];
         };
         LogBody: {
             name: string;
@@ -455,6 +478,8 @@ export interface components {
             values: {
                 [key: string]: string | number | boolean | null;
             };
+            /** @description in a sweep's trials table (`parent` a sweep), the trial's name: "Trial 7", its index (the id's suffix, as HyperDrive numbers trials); else null */
+            trial_label: string | null;
         };
         /** @description A page of the runs table, and every column of the filtered runs. Runs without a value in the sort column come last. */
         RunsTable: {

@@ -24,6 +24,7 @@ export type FileRow = Schemas["FileRow"];
 export type RunDetailsBody = Schemas["RunDetailsBody"];
 export type SeriesBody = Schemas["SeriesBody"];
 export type MetricsBody = Schemas["MetricsBody"];
+export type RowChartBody = Schemas["RowChartBody"];
 export type LogBody = Schemas["LogBody"];
 export type FileList = Schemas["FileList"];
 export type ColumnInfo = Schemas["ColumnInfo"];

@@ -23,6 +23,7 @@ import type {
   RunDetailsBody,
   RunPage,
   RunRow,
+  RowChartBody,
   RunsTable,
   SeriesBody,
   TableRow,
@@ -69,6 +70,8 @@ export class RunPanel extends Widget {
   private readonly kv = createKvTable(["Properties", "Tags"]);
   private readonly metricRows = el("tbody", "");
   private readonly series = new Map<string, SeriesBody>();
+  /** Rows and tables with numeric columns, charted as RunDetails charts them. */
+  private readonly rowCharts = new Map<string, RowChartBody>();
   private readonly sparklines = new Sparklines();
   private metricsCursor = 0;
   /** Confusion matrices, accuracy tables, residuals, predictions: their charts. */
@@ -234,8 +237,9 @@ export class RunPanel extends Widget {
     this.status.hidden = true;
     this.body = body;
     const run = body.run;
-    this.title.label = `${run.display_name ?? `Run ${run.number}`} · ${run.experiment}`;
-    this.title.caption = `${run.experiment} · run ${run.number} · ${run.id} · ${run.status}`;
+    const label = body.trial_label ?? `Run ${run.number}`;
+    this.title.label = `${run.display_name ?? label} · ${run.experiment}`;
+    this.title.caption = `${run.experiment} · ${body.trial_label ?? `run ${run.number}`} · ${run.id} · ${run.status}`;
     this.header.update(body);
     this.compareButton.hidden = run.child_count === 0;
     this.kv.setSection(
@@ -286,9 +290,10 @@ export class RunPanel extends Widget {
     });
     if (!body.unchanged) {
       for (const series of body.series) this.series.set(series.name, series);
+      for (const chart of body.rows) this.rowCharts.set(chart.name, chart);
       this.metricsCursor = body.cursor;
     }
-    renderMetrics(this.metricRows, this.body.metrics, this.series, this.sparklines);
+    renderMetrics(this.metricRows, this.body.metrics, this.series, this.rowCharts, this.sparklines);
     this.sections.metrics.hidden = this.body.metrics.length === 0;
   }
 
@@ -454,6 +459,7 @@ export class RunPanel extends Widget {
       duration: durationOf(row),
       params: Object.fromEntries(params.map((p) => [p, row.values[`property:param.${p}`] ?? null])),
       early_termination: stoppedBecause(row.values["property:earlyTerminationReason"]),
+      trial_label: row.trial_label,
     });
     const best = top.rows[0];
     const bestValue = best === undefined ? null : cellValue(best.values[metricKey]);
@@ -467,7 +473,7 @@ export class RunPanel extends Widget {
       best:
         best === undefined || bestValue === null
           ? null
-          : { id: best.id, number: best.number, value: bestValue },
+          : { id: best.id, number: best.number, value: bestValue, trial_label: best.trial_label },
       page: query.page,
       page_size: CHILD_PAGE,
       sort_key: query.sort_key,
@@ -510,5 +516,6 @@ function childRow(run: RunRow): ChildRow {
     duration: durationOf(run),
     params: {},
     early_termination: null,
+    trial_label: null,
   };
 }

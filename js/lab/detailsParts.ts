@@ -14,7 +14,14 @@ import {
 } from "../components/format";
 import { isFinalStatus, updateStatusBadge } from "../components/statusBadge";
 import type { ErrorState } from "../wire";
-import type { FileRow, MetricSummary, RunDetailsBody, RunRow, SeriesBody } from "./api";
+import type {
+  FileRow,
+  MetricSummary,
+  RowChartBody,
+  RunDetailsBody,
+  RunRow,
+  SeriesBody,
+} from "./api";
 import type { Sparklines } from "./sparkline";
 
 export interface HeaderView {
@@ -70,9 +77,11 @@ export function createHeader(actions: HTMLElement): HeaderView {
   function update(body: RunDetailsBody): void {
     run = body.run;
     updateStatusBadge(badge, run.status);
-    // One number a user refers to: the run number, shown once (in the title or beside a name).
-    title.textContent = run.display_name ?? `Run ${run.number}`;
-    number.textContent = run.display_name === null ? "" : `#${run.number}`;
+    // One number a user refers to, shown once (in the title or beside a name): a sweep's
+    // trial goes by its index ("Trial 7"), any other run by its run number.
+    const label = body.trial_label ?? `Run ${run.number}`;
+    title.textContent = run.display_name ?? label;
+    number.textContent = run.display_name === null ? "" : (body.trial_label ?? `#${run.number}`);
     id.textContent = run.id;
     experiment.textContent = run.experiment;
     type.textContent = run.type;
@@ -101,11 +110,15 @@ function errorState(error: Record<string, string>): ErrorState {
   return state;
 }
 
-/** Metric summaries, one row each, with a sparkline for numeric series. */
+/**
+ * Metric summaries, one row each, with a sparkline for numeric series and for rows or
+ * tables with two or more numeric columns (`rows`: a line per column, as RunDetails).
+ */
 export function renderMetrics(
   table: HTMLTableSectionElement,
   metrics: readonly MetricSummary[],
   series: ReadonlyMap<string, SeriesBody>,
+  rows: ReadonlyMap<string, RowChartBody>,
   sparklines: Sparklines,
 ): void {
   const charted = new Set<string>();
@@ -114,10 +127,16 @@ export function renderMetrics(
     ...metrics.map((metric) => {
       const points = series.get(metric.name);
       const chart = el("td", "rw-lab-spark");
+      const columns = rows.get(metric.name);
       if (points !== undefined && points.x.length > 1) {
         charted.add(metric.name);
         chart.title = `${metric.name}: ${points.count} points`;
         chart.append(sparklines.get(points));
+      } else if (columns !== undefined) {
+        charted.add(metric.name);
+        const lines = columns.lines.map((l) => l.label).join(", ");
+        chart.title = `${metric.name}: ${lines} against ${columns.x_label}, ${columns.count} rows`;
+        chart.append(sparklines.getRows(columns));
       }
       // Rows and tables are cut to the column's width; the whole value is in the tooltip.
       const text = formatCell(metric.last_value);

@@ -82,7 +82,8 @@ export function renderHeader(model: Model, host: HTMLElement): () => void {
   function onRun(): void {
     const r = run();
     updateStatusBadge(badge, r.status);
-    title.textContent = `Run ${r.number} · ${r.id}`;
+    // In its sweep a trial goes by its index ("Trial 7"), not its run number.
+    title.textContent = `${r.trial_label ?? `Run ${r.number}`} · ${r.id}`;
     subtitle.textContent = r.display_name ?? "";
     subtitle.hidden = r.display_name === null || r.display_name === "" || r.display_name === r.id;
     sweep.hidden = !r.is_sweep;

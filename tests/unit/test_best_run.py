@@ -96,7 +96,12 @@ def test_every_table_shows_each_trial_by_its_best_logged_value(
     state = _run_details.children(tracker, 0, "metric", False, 0.0)
     assert state is not None
     assert {x_of[r["id"]]: r["metric"] for r in state["rows"]} == best_of
-    assert state["best"] == {"id": best.id, "number": best.number, "value": 0.10}
+    assert state["best"] == {
+        "id": best.id,
+        "number": best.number,
+        "value": 0.10,
+        "trial_label": f"Trial {best.id.rsplit('_', 1)[1]}",  # its index, not its number
+    }
     assert state["metric_label"] == "mape (best logged value)"
     assert [x_of[r["id"]] for r in state["rows"]] == [1, 3, 2]
 

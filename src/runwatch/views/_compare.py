@@ -49,6 +49,7 @@ def table_state(body: RunsTable, query: TableQuery) -> RunsTableState:
                 "start_time": row["start_time"],
                 "end_time": row["end_time"],
                 "values": dict(row["values"]),
+                "trial_label": row.get("trial_label"),
             }
             for row in body["rows"]
         ],

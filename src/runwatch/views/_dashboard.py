@@ -120,6 +120,7 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
                     **areas.get(info.id, {}),
                     **({trial_key: cell(trials.get(info.id))} if trial_key else {}),
                 },
+                "trial_label": _sweeps.trial_label(info) if sweep is not None else None,
             }
         )
     columns = [column_info(column) for column in result.columns]
@@ -209,7 +210,7 @@ def _by_value(runs: Sequence[Any], values: dict[str, float | None], descending: 
 def _trial_columns(
     columns: list[ColumnInfo], sweep: _sweeps.SweepMetric, named: bool
 ) -> list[ColumnInfo]:
-    """A sweep's trials table: the number, status, then the parameters, then the primary
+    """A sweep's trials table: the trial, status, then the parameters, then the primary
     metric (labelled as its best logged value, once a trial logged it), then the rest;
     the name column only if a trial has a display name (else it would repeat the id)."""
     key = f"metric:{sweep.name}"
@@ -217,10 +218,19 @@ def _trial_columns(
     primary: list[ColumnInfo] = (
         [{"key": key, "label": sweep.label, "group": "metric", "numeric": True}] if logged else []
     )
-    first = [c for c in columns if c["key"] in ("number", "status")]
+    # A trial goes by its index in its sweep ("Trial 7", `_sweeps.trial_label`).
+    first: list[ColumnInfo] = [
+        {**c, "label": "Trial"} if c["key"] == "number" else c
+        for c in columns
+        if c["key"] in ("number", "status")
+    ]
     params = [c for c in columns if c["key"].startswith("property:param.")]
     dropped = {key} if named else {key, "display_name"}
-    rest = [c for c in columns if c not in first and c not in params and c["key"] not in dropped]
+    rest = [
+        c
+        for c in columns
+        if c["key"] not in ("number", "status") and c not in params and c["key"] not in dropped
+    ]
     return [*first, *params, *primary, *rest]
 
 

@@ -118,6 +118,8 @@ class RunDetailsBody(TypedDict):
     files: list[FileRow]
     log_files: list[str]
     """file names under logs/, the driver log first"""
+    trial_label: str | None
+    """a sweep's trial: "Trial 7", the number it goes by in its sweep; else null"""
     children_status_counts: dict[str, int]
     """runs per status"""
     snippet: str
@@ -135,10 +137,36 @@ class SeriesBody(TypedDict):
     """value at x; NaN and inf as null"""
 
 
+class RowLine(TypedDict):
+    label: str
+    """the column drawn"""
+    y: list[float | None]
+    """its value in each shown row; null where it has none (or NaN, inf)"""
+
+
+class RowChartBody(TypedDict):
+    """A row or table metric (`log_row`, `log_table`) with two or more numeric columns,
+    drawn as RunDetails draws it: a line per numeric column against the first column
+    (the first numeric column if the first is not)."""
+
+    name: str
+    kind: str
+    count: int
+    """rows logged"""
+    x_label: str
+    """the column the lines are drawn against"""
+    x: list[float | None]
+    """its value in each shown row (at most `budget` rows, evenly spread)"""
+    lines: list[RowLine]
+
+
 class MetricsBody(TypedDict):
     cursor: int
     unchanged: bool
     series: list[SeriesBody]
+    """numeric series (`log` repeated, `log_list`)"""
+    rows: list[RowChartBody]
+    """rows and tables with two or more numeric columns"""
 
 
 class LogBody(TypedDict):
@@ -187,6 +215,9 @@ class TableRow(TypedDict):
     """column key -> value of the tag, property and metric columns; keys the run has no
     value for are left out; NaN and infinity by name ("NaN", "Infinity", "-Infinity"),
     non-scalar properties their JSON text"""
+    trial_label: str | None
+    """in a sweep's trials table (`parent` a sweep), the trial's name: "Trial 7", its
+    index (the id's suffix, as HyperDrive numbers trials); else null"""
 
 
 class RunsTable(TypedDict):

@@ -13,7 +13,7 @@ Pure functions: no widgets here. How each metric is shown:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,15 +74,46 @@ def _numeric_columns(columns: dict[str, list[Any]]) -> list[str]:
 
 
 def _rows_as_columns(cache: MetricCache) -> dict[str, list[Any]]:
-    if cache.info.kind == MetricKind.ROW:
-        return columns_of(cache.values)
+    return row_columns(cache.info.kind, cache.values)
+
+
+def row_columns(kind: str, values: Sequence[Any]) -> dict[str, list[Any]]:
+    """The cells of a row or table metric's logged values, by column (rows in order)."""
+    if kind == MetricKind.ROW:
+        return columns_of(list(values))
     rows: list[dict[str, Any]] = []
-    for table in cache.values:
+    for table in values:
         names = list(table)
         rows += [
             dict(zip(names, cells, strict=True)) for cells in zip(*table.values(), strict=True)
         ]
     return columns_of(rows)
+
+
+def _row_chartable(columns: dict[str, list[Any]]) -> bool:
+    rows = len(next(iter(columns.values()), []))
+    return rows > 1 and len(_numeric_columns(columns)) >= 2
+
+
+def row_chart(name: str, columns: dict[str, list[Any]]) -> ChartData | None:
+    """A row or table metric's chart, the same in every view: a line per numeric column
+    against the first column (the first numeric column if the first is not); None for
+    fewer than two rows or two numeric columns (shown as a table)."""
+    if not _row_chartable(columns):
+        return None
+    numeric = _numeric_columns(columns)
+    x_name = next(iter(columns))
+    if x_name not in numeric:
+        x_name = numeric[0]
+    xs = [float(v) if _number(v) else math.nan for v in columns[x_name]]
+    chart = ChartData(name, x_name, ", ".join(c for c in numeric if c != x_name))
+    for column in numeric:
+        if column != x_name:
+            chart.lines[column] = (
+                xs,
+                [float(v) if _number(v) else math.nan for v in columns[column]],
+            )
+    return chart
 
 
 def classify(cache: MetricCache) -> str:
@@ -99,9 +130,7 @@ def classify(cache: MetricCache) -> str:
     elif kind in (MetricKind.SCALAR, MetricKind.LIST):
         shown = CHART if cache.numbers and not cache.others else TABLE
     else:
-        columns = _rows_as_columns(cache)
-        rows = len(next(iter(columns.values()), []))
-        shown = CHART if rows > 1 and len(_numeric_columns(columns)) >= 2 else TABLE
+        shown = CHART if _row_chartable(_rows_as_columns(cache)) else TABLE
     cache.shown_as = (len(values), shown)
     return shown
 
@@ -114,7 +143,7 @@ def _shown(tracker: RunTracker) -> Iterable[tuple[str, MetricCache]]:
 
 
 # --- header ------------------------------------------------------------------------
-def run_state(info: RunInfo) -> RunState:
+def run_state(info: RunInfo, trial_label: str | None = None) -> RunState:
     error = dict(info.error) if info.error else None
     return {
         "id": info.id,
@@ -135,6 +164,7 @@ def run_state(info: RunInfo) -> RunState:
         else None,
         "parent_id": info.parent_id,
         "is_sweep": info.run_type == RunType.SWEEP,
+        "trial_label": trial_label,
     }
 
 
@@ -180,19 +210,10 @@ def charts(tracker: RunTracker, names: Iterable[str] | None = None) -> list[Char
             ys = [float(v) if v is not None else math.nan for v in cache.values]
             chart = ChartData(name, "step", name, {name: ([float(s) for s in cache.steps], ys)})
         else:
-            columns = _rows_as_columns(cache)
-            numeric = _numeric_columns(columns)
-            x_name = next(iter(columns))
-            if x_name not in numeric:
-                x_name, numeric = numeric[0], numeric
-            xs = [float(v) if _number(v) else math.nan for v in columns[x_name]]
-            chart = ChartData(name, x_name, ", ".join(c for c in numeric if c != x_name))
-            for column in numeric:
-                if column != x_name:
-                    chart.lines[column] = (
-                        xs,
-                        [float(v) if _number(v) else math.nan for v in columns[column]],
-                    )
+            row = row_chart(name, _rows_as_columns(cache))
+            if row is None:
+                continue
+            chart = row
         out.append(chart)
     return out
 
@@ -293,7 +314,7 @@ def _metric_cell(value: Any) -> float | str | None:
     return value
 
 
-def _child_row(summary: RunSummary, metric: str | None, value: Any, now: float) -> ChildRow:
+def _child_row(summary: RunSummary, value: Any, now: float, sweep: bool) -> ChildRow:
     info = summary.info
     early = info.properties.get(EARLY_TERMINATION_PROPERTY)
     return {
@@ -307,6 +328,7 @@ def _child_row(summary: RunSummary, metric: str | None, value: Any, now: float) 
         "duration": info.duration(now),
         "params": _params(summary),
         "early_termination": str(early) if early is not None else None,
+        "trial_label": _sweeps.trial_label(info) if sweep else None,
     }
 
 
@@ -337,11 +359,11 @@ def child_table(
     rows = [
         _child_row(
             s,
-            metric,
             trial_values.get(s.id)
             if sweep is not None
             else (s.metrics.get(metric) if metric else None),
             now,
+            sweep is not None,
         )
         for s in summaries.values()
     ]
@@ -379,7 +401,12 @@ def child_table(
         "goal": None if sweep is None else "MINIMIZE" if sweep.goal == "min" else "MAXIMIZE",
         "best": None
         if best_row is None
-        else {"id": best_row["id"], "number": best_row["number"], "value": best_row["metric"]},
+        else {
+            "id": best_row["id"],
+            "number": best_row["number"],
+            "value": best_row["metric"],
+            "trial_label": best_row["trial_label"],
+        },
         "page": page,
         "page_size": PAGE_SIZE,
         "sort_key": sort_key,

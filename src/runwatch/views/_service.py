@@ -41,6 +41,7 @@ from runwatch.views._rest_shapes import (
     ModelList,
     ModelRow,
     OverlayBody,
+    RowChartBody,
     RunDetailsBody,
     RunPage,
     RunRow,
@@ -48,9 +49,11 @@ from runwatch.views._rest_shapes import (
     ScatterBody,
     SeriesBody,
 )
+from runwatch.views._run_details import ChartData, row_chart, row_columns
 
 _SERIES_KINDS = (MetricKind.SCALAR, MetricKind.LIST)
 _SERIES_CLASSES = (NUMBER, BOOL)
+_ROW_KINDS = (MetricKind.ROW, MetricKind.TABLE)
 #: The log a log-tail request reads when it names none: a submitted run's driver log.
 DEFAULT_LOG = DRIVER_LOG
 
@@ -173,6 +176,7 @@ class RunwatchService:
             "metrics": [_metric_summary(metric) for metric in ws.store.list_metrics(run_id)],
             "files": [_file_row(file) for file in files],
             "log_files": logs,
+            "trial_label": _sweeps.label_in_sweep(ws, info),
             "children_status_counts": dict(children.status_counts),
             "snippet": snippet(ws, run_id),
         }
@@ -188,15 +192,17 @@ class RunwatchService:
         ws = self._workspace()
         cursor = ws.store.current_seq()
         if since == cursor:
-            return {"cursor": cursor, "unchanged": True, "series": []}
+            return {"cursor": cursor, "unchanged": True, "series": [], "rows": []}
         ws.store.get_run(run_id)  # RunNotFoundError for an unknown run
+        changed = [
+            info
+            for info in ws.store.list_metrics(run_id)
+            if (since is None or info.seq > since) and (not names or info.name in names)
+        ]
         wanted = [
             info.name
-            for info in ws.store.list_metrics(run_id)
-            if info.kind in _SERIES_KINDS
-            and info.value_class in _SERIES_CLASSES
-            and (since is None or info.seq > since)
-            and (not names or info.name in names)
+            for info in changed
+            if info.kind in _SERIES_KINDS and info.value_class in _SERIES_CLASSES
         ]
         series: list[SeriesBody] = []
         if wanted:
@@ -212,7 +218,14 @@ class RunwatchService:
                         "y": [value if math.isfinite(value) else None for value in ys.tolist()],
                     }
                 )
-        return {"cursor": cursor, "unchanged": False, "series": series}
+        tabular = [info.name for info in changed if info.kind in _ROW_KINDS]
+        rows: list[RowChartBody] = []
+        if tabular:
+            for name, (info, points) in ws.store.read_metrics(run_id, tabular).items():
+                chart = row_chart(name, row_columns(info.kind, points.values))
+                if chart is not None:
+                    rows.append(_row_chart_body(chart, info.kind, len(points.values), budget))
+        return {"cursor": cursor, "unchanged": False, "series": series, "rows": rows}
 
     def automl(
         self,
@@ -476,3 +489,27 @@ def _metric_summary(info: MetricInfo) -> MetricSummary:
 
 def _file_row(info: FileInfo) -> FileRow:
     return {"name": info.name, "size": info.size, "created_time": info.created_time}
+
+
+def _row_chart_body(chart: ChartData, kind: str, count: int, budget: int) -> RowChartBody:
+    """A row chart for the wire: at most `budget` rows, evenly spread, the last kept."""
+    lines = list(chart.lines.items())
+    xs = lines[0][1][0] if lines else []
+    n = len(xs)
+    keep = (
+        range(n)
+        if n <= budget
+        else sorted({round(i * (n - 1) / (budget - 1)) for i in range(budget)})
+    )
+
+    def wire(values: Sequence[float]) -> list[float | None]:
+        return [values[i] if math.isfinite(values[i]) else None for i in keep]
+
+    return {
+        "name": chart.name,
+        "kind": kind,
+        "count": count,
+        "x_label": chart.x_label,
+        "x": wire(xs),
+        "lines": [{"label": label, "y": wire(ys)} for label, (_x, ys) in lines],
+    }

@@ -41,6 +41,36 @@ def sweep_metric(properties: Mapping[str, Any]) -> SweepMetric | None:
     return SweepMetric(name, goal)
 
 
+def trial_index(info: RunInfo) -> int | None:
+    """A sweep trial's index: the suffix of its id after `<sweep id>_` (as Azure's
+    HyperDrive names child runs), else its `trial` property; None for neither."""
+    if info.parent_id is not None and info.id.startswith(f"{info.parent_id}_"):
+        tail = info.id[len(info.parent_id) + 1 :]
+        if tail.isdigit():
+            return int(tail)
+    value = info.properties.get("trial")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def trial_label(info: RunInfo) -> str | None:
+    """The one name of a sweep's trial in every view of the sweep ("Trial 7", its index,
+    not its experiment-wide run number); None for a run without a trial index.
+
+    Only for a run shown as a trial of its sweep (a child of a run with a primary metric,
+    `sweep_metric`): elsewhere runs go by their run numbers."""
+    index = trial_index(info)
+    return None if index is None else f"Trial {index}"
+
+
+def label_in_sweep(ws: Workspace, info: RunInfo) -> str | None:
+    """`trial_label` of `info` if its parent is a sweep, else None; reads the parent."""
+    if info.parent_id is None or of_parent(ws, info.parent_id) is None:
+        return None
+    return trial_label(info)
+
+
 def of_parent(ws: Workspace, parent_id: str | None) -> SweepMetric | None:
     """The primary metric of the sweep `parent_id`; None without one."""
     if parent_id is None:

@@ -82,6 +82,8 @@ class RunTracker:
         # A sweep's trials: each one's best logged primary metric (`_sweeps.trial_values`).
         self.trial_values: dict[str, float | None] = {}
         self.polls = 0
+        # A sweep's trial goes by "Trial 7" in its sweep's views (`_sweeps.trial_label`).
+        self.trial_label = _sweeps.label_in_sweep(workspace, self.info)
 
     @property
     def is_sweep(self) -> bool:

@@ -32,6 +32,8 @@ class RunState(TypedDict):
     error: ErrorState | None
     parent_id: str | None
     is_sweep: bool
+    trial_label: str | None
+    """a sweep's trial: "Trial 7", the number it goes by in its sweep; else None"""
 
 
 class ScalarRow(TypedDict):
@@ -80,6 +82,8 @@ class ChildRow(TypedDict):
     duration: float | None
     params: dict[str, Cell]
     early_termination: str | None
+    trial_label: str | None
+    """a sweep's trial: "Trial 7", its index (`views._sweeps.trial_label`); else None"""
 
 
 class BestChild(TypedDict):
@@ -89,6 +93,8 @@ class BestChild(TypedDict):
     number: int
     value: float | str | None
     """its best logged value of the primary metric"""
+    trial_label: str | None
+    """"Trial 7" (`views._sweeps.trial_label`); None for a trial without an index"""
 
 
 class ChildrenState(TypedDict):
@@ -131,6 +137,7 @@ class RunsRow(TypedDict):
     start_time: float | None
     end_time: float | None
     values: dict[str, Cell]  # tag/property/metric column key -> value
+    trial_label: str | None  # a sweep's trial in its sweep's table: "Trial 7"
 
 
 class RunsTableState(TypedDict):

@@ -224,7 +224,10 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             self._show_automl(tracker)
             self._apply(True, set(tracker.metrics), True, True)
             self.header.breadcrumb = (
-                [{"id": t.run_id, "label": f"Run {t.info.number}"} for t in self._stack]
+                [
+                    {"id": t.run_id, "label": t.trial_label or f"Run {t.info.number}"}
+                    for t in self._stack
+                ]
                 if len(self._stack) > 1
                 else []
             )
@@ -239,7 +242,7 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         with self.header.hold_sync():
             self.header.now = now
             if header:
-                self.header.run = _view.run_state(tracker.info)
+                self.header.run = _view.run_state(tracker.info, tracker.trial_label)
                 self.header.properties = {k: cell(v) for k, v in tracker.info.properties.items()}
                 self.header.tags = dict(tracker.info.tags)
             if metrics:
