@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -501,7 +502,9 @@ class Search:
     def _fit_meta(self, name: str, seed: int | None, features: Any, true: Any) -> Any:
         if self.classes is not None and len(np.unique(true)) < 2:
             return None
-        return meta_learner(name, seed).fit(features, true)
+        with warnings.catch_warnings():  # notices of scikit-learn's coming defaults
+            warnings.simplefilter("ignore", FutureWarning)
+            return meta_learner(name, seed).fit(features, true)
 
     def _meta_scores(self, meta: Any, features: Any) -> Any:
         if self.classes is not None:
