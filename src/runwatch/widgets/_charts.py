@@ -2,17 +2,21 @@
 
 One figure per chart: a line per series, the x scale shared by its lines,
 axis labels, a tooltip with the exact x and y of the nearest point, and
-pan/zoom. Each series is downsampled for display (min/max per bucket, see
+pan/zoom. The legend is a row of HTML under the figure, never over the points, and
+only for a chart of two or more lines; the figure's toolbar sits above its title
+(`frame`). Each series is downsampled for display (min/max per bucket, see
 `views/_display.py`) so a million points draw as a few thousand without hiding
 spikes, and a refresh sends a line's new points only.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
 import bqplot
+import ipywidgets
 import numpy as np
 
 from runwatch.views._display import DisplayLine
@@ -23,6 +27,30 @@ from runwatch.views._widget_shapes import PointsMessage
 Send = Callable[[dict[str, Any], list[bytes]], None]
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+#: The top margin of a framed figure: bqplot draws the title and its toolbar (pan/zoom,
+#: reset, save) both at half the top margin; widget.css lifts the toolbar of a figure with
+#: FRAME_CLASS to the top edge, so with this margin the title sits below it.
+FRAME_TOP = 64
+FRAME_CLASS = "rw-figure"
+
+
+def frame(figure: Any) -> Any:
+    """A figure whose toolbar does not cover its title (see FRAME_TOP); `figure`."""
+    figure.fig_margin = {**figure.fig_margin, "top": FRAME_TOP}
+    figure.add_class(FRAME_CLASS)
+    return figure
+
+
+def legend_html(entries: list[tuple[str, str, str]]) -> str:
+    """A legend row: (label, colour, style) per line, style "line", "points" or "steps";
+    labels are user strings (column names), escaped."""
+    items = [
+        f'<span class="rw-legend-item"><span class="rw-legend-swatch rw-legend-{style}" '
+        f'style="background:{color}"></span>{html.escape(label)}</span>'
+        for label, color, style in entries
+    ]
+    return "".join(items)
 
 
 class Chart:
@@ -42,6 +70,7 @@ class Chart:
             formats=["", ".6g", ".6g"],
         )
         self.marks: dict[str, Any] = {}
+        self._legend: list[tuple[str, str, str]] = []
         self.figure = bqplot.Figure(
             title=data.name,
             marks=[],
@@ -58,11 +87,21 @@ class Chart:
             ],
             interaction=bqplot.interacts.PanZoom(scales={"x": [self.x_scale], "y": [self.y_scale]}),
             fig_margin={"top": 40, "bottom": 40, "left": 72, "right": 20},
-            layout={"width": "100%", "height": "260px", "min_width": "280px"},
-            legend_location="top-right",
+            layout={"width": "100%", "height": "284px", "min_width": "280px"},
         )
+        frame(self.figure)
+        # Under the figure, outside the plot area: it never covers a point.
+        self.legend = ipywidgets.HTML(layout={"display": "none"})
+        self.legend.add_class("rw-chart-legend")
+        self.widget = ipywidgets.VBox([self.figure, self.legend], layout={"min_width": "280px"})
+        self.widget.add_class("rw-chart")
         self._tooltip = tooltip
         self.update(data)
+
+    def close(self) -> None:
+        self.figure.close()
+        self.legend.close()
+        self.widget.close()
 
     def update(self, data: ChartData) -> None:
         with self.figure.hold_sync():
@@ -78,6 +117,7 @@ class Chart:
                     )
                     self.marks[label] = mark
                     self.figure.marks = [*self.figure.marks, mark]
+                    self._add_legend(label, mark, data.styles.get(label, "line"))
                     continue
                 with mark.hold_sync():
                     if change.keep and self._send is not None:
@@ -86,6 +126,11 @@ class Chart:
                         mark.x, mark.y = line.x, line.y
                     if isinstance(mark, bqplot.Lines) and len(line.x) >= 60 and mark.marker:
                         mark.marker = None
+
+    def _add_legend(self, label: str, mark: Any, style: str) -> None:
+        self._legend.append((label, mark.colors[0], style))
+        self.legend.value = legend_html(self._legend)
+        self.legend.layout.display = "flex" if len(self._legend) > 1 else "none"
 
     def _send_points(
         self, mark: Any, keep: int, x: np.ndarray, y: np.ndarray, line: DisplayLine
@@ -117,7 +162,7 @@ class Chart:
             "y": y,
             "scales": {"x": self.x_scale, "y": self.y_scale},
             "labels": [label],
-            "display_legend": count > 1,
+            "display_legend": False,  # the HTML legend under the figure names the lines
             "colors": [COLORS[len(self.marks) % len(COLORS)]],
             "tooltip": self._tooltip,
         }

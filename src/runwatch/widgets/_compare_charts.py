@@ -14,10 +14,10 @@ import bqplot
 import numpy as np
 
 from runwatch.views._compare import OverlayLine, ScatterData
-from runwatch.widgets._charts import COLORS
+from runwatch.widgets._charts import COLORS, frame
 
 BEST_COLOR = "#d62728"
-LAYOUT = {"width": "100%", "height": "320px", "min_width": "300px"}
+LAYOUT = {"width": "100%", "height": "344px", "min_width": "300px"}
 MARGIN = {"top": 40, "bottom": 44, "left": 72, "right": 24}
 
 
@@ -109,6 +109,7 @@ class ScatterChart:
             layout=LAYOUT,
             legend_location="top-right",
         )
+        frame(self.figure)  # the toolbar above the title, as RunDetails' charts
         self.figure.add_class("rw-scatter")
 
     def update(self, data: ScatterData, goal: str | None) -> None:
@@ -168,6 +169,7 @@ class OverlayChart:
             layout=LAYOUT,
             legend_location="top-right",
         )
+        frame(self.figure)
         self.figure.add_class("rw-overlay")
 
     def update(self, metric: str, lines: list[OverlayLine]) -> None:

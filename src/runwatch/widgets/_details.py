@@ -320,8 +320,8 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
             else:
                 chart.update(data)
         for name in [n for n in self._charts if n in chartable and n not in shown]:
-            self._charts.pop(name).figure.close()  # deselected in the picker
-        figures = tuple(c.figure for c in self._charts.values())
+            self._charts.pop(name).close()  # deselected in the picker
+        figures = tuple(c.widget for c in self._charts.values())
         if figures != self.charts_box.children:
             self.charts_box.children = figures
 
@@ -437,7 +437,7 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
         self._closed = True
         POLLER.remove(self)
         for chart in getattr(self, "_charts", {}).values():
-            chart.figure.close()
+            chart.close()
         for panel in getattr(self, "_evaluation", {}).values():
             panel.close()
         if getattr(self, "_automl", None) is not None:
