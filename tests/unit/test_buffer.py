@@ -99,6 +99,25 @@ def test_complete_ends_the_run_after_dropping_a_bad_batch(run: Run) -> None:
     assert Run(run.experiment, run.id).get_metrics() == {"before": 1.0}
 
 
+def test_complete_writes_the_last_points_and_the_status_in_one_transaction(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = run.experiment.workspace.store
+    calls: list[str] = []
+    for name in ("append_metrics", "set_status", "finish_run"):
+        method = getattr(store, name)
+        monkeypatch.setattr(
+            store, name, lambda *a, _m=method, _n=name, **k: (calls.append(_n), _m(*a, **k))[1]
+        )
+    run.log("loss", 0.5)
+    run.log("acc", 0.9)
+    run.complete()
+    # (the background writer may have flushed some points before)
+    assert calls[-1] == "finish_run" and "set_status" not in calls
+    assert run.get_status() == "Completed"
+    assert Run(run.experiment, run.id).get_metrics() == {"loss": 0.5, "acc": 0.9}
+
+
 def test_the_background_writer_warns_and_drops_a_bad_batch(run: Run) -> None:
     run.log("before", 1.0)
     _slip_past_validation(run, "bad", 2**63)

@@ -172,6 +172,21 @@ class RunStore(ABC):
         """Append points to metrics of a run, all in one transaction; return the run's
         stored status (another process may have ended it)."""
 
+    def finish_run(
+        self,
+        run_id: str,
+        batches: Sequence[MetricBatch],
+        status: str,
+        *,
+        error: Mapping[str, Any] | None = None,
+    ) -> RunInfo:
+        """Append a run's last points and set its final status, in one transaction where
+        the store can (this default takes two). If another process ended the run with
+        another status, the points are kept and RunStateError raised."""
+        if batches:
+            self.append_metrics(run_id, batches)
+        return self.set_status(run_id, status, error=error)
+
     @abstractmethod
     def read_metrics(
         self, run_id: str, names: Sequence[str] | None = None, *, with_steps: bool = True

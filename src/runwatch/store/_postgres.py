@@ -303,6 +303,17 @@ class PostgresStore(SqlStore):
         with self._taking_seq():
             return super().set_status(run_id, status, error=error)
 
+    def finish_run(
+        self,
+        run_id: str,
+        batches: Sequence[MetricBatch],
+        status: str,
+        *,
+        error: Mapping[str, Any] | None = None,
+    ) -> RunInfo:
+        with self._taking_seq():
+            return super().finish_run(run_id, batches, status, error=error)
+
     def _update_json(self, run_id: str, column: str, change: Any) -> RunInfo:
         with self._taking_seq():
             return super()._update_json(run_id, column, change)

@@ -63,31 +63,35 @@ class MetricsSql(SqlAccess):
         if not batches:
             return self.get_run(run_id).status
         with self._write() as db:
-            status = str(self._run_row(db, run_id)[7])  # RunNotFoundError for an unknown run
-            seq = self._next_seq(db)
-            known = _known_metrics(db, run_id, [batch.name for batch in batches])
-            small = _small_last_chunks(db, list(known.values()))
-            for batch in batches:
-                metric = known.get(batch.name)
-                if metric is None:
-                    db.execute(
-                        "INSERT INTO metrics (run_id, name, kind, value_class, description, seq) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (run_id, batch.name, batch.kind, batch.value_class, batch.description, seq),
-                    )
-                elif metric[1] != batch.kind:
-                    raise ValidationError(
-                        f"metric {batch.name!r} of run {run_id!r} was logged with "
-                        f"run.{MetricKind.API.get(metric[1], metric[1])}; "
-                        f"run.{MetricKind.API[batch.kind]} cannot add to it"
-                    )
-                self._append_batch(db, run_id, batch, seq, metric, small)
-                # a later batch of the same name (rare) goes after this one, unmerged
-                count = (metric[2] if metric is not None else 0) + len(batch.values)
-                known[batch.name] = (metric[0] if metric is not None else -1, batch.kind, count)
-                if metric is not None:
-                    small.pop(metric[0], None)
-            db.execute("UPDATE runs SET seq = ? WHERE id = ?", (seq, run_id))
+            return self._append_in(db, run_id, batches)
+
+    def _append_in(self, db: Connection, run_id: str, batches: Sequence[MetricBatch]) -> str:
+        """`append_metrics` in the write transaction `db`."""
+        status = str(self._run_row(db, run_id)[7])  # RunNotFoundError for an unknown run
+        seq = self._next_seq(db)
+        known = _known_metrics(db, run_id, [batch.name for batch in batches])
+        small = _small_last_chunks(db, list(known.values()))
+        for batch in batches:
+            metric = known.get(batch.name)
+            if metric is None:
+                db.execute(
+                    "INSERT INTO metrics (run_id, name, kind, value_class, description, seq) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (run_id, batch.name, batch.kind, batch.value_class, batch.description, seq),
+                )
+            elif metric[1] != batch.kind:
+                raise ValidationError(
+                    f"metric {batch.name!r} of run {run_id!r} was logged with "
+                    f"run.{MetricKind.API.get(metric[1], metric[1])}; "
+                    f"run.{MetricKind.API[batch.kind]} cannot add to it"
+                )
+            self._append_batch(db, run_id, batch, seq, metric, small)
+            # a later batch of the same name (rare) goes after this one, unmerged
+            count = (metric[2] if metric is not None else 0) + len(batch.values)
+            known[batch.name] = (metric[0] if metric is not None else -1, batch.kind, count)
+            if metric is not None:
+                small.pop(metric[0], None)
+        db.execute("UPDATE runs SET seq = ? WHERE id = ?", (seq, run_id))
         return status
 
     def _append_batch(

@@ -11,6 +11,7 @@ from typing import Any
 from runwatch.core import _codec
 from runwatch.core._queries import RunPageResult, RunQuery, RunsTable, TableQuery
 from runwatch.core._records import (
+    MetricBatch,
     MetricInfo,
     MetricPoints,
     RunInfo,
@@ -22,6 +23,7 @@ from runwatch.store._sql_common import (
     ACTIVE_SQL,
     RUN_COLUMNS,
     RUN_FROM,
+    Connection,
     check_within,
     run_info,
     same_value,
@@ -173,37 +175,58 @@ class RunsSql(MetricsSql):
     def set_status(
         self, run_id: str, status: str, *, error: Mapping[str, Any] | None = None
     ) -> RunInfo:
-        if status not in RunStatus.ALL:
-            raise ValidationError(
-                f"status {status!r} is not a run status; expected one of {sorted(RunStatus.ALL)}"
-            )
-        now = time.time()
+        _check_status(status)
         with self._write() as db:
             current = run_info(self._run_row(db, run_id))
-            if current.is_final:
-                if current.status == status:
-                    return current
-                raise RunStateError(
-                    f"run {run_id!r} is already {current.status}; it cannot become {status}"
-                )
-            seq = self._next_seq(db)
-            start = current.start_time
-            if start is None and status not in (RunStatus.NOT_STARTED, RunStatus.QUEUED):
-                start = now
-            end = now if RunStatus.is_final(status) else None
-            db.execute(
-                "UPDATE runs SET status = ?, start_time = ?, end_time = ?, error = ?, seq = ? "
-                "WHERE id = ?",
-                (
-                    status,
-                    start,
-                    end,
-                    _codec.dump_json(dict(error)) if error is not None else None,
-                    seq,
-                    run_id,
-                ),
-            )
-            return run_info(self._run_row(db, run_id))
+            if current.is_final and current.status != status:
+                raise _ended(run_id, current, status)
+            return self._set_status_in(db, current, status, error)
+
+    def finish_run(
+        self,
+        run_id: str,
+        batches: Sequence[MetricBatch],
+        status: str,
+        *,
+        error: Mapping[str, Any] | None = None,
+    ) -> RunInfo:
+        """One transaction. A run another process ended otherwise keeps the points, and
+        RunStateError says so."""
+        _check_status(status)
+        with self._write() as db:
+            if batches:
+                self._append_in(db, run_id, batches)
+            current = run_info(self._run_row(db, run_id))
+            if not (current.is_final and current.status != status):
+                return self._set_status_in(db, current, status, error)
+        raise _ended(run_id, current, status)
+
+    def _set_status_in(
+        self, db: Connection, current: RunInfo, status: str, error: Mapping[str, Any] | None
+    ) -> RunInfo:
+        """Set a run's status in the write transaction `db` (a final status stays)."""
+        if current.is_final:
+            return current
+        run_id = current.id
+        now = time.time()
+        seq = self._next_seq(db)
+        start = current.start_time
+        if start is None and status not in (RunStatus.NOT_STARTED, RunStatus.QUEUED):
+            start = now
+        end = now if RunStatus.is_final(status) else None
+        db.execute(
+            "UPDATE runs SET status = ?, start_time = ?, end_time = ?, error = ?, seq = ? "
+            "WHERE id = ?",
+            (
+                status,
+                start,
+                end,
+                _codec.dump_json(dict(error)) if error is not None else None,
+                seq,
+                run_id,
+            ),
+        )
+        return run_info(self._run_row(db, run_id))
 
     def heartbeat(self, run_ids: Sequence[str]) -> None:
         if not run_ids:
@@ -365,3 +388,14 @@ class RunsSql(MetricsSql):
                 "UPDATE runs SET display_name = ?, seq = ? WHERE id = ?", (name, seq, run_id)
             )
             return run_info(self._run_row(db, run_id))
+
+
+def _check_status(status: str) -> None:
+    if status not in RunStatus.ALL:
+        raise ValidationError(
+            f"status {status!r} is not a run status; expected one of {sorted(RunStatus.ALL)}"
+        )
+
+
+def _ended(run_id: str, current: RunInfo, status: str) -> RunStateError:
+    return RunStateError(f"run {run_id!r} is already {current.status}; it cannot become {status}")

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from runwatch.core._records import MetricBatch, MetricKind, RunStatus
+from runwatch.core._records import MetricBatch, MetricKind, RunInfo, RunStatus
 from runwatch.core._values import VALUE_CLASSES, check_description, check_name
-from runwatch.errors import ValidationError
+from runwatch.errors import RunStateError, ValidationError
 from runwatch.store import RunStore
 
 
@@ -141,6 +141,28 @@ class MetricBuffer:
                 raise
             if refused:
                 raise ValidationError(_refused_message(self.run_id, refused))
+
+    def finish(
+        self, status: str, error: Mapping[str, Any] | None
+    ) -> tuple[RunInfo, ValidationError | None]:
+        """Write everything pending and end the run, in one transaction when the store
+        takes every point. Points it refuses are dropped and named in the error returned
+        (the others are written and the run still ends); on any other failure everything
+        is kept for the next try, and the error raised."""
+        with self._flush_lock:
+            batches = self._unwritten + self.take()
+            self._unwritten = []
+            try:
+                return self.store.finish_run(self.run_id, batches, status, error=error), None
+            except RunStateError:  # another process ended the run; the points are written
+                raise
+            except _REFUSED:
+                refused = self._write_each(batches)
+            except BaseException:
+                self._unwritten = batches
+                raise
+        info = self.store.set_status(self.run_id, status, error=error)
+        return info, ValidationError(_refused_message(self.run_id, refused)) if refused else None
 
     def _write_each(self, batches: list[MetricBatch]) -> list[tuple[MetricBatch, Exception]]:
         """Write batches one transaction each; return those the store refused."""

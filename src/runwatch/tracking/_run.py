@@ -292,19 +292,23 @@ class Run(MetricsMixin, FilesMixin, TagsMixin, DetailsMixin):
         try:
             self._collect_outputs()
         finally:
-            try:
-                self.flush()
-            except ValidationError as dropped:  # the rest is written: the run still ends
-                refused = dropped
-            self._set_status(status, error)
+            if self._buffer is None:
+                self._set_status(status, error)
+            else:  # the last points and the status: one transaction
+                info, refused = self._buffer.finish(status, error)
+                self._take_info(info)
         self._release()
         if refused is not None:
             raise refused
 
     def _set_status(self, status: str, error: Mapping[str, Any] | None = None) -> None:
-        self._info = self._ws.store.set_status(self.id, status, error=error)
-        self._status = self._info.status
-        self._finished = self._info.is_final
+        self._take_info(self._ws.store.set_status(self.id, status, error=error))
+
+    def _take_info(self, info: RunInfo) -> None:
+        """Take `info` as the run's record after a change of status."""
+        self._info = info
+        self._status = info.status
+        self._finished = info.is_final
 
     def _release(self) -> None:
         writer().disown(self.id)

@@ -479,6 +479,48 @@ def test_append_returns_the_stored_status(store: RunStore) -> None:
     assert store.read_metrics(run.id)["m"][1].values == [1.0, 2.0]
 
 
+def test_finish_run_writes_the_last_points_and_the_status_together(store: RunStore) -> None:
+    run = new_run(store)
+    store.append_metrics(run.id, [batch("m", [1.0])])
+    ended = store.finish_run(
+        run.id, [batch("m", [2.0], start=1), batch("n", [5.0])], RunStatus.FAILED, error={"a": 1}
+    )
+    assert (ended.status, ended.error) == (RunStatus.FAILED, {"a": 1})
+    assert ended.end_time is not None and ended.seq > run.seq
+    assert store.get_run(run.id) == ended
+    metrics = store.read_metrics(run.id)
+    assert metrics["m"][1].values == [1.0, 2.0] and metrics["n"][1].values == [5.0]
+    # nothing to write: the status alone; the same final status again: a no-op
+    other = new_run(store)
+    assert store.finish_run(other.id, [], RunStatus.COMPLETED).status == RunStatus.COMPLETED
+    assert store.finish_run(other.id, [], RunStatus.COMPLETED) == store.get_run(other.id)
+
+
+def test_finish_run_of_a_run_ended_elsewhere_keeps_the_points(store: RunStore) -> None:
+    run = new_run(store)
+    canceled = store.set_status(run.id, RunStatus.CANCELED)
+    with pytest.raises(RunStateError, match="already Canceled; it cannot become Completed"):
+        store.finish_run(run.id, [batch("m", [1.0, 2.0])], RunStatus.COMPLETED)
+    assert store.read_metrics(run.id)["m"][1].values == [1.0, 2.0]
+    assert store.get_run(run.id).status == canceled.status
+
+
+def test_finish_run_refused_points_change_nothing(store: RunStore) -> None:
+    run = new_run(store)
+    store.append_metrics(run.id, [batch("m", [1.0])])
+    with pytest.raises(ValidationError, match=r"was logged with run\.log; run\.log_list"):
+        store.finish_run(
+            run.id,
+            [batch("n", [3.0]), batch("m", [2.0], start=1, kind=MetricKind.LIST)],
+            RunStatus.COMPLETED,
+        )
+    assert store.get_run(run.id).status == RunStatus.RUNNING
+    assert list(store.read_metrics(run.id)) == ["m"]
+    with pytest.raises(ValidationError, match="'Done' is not a run status"):
+        store.finish_run(run.id, [batch("n", [3.0])], "Done")
+    assert list(store.read_metrics(run.id)) == ["m"]
+
+
 def test_appends_continue_a_metric(store: RunStore) -> None:
     run = new_run(store)
     store.append_metrics(
