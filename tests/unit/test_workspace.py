@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,12 @@ def test_experiments_listing(ws: Workspace) -> None:
     Experiment(ws, "a")
     assert list(ws.experiments) == ["a", "b"]
     assert ws.get_details()["store"] == ws.store_url
+
+
+def test_import_runwatch_loads_no_heavy_library() -> None:
+    """A script that only logs, and a cold listing, pay for none of these: each is
+    imported where it is used."""
+    heavy = ("numpy", "pandas", "sklearn", "psycopg", "flaml", "ipywidgets", "bqplot", "fsspec")
+    code = f"import sys, runwatch; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

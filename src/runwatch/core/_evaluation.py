@@ -20,11 +20,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from runwatch.errors import ValidationError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CONFUSION_MATRIX = "confusion_matrix"
 ACCURACY_TABLE = "accuracy_table"
@@ -203,6 +204,8 @@ def _thresholds(data: dict[str, Any], key: str, where: str) -> list[Any]:
 def _counts_array(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     """`value` as an array when it is plainly a `shape` of finite counts >= 0, else None
     (then the checks walk it item by item to name what is wrong)."""
+    import numpy as np  # here: `import runwatch` does without it
+
     try:
         array = np.asarray(value)
     except ValueError:  # ragged
