@@ -18,6 +18,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+from runwatch.core import _automl
+
 Goal = Literal["min", "max"]
 
 #: A sweep's `primary_metric_goal` property (Azure ML's names) as a goal.
@@ -32,10 +34,15 @@ def goal_of(text: object) -> Goal | None:
 
 
 def sweep_goal(properties: Mapping[str, Any], metric: str) -> Goal | None:
-    """The goal of a sweep (its run's properties) for `metric`, if it is the primary one."""
-    if properties.get("primary_metric_name") != metric:
-        return None
-    return goal_of(properties.get("primary_metric_goal"))
+    """The goal for `metric` of a sweep or an AutoML search (its run's properties): a
+    sweep's for its primary metric; a search's for each metric of its task, whose
+    direction Azure defines."""
+    if properties.get("primary_metric_name") == metric:
+        return goal_of(properties.get("primary_metric_goal"))
+    task = str(properties.get(_automl.TASK_PROPERTY))
+    if properties.get(_automl.PRIMARY_PROPERTY) and metric in _automl.METRICS.get(task, ()):
+        return "max" if _automl.maximize(metric) else "min"
+    return None
 
 
 def _number(value: Any) -> float | None:

@@ -10,7 +10,7 @@ from sklearn.datasets import load_breast_cancer
 import runwatch
 from runwatch import Experiment, Run, RunStatus, ValidationError
 from runwatch.automl import AutoMLConfig
-from runwatch.core._records import RunType
+from runwatch.core._records import MetricBatch, MetricKind, RunType
 from runwatch.views._automl import AutoMLTracker
 from runwatch.widgets import RunDetails
 from runwatch.widgets._automl import AutoMLPanel
@@ -166,3 +166,32 @@ def test_run_of_an_automl_parent_is_an_automl_run(ws: runwatch.Workspace) -> Non
     assert type(Run(experiment, child.id)) is Run
     with pytest.raises(runwatch.RunNotFoundError):
         Run(experiment, "no-such-run")
+
+
+def test_the_dashboard_scatter_knows_each_metric_direction(ws: runwatch.Workspace) -> None:
+    """On a search's iterations the scatter rings the best point for any metric of the
+    task (Azure defines their direction), as it does for a sweep's primary metric."""
+    from runwatch.core._queries import TableQuery
+    from runwatch.views._service import RunwatchService
+
+    parent = _search(ws, [0.90, 0.97, 0.93])
+    for child, loss in zip(
+        sorted(parent.get_children(), key=lambda c: c.number), [0.3, 0.2, 0.1], strict=True
+    ):
+        ws.store.append_metrics(child.id, [_batch("log_loss", loss)])
+    service = RunwatchService.for_workspace(ws)
+    query = TableQuery(experiment="views", parent_id=parent.id)
+    auc = service.scatter(query, "number", "metric:AUC_weighted")
+    assert (auc["goal"], auc["goal_source"]) == ("max", "sweep")
+    assert auc["best"] == max(auc["points"], key=lambda p: p["y"])["id"]
+    loss = service.scatter(query, "number", "metric:log_loss")
+    assert (loss["goal"], loss["best"]) == ("min", min(loss["points"], key=lambda p: p["y"])["id"])
+    # a name outside the task's metrics says nothing about its direction
+    first = next(iter(parent.get_children()))
+    ws.store.append_metrics(first.id, [_batch("my_score", 1.0)])
+    assert service.scatter(query, "number", "metric:my_score")["goal"] is None
+
+
+def _batch(name: str, value: float) -> MetricBatch:
+    """A point written as another process would (the iterations have ended)."""
+    return MetricBatch(name, MetricKind.SCALAR, "float", "", [0], [value], [time.time()])
