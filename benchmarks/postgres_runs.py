@@ -160,8 +160,8 @@ def main() -> int:
         "",
         f"What bounds it: on this server a `SELECT 1` round trip through psycopg takes "
         f"{1000 * trip:.3f} ms and a one-row INSERT committed on its own (the WAL flushed) "
-        f"{1000 * commit:.3f} ms. A run here is 4 write transactions (create, tags, the "
-        "flush of its 2 points, the final status), each at least 3 round trips (BEGIN with "
+        f"{1000 * commit:.3f} ms. A run here is 3 write transactions (create; tags; its 2 "
+        "points and the final status together), each at least 3 round trips (BEGIN with "
         "the lock and the change counter; the reads it needs, with the writes pipelined "
         "before them; COMMIT), plus 2 one-statement reads (the experiment, the status "
         "before completing).",
