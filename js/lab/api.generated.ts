@@ -505,6 +505,8 @@ export interface components {
             /** @description null: no finite number in that column */
             x: number | null;
             y: number | null;
+            /** @description in a sweep's trials (`parent` a sweep): "Trial 7"; else null */
+            trial_label: string | null;
         };
         /** @description One point per filtered run, for plotting one metric or parameter against another across runs, and the best run. */
         ScatterBody: {
@@ -529,6 +531,8 @@ export interface components {
             count: number;
             x: number[];
             y: (number | null)[];
+            /** @description a sweep's trial: "Trial 7"; else null */
+            trial_label: string | null;
         };
         OverlayBody: {
             cursor: number;

@@ -3,7 +3,15 @@ import type { RunSeries, ScatterPoint } from "./api";
 import { nearestPoint, plottedSeries, pointCount, scatterData, spansDecades } from "./chartData";
 
 function point(number: number, x: number | null, y: number | null): ScatterPoint {
-  return { id: `r${number}`, number, status: "Completed", display_name: null, x, y };
+  return {
+    id: `r${number}`,
+    number,
+    status: "Completed",
+    display_name: null,
+    x,
+    y,
+    trial_label: null,
+  };
 }
 
 describe("scatterData", () => {
@@ -30,6 +38,7 @@ describe("overlay series", () => {
     count: 4,
     x: [0, 1, 2, 3],
     y: [1, null, 0, 2],
+    trial_label: null,
   };
 
   it("breaks the line where a value is missing, or not positive on a log axis", () => {

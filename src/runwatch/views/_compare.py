@@ -168,7 +168,7 @@ class ScatterData:
     y_label: str
     x: np.ndarray
     y: np.ndarray
-    names: list[str]  # "#<number> · <id>" per point: the tooltip
+    names: list[str]  # "#<number> · <id>" ("Trial 7 · <id>" in a sweep) per point: the tooltip
     ids: list[str]
     best: int | None  # index of the best point: the answer's `best` run, if plotted
     goal: Goal | None  # what made it best (None: no goal, no best)
@@ -187,7 +187,8 @@ def scatter_data(body: ScatterBody) -> ScatterData:
             continue
         xs.append(float(x))  # type: ignore[arg-type]
         ys.append(float(y))  # type: ignore[arg-type]
-        names.append(f"#{point['number']} · {point['id']}")
+        label = point.get("trial_label") or f"#{point['number']}"
+        names.append(f"{label} · {point['id']}")
         ids.append(point["id"])
     y_array = np.asarray(ys, dtype=float)
     best = ids.index(body["best"]) if body["best"] in ids else None
@@ -210,7 +211,7 @@ def _finite(value: Any) -> bool:
 
 @dataclass
 class OverlayLine:
-    label: str  # "#<number>", the legend entry
+    label: str  # "#<number>" ("Trial 7" in a sweep), the legend entry
     run_id: str
     x: np.ndarray
     y: np.ndarray  # NaN where the series logged a non-finite value
@@ -220,7 +221,7 @@ def overlay_lines(body: OverlayBody) -> list[OverlayLine]:
     """One line per run with points, ordered by run number."""
     lines = [
         OverlayLine(
-            label=f"#{series['number']}",
+            label=series.get("trial_label") or f"#{series['number']}",
             run_id=series["id"],
             x=np.asarray(series["x"], dtype=float),
             y=np.asarray([math.nan if v is None else v for v in series["y"]], dtype=float),

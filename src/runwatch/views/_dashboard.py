@@ -313,6 +313,7 @@ def scatter(
                 "display_name": info.display_name,
                 "x": _number(xy[0]),
                 "y": _number(xy[1]),
+                "trial_label": _sweeps.trial_label(info) if sweep is not None else None,
             }
         )
     return {
@@ -383,7 +384,11 @@ def overlay(
     derived = auc_column(f"metric:{metric}")  # an AUC column: the AUC of each logged table
     stored = derived[0] if derived else metric
     series: list[RunSeries] = []
+    sweeps: dict[str, bool] = {}  # parent id -> is a sweep: one read per parent
     for info, metric_info, points in ws.store.read_metric_of_runs(run_ids, stored):
+        parent = info.parent_id
+        if parent is not None and parent not in sweeps:
+            sweeps[parent] = _sweeps.of_parent(ws, parent) is not None
         if info.experiment != experiment:
             raise NotFoundError(
                 f"run {info.id!r} is in experiment {info.experiment!r}, not in {experiment!r}"
@@ -413,6 +418,9 @@ def overlay(
                 "count": count,
                 "x": xs,
                 "y": ys,
+                "trial_label": _sweeps.trial_label(info)
+                if parent is not None and sweeps[parent]
+                else None,
             }
         )
     return {"cursor": cursor, "unchanged": False, "metric": metric, "series": series}

@@ -245,6 +245,8 @@ class ScatterPoint(TypedDict):
     x: float | None
     """null: no finite number in that column"""
     y: float | None
+    trial_label: str | None
+    """in a sweep's trials (`parent` a sweep): "Trial 7"; else null"""
 
 
 class ScatterBody(TypedDict):
@@ -276,6 +278,8 @@ class RunSeries(TypedDict):
     """points logged (0: the run has no numeric series of this name)"""
     x: list[float]
     y: list[float | None]
+    trial_label: str | None
+    """a sweep's trial: "Trial 7"; else null"""
 
 
 class OverlayBody(TypedDict):

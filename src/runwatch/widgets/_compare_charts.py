@@ -132,7 +132,7 @@ class ScatterChart:
                     self.best.x, self.best.y = data.x[i : i + 1], data.y[i : i + 1]
                     self.best.names = [data.names[i]]
                     self.best_label.x, self.best_label.y = self.best.x, self.best.y
-                    self.best_label.text = [data.names[i].split(" · ")[0]]  # "#7"
+                    self.best_label.text = [data.names[i].split(" · ")[0]]  # "#7", "Trial 7"
                 self.best.labels = [f"best ({'lowest' if goal == 'min' else 'highest'})"]
             missing = f" · {data.missing} without values" if data.missing else ""
             no_goal = " · no goal: pick lowest or highest Y for a best run" if goal is None else ""

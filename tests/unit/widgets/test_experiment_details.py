@@ -104,8 +104,10 @@ def test_ticked_runs_are_overlaid_by_run_number(exp: Experiment) -> None:
     rows = widget.runs.table["rows"]
     message(widget, type="select", ids=[rows[0]["id"], rows[3]["id"]])
     assert widget.runs.selected == [rows[0]["id"], rows[3]["id"]]
-    expected = sorted([rows[0]["number"], rows[3]["number"]])
-    assert widget.overlay.lines.labels == [f"#{n}" for n in expected]
+    # A sweep's trials go by their index ("Trial 7"), in run-number order.
+    expected = sorted([rows[0], rows[3]], key=lambda row: row["number"])
+    assert widget.overlay.lines.labels == [row["trial_label"] for row in expected]
+    assert all(str(label).startswith("Trial ") for label in widget.overlay.lines.labels)
     assert widget.overlay.lines.y.shape == (2, 3)  # three epochs each
     message(widget, type="select", ids=[f"r{i}" for i in range(51)])
     assert "at most 50" in widget.runs.notice

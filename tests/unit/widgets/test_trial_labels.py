@@ -9,7 +9,7 @@ import dataclasses
 from runwatch import Experiment, Run
 from runwatch.core._queries import TableQuery
 from runwatch.views import _run_details as _view
-from runwatch.views import _sweeps
+from runwatch.views import _compare, _sweeps
 from runwatch.views._service import RunwatchService
 from runwatch.views._tracker import RunTracker
 
@@ -128,3 +128,24 @@ def _rows(run: Run, name: str) -> list[dict[str, object]]:
     run.flush()
     _info, points = run.workspace.store.read_metrics(run.id, [name])[name]
     return list(points.values)
+
+
+def test_experiment_details_of_a_sweep_names_points_and_lines_by_trial(exp: Experiment) -> None:
+    sweep, kids = _sweep(exp)
+    service = RunwatchService.for_workspace(sweep.workspace)
+    query = TableQuery(experiment=exp.name, parent_id=sweep.id, limit=None)
+    body = service.scatter(query, "property:param.alpha", "metric:mse")
+    assert {p["id"]: p["trial_label"] for p in body["points"]} == {
+        kid.id: f"Trial {i}" for i, kid in enumerate(kids)
+    }
+    data = _compare.scatter_data(body)
+    assert data.best is not None and data.names[data.best] == f"Trial 2 · {kids[2].id}"
+    overlay = service.overlay(exp.name, "mse", [k.id for k in kids])
+    assert [line.label for line in _compare.overlay_lines(overlay)] == [
+        "Trial 0",
+        "Trial 1",
+        "Trial 2",
+    ]
+    # Top-level runs keep their numbers.
+    top = service.scatter(TableQuery(experiment=exp.name, limit=None), "number", "number")
+    assert {p["trial_label"] for p in top["points"]} == {None}
