@@ -8,8 +8,8 @@ import dataclasses
 
 from runwatch import Experiment, Run
 from runwatch.core._queries import TableQuery
-from runwatch.views import _run_details as _view
 from runwatch.views import _compare, _sweeps
+from runwatch.views import _run_details as _view
 from runwatch.views._service import RunwatchService
 from runwatch.views._tracker import RunTracker
 
