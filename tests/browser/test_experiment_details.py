@@ -85,10 +85,11 @@ def run_sweep(server: Server, page: Any) -> Workspace:
 
 def plot_alpha_against_mse(page: Any) -> None:
     """The chart builder: X = alpha, Y = mse (X goes elsewhere first, so the choice redraws)."""
-    select(page, "X", "Run")
+    # A sweep's trials go by their index: the number column is "Trial".
+    select(page, "X", "Trial")
     page.wait_for_function(
         "() => document.querySelector('.rw-scatter .mainheading')?.textContent"
-        ".startsWith('mse (best logged value) vs Run')"
+        ".startsWith('mse (best logged value) vs Trial')"
     )
     select(page, "X", "param.alpha (property)")
     select(page, "Y", "mse (best logged value)")
@@ -153,13 +154,13 @@ def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
     check_scatter_best(page, best_alpha, best_id)
     screenshot(page, "experiment-scatter")
 
-    # tick three runs: their mse series are overlaid, one line each, legend by run number
+    # tick three trials: their mse series are overlaid, one line each, legend by trial
     page.mouse.move(0, 0)
-    numbers = []
+    trials = []
     for i in range(3):
         row = page.locator(f'.rw-runs .rw-rt-run[aria-rowindex="{i + 2}"]')
         row.locator("input.rw-rt-check").check()
-        numbers.append(row.locator('[data-key="number"]').inner_text().lstrip("#"))
+        trials.append(row.locator('[data-key="number"]').inner_text().strip())
     page.wait_for_function(
         "() => document.querySelector('.rw-overlay .mainheading')?.textContent === 'mse · 3 runs'",
         timeout=15_000,
@@ -170,7 +171,8 @@ def test_sweep_dashboard_table_scatter_overlay(lab: Server, page: Any) -> None:
     )
     assert drawn == 3  # one line per ticked run (the legend draws its own samples)
     legend = page.locator(".rw-overlay .legendtext").all_text_contents()
-    assert sorted(legend) == sorted(f"#{n.strip()}" for n in numbers)
+    assert all(t.startswith("Trial ") for t in trials)
+    assert sorted(legend) == sorted(trials)
     page.locator(".rw-overlay").scroll_into_view_if_needed()
     screenshot(page, "experiment-overlay")
 

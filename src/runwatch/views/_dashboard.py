@@ -15,7 +15,7 @@ from typing import Any
 
 from runwatch.core import _ranking
 from runwatch.core._queries import TableColumn, TableQuery
-from runwatch.core._records import MetricKind, RunStatus
+from runwatch.core._records import MetricKind, RunInfo, RunStatus
 from runwatch.core._values import BOOL, NUMBER
 from runwatch.errors import ValidationError
 from runwatch.tracking import _csv_export as _export
@@ -234,6 +234,13 @@ def _trial_columns(
     return [*first, *params, *primary, *rest]
 
 
+def _trial_number(info: RunInfo) -> int:
+    """A trial's place on a "Trial" axis: its index in its sweep (its run number if it
+    has none)."""
+    index = _sweeps.trial_index(info)
+    return info.number if index is None else index
+
+
 def _number(value: Any) -> float | None:
     """A chart coordinate: a finite number as a float, anything else None."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -289,12 +296,16 @@ def scatter(
         for key in (x, y):
             if key == trial_key and key in columns:
                 columns[key] = {**columns[key], "label": sweep.label}
+    if sweep is not None and "number" in columns:  # a trial's index, as its table shows
+        columns["number"] = {**columns["number"], "label": "Trial"}
     now = time.time()
     points: list[ScatterPoint] = []
     for run in rows:
         info = run.info
         xy = [
-            info.duration(now)
+            _trial_number(info)
+            if key == "number" and sweep is not None
+            else info.duration(now)
             if key == "duration"
             else getattr(info, key)
             if key in TableQuery.RUN_COLUMNS

@@ -149,3 +149,14 @@ def test_experiment_details_of_a_sweep_names_points_and_lines_by_trial(exp: Expe
     # Top-level runs keep their numbers.
     top = service.scatter(TableQuery(experiment=exp.name, limit=None), "number", "number")
     assert {p["trial_label"] for p in top["points"]} == {None}
+
+
+def test_a_sweeps_scatter_puts_trials_at_their_index_on_a_trial_axis(exp: Experiment) -> None:
+    sweep, kids = _sweep(exp)
+    service = RunwatchService.for_workspace(sweep.workspace)
+    query = TableQuery(experiment=exp.name, parent_id=sweep.id, limit=None)
+    body = service.scatter(query, "number", "metric:mse")
+    assert body["x"]["label"] == "Trial"
+    assert {p["id"]: p["x"] for p in body["points"]} == {k.id: i for i, k in enumerate(kids)}
+    top = service.scatter(TableQuery(experiment=exp.name, limit=None), "number", "number")
+    assert top["x"]["label"] == "Run" and all(p["x"] == p["number"] for p in top["points"])
