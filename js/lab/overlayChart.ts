@@ -73,7 +73,8 @@ export function overlayChart(
         ...series.map((s, i): uPlot.Series => {
           const { color, dash } = lineStyle(i);
           return {
-            label: `#${s.number}${s.display_name === null ? "" : ` ${s.display_name}`}`,
+            // A sweep's trial by its index ("Trial 7"), another run by its number.
+            label: `${s.trial_label ?? `#${s.number}`}${s.display_name === null ? "" : ` ${s.display_name}`}`,
             stroke: color,
             dash,
             width: 1.6,

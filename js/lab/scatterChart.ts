@@ -8,7 +8,7 @@
 import type uPlot from "uplot";
 import { el, setChildren } from "../components/dom";
 import { formatNumber, formatTimestamp } from "../components/format";
-import type { ScatterBody } from "./api";
+import type { ScatterBody, ScatterPoint } from "./api";
 import { nearestPoint, scatterData } from "./chartData";
 import type { PlottedPoint } from "./chartData";
 import { Theme, axis, createPlot, recordTicks, scale } from "./plot";
@@ -124,7 +124,7 @@ export function scatterChart(
       x: String(plotted.x),
       y: String(plotted.y),
     });
-    ring.title = `best: #${plotted.number}`;
+    ring.title = `best: ${runName(plotted)}`;
     plot.over.append(ring);
   }
   plot.over.append(tip);
@@ -179,7 +179,7 @@ function summary(
     const x = best.x === null ? "no value" : valueText(body.x.key, best.x);
     const y = best.y === null ? "no value" : valueText(body.y.key, best.y);
     parts.push(
-      `best: ${which} (${by}): #${best.number} at ${body.x.label} = ${x}, ${body.y.label} = ${y}`,
+      `best: ${which} (${by}): ${runName(best)} at ${body.x.label} = ${x}, ${body.y.label} = ${y}`,
     );
   }
   return parts.join(" · ");
@@ -229,7 +229,7 @@ function showTip(
   const isBest = best?.id === point.id;
   setChildren(
     tip,
-    el("div", "rw-chart-tip-title", `#${point.number}${name}`),
+    el("div", "rw-chart-tip-title", `${runName(point)}${name}`),
     el("div", "rw-mono rw-muted", point.id),
     el("div", "", `${body.x.label}: ${valueText(body.x.key, point.x)}`),
     el("div", "", `${body.y.label}: ${valueText(body.y.key, point.y)}`),
@@ -245,6 +245,11 @@ function showTip(
   tip.dataset.runId = point.id;
 }
 
+/** How a point's run is named: a sweep's trial by its index ("Trial 7"), else "#9". */
+function runName(point: Pick<ScatterPoint, "number" | "trial_label">): string {
+  return point.trial_label ?? `#${point.number}`;
+}
+
 /** The plotted points as a visually hidden list: what the canvas shows, as text. */
 function dataList(points: readonly PlottedPoint[], body: ScatterBody): HTMLElement {
   const list = el("ul", "rw-chart-data");
@@ -253,7 +258,7 @@ function dataList(points: readonly PlottedPoint[], body: ScatterBody): HTMLEleme
     const item = el(
       "li",
       "",
-      `#${p.number}: ${body.x.label} ${valueText(body.x.key, p.x)}, ${body.y.label} ${valueText(body.y.key, p.y)}${p.id === body.best ? " (best)" : ""}`,
+      `${runName(p)}: ${body.x.label} ${valueText(body.x.key, p.x)}, ${body.y.label} ${valueText(body.y.key, p.y)}${p.id === body.best ? " (best)" : ""}`,
     );
     Object.assign(item.dataset, { runId: p.id, x: String(p.x), y: String(p.y) });
     list.append(item);

@@ -189,8 +189,9 @@ def test_the_trials_table_sorts_and_the_scatter_puts_the_minimum_where_get_metri
     tip = chart.locator(".rw-chart-tip")
     tip.wait_for(state="visible", timeout=5_000)
     tooltip = tip.inner_text()
-    number = next(c.number for c in sweep.children if c.id == best)
-    assert f"#{number}" in tooltip and best in tooltip and "param.alpha" in tooltip
+    # A sweep's trial goes by its index, the suffix of its id.
+    trial = f"Trial {best.rsplit('_', 1)[1]}"
+    assert trial in tooltip and best in tooltip and "param.alpha" in tooltip
     assert tip.get_attribute("data-run-id") == best
     # Tick labels on both axes, a few only (no crowded y axis).
     assert len(ticks(chart, "x")) >= 3 and 3 <= len(ticks(chart, "y")) <= 8
@@ -255,9 +256,10 @@ def test_overlay_of_three_selected_trials_and_csv_download(
     # three steps of mse, one line each
     assert lines.evaluate_all("ls => ls.map(l => l.dataset.points)") == ["3", "3", "3"]
     assert canvas_ink(panel.locator(".rw-db-overlay-chart")) > 500
-    numbers = {c.id: c.number for c in sweep.children}
     legend = lines.all_inner_texts()
-    assert {text.split()[0] for text in legend} == {f"#{numbers[i]}" for i in picked}
+    assert {" ".join(text.split()[:2]) for text in legend} == {
+        f"Trial {i.rsplit('_', 1)[1]}" for i in picked
+    }
     # The legend sits below the plot, not over it.
     plot = panel.locator(".rw-db-overlay-chart .u-over").bounding_box()
     first = lines.first.bounding_box()

@@ -244,7 +244,7 @@ def test_the_dashboard_scatter_rings_the_best_trial_at_its_best_value(
     # its latest is 3.2), the value its table row shows.
     page.wait_for_function(
         "(n) => document.body.innerText.includes(n)",
-        arg=f"#{sweep.best.number} at param.alpha = 0.2, mse (best logged value) = 1",
+        arg=f"{trial(sweep.best)} at param.alpha = 0.2, mse (best logged value) = 1",
         timeout=15_000,
     )
     row = panel.locator(f'.rw-rt-run[data-run-id="{sweep.best.id}"]')
