@@ -440,7 +440,7 @@ export interface components {
             unchanged: boolean;
             /** @description numeric series (`log` repeated, `log_list`) */
             series: components["schemas"]["SeriesBody"][];
-            /** @description rows and tables with two or more numeric columns */
+            /** @description rows and tables with two or more numeric columns (not a sweep's own `trials` and `early_terminations`, which RunDetails draws as its sweep chart) */
             rows: components["schemas"]["RowChartBody"][];
         };
         LogBody: {

@@ -166,7 +166,8 @@ class MetricsBody(TypedDict):
     series: list[SeriesBody]
     """numeric series (`log` repeated, `log_list`)"""
     rows: list[RowChartBody]
-    """rows and tables with two or more numeric columns"""
+    """rows and tables with two or more numeric columns (not a sweep's own `trials` and
+    `early_terminations`, which RunDetails draws as its sweep chart)"""
 
 
 class LogBody(TypedDict):

@@ -17,7 +17,7 @@ from runwatch.artifacts._logs import DRIVER_LOG, LOG_PREFIX
 from runwatch.artifacts._store import FILES, safe_name
 from runwatch.core import _codec
 from runwatch.core._queries import RunQuery, TableQuery
-from runwatch.core._records import AssetInfo, FileInfo, MetricInfo, MetricKind, RunInfo
+from runwatch.core._records import AssetInfo, FileInfo, MetricInfo, MetricKind, RunInfo, RunType
 from runwatch.core._values import BOOL, NUMBER
 from runwatch.errors import ValidationError
 from runwatch.tracking import _liveness, _models
@@ -49,7 +49,7 @@ from runwatch.views._rest_shapes import (
     ScatterBody,
     SeriesBody,
 )
-from runwatch.views._run_details import ChartData, row_chart, row_columns
+from runwatch.views._run_details import SWEEP_METRICS, ChartData, row_chart, row_columns
 
 _SERIES_KINDS = (MetricKind.SCALAR, MetricKind.LIST)
 _SERIES_CLASSES = (NUMBER, BOOL)
@@ -193,7 +193,7 @@ class RunwatchService:
         cursor = ws.store.current_seq()
         if since == cursor:
             return {"cursor": cursor, "unchanged": True, "series": [], "rows": []}
-        ws.store.get_run(run_id)  # RunNotFoundError for an unknown run
+        run = ws.store.get_run(run_id)  # RunNotFoundError for an unknown run
         changed = [
             info
             for info in ws.store.list_metrics(run_id)
@@ -218,7 +218,11 @@ class RunwatchService:
                         "y": [value if math.isfinite(value) else None for value in ys.tolist()],
                     }
                 )
-        tabular = [info.name for info in changed if info.kind in _ROW_KINDS]
+        # A sweep's own bookkeeping rows are RunDetails' sweep chart, not charts of their own.
+        skipped = SWEEP_METRICS if run.run_type == RunType.SWEEP else ()
+        tabular = [
+            info.name for info in changed if info.kind in _ROW_KINDS and info.name not in skipped
+        ]
         rows: list[RowChartBody] = []
         if tabular:
             for name, (info, points) in ws.store.read_metrics(run_id, tabular).items():

@@ -26,6 +26,8 @@ def _sweep(exp: Experiment, trials: int = 3) -> tuple[Run, list[Run]]:
         kid.log("mse", 3.0 - i)
         kid.complete()
         kids.append(kid)
+        # As the sweep controller records a finished trial.
+        sweep.log_row("trials", run_id=kid.id, number=kid.number, primary_metric=3.0 - i)
     sweep.complete()
     return sweep, kids
 
@@ -146,6 +148,8 @@ def test_experiment_details_of_a_sweep_names_points_and_lines_by_trial(exp: Expe
         "Trial 1",
         "Trial 2",
     ]
+    # A sweep's bookkeeping rows are not charted (RunDetails draws its sweep chart).
+    assert service.metrics(sweep.id)["rows"] == []
     # Top-level runs keep their numbers.
     top = service.scatter(TableQuery(experiment=exp.name, limit=None), "number", "number")
     assert {p["trial_label"] for p in top["points"]} == {None}
