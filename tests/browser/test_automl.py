@@ -21,6 +21,21 @@ from .test_sidebar import open_lab
 
 pytest.importorskip("flaml")
 
+#: The iteration table's columns, as Azure's widget names them.
+HEADERS = [
+    "Iteration",
+    "Pipeline",
+    "Iteration metric",
+    "Best metric",
+    "Status",
+    "Duration",
+    "Started",
+]
+
+
+def _headers(view: Any) -> list[str]:
+    return [h.strip(" ▲▼") for h in view.locator("thead th").all_text_contents()]
+
 
 def _config(**options: Any) -> Any:
     from sklearn.datasets import load_breast_cancer
@@ -90,16 +105,7 @@ def test_lab_automl_view_of_a_finished_search(
     best = view.locator(".rw-automl-best")
     assert best.count() == 1
     assert best.get_attribute("data-run-id") == best_run.id
-    headers = [h.strip(" ▲▼") for h in view.locator("thead th").all_text_contents()]
-    assert headers == [
-        "Iteration",
-        "Pipeline",
-        "Iteration metric",
-        "Best metric",
-        "Status",
-        "Duration",
-        "Started",
-    ]
+    assert _headers(view) == HEADERS
     assert view.locator(".rw-automl-point").count() == 12
     assert view.locator(".rw-automl-best-line").count() == 1
     shot(view, "finished")
@@ -175,16 +181,7 @@ def test_dashboard_automl_view_of_a_finished_search(
     assert sorted(ids) == sorted(children)
     assert [c[1] for c in cells] == [children[i]["run_algorithm"] for i in ids]
     assert all(c[4] == "Completed" for c in cells)
-    headers = [h.strip(" ▲▼") for h in view.locator("thead th").all_text_contents()]
-    assert headers == [
-        "Iteration",
-        "Pipeline",
-        "Iteration metric",
-        "Best metric",
-        "Status",
-        "Duration",
-        "Started",
-    ]
+    assert _headers(view) == HEADERS
     # the best iteration is get_output()'s, as in the run panel
     best = view.locator(".rw-automl-best")
     assert best.count() == 1

@@ -57,20 +57,24 @@ def _is_numeric(column: Any) -> bool:
     return bool(np.issubdtype(column.dtype, np.number)) or column.dtype == bool
 
 
-class LabeledModel(BaseEstimator):  # type: ignore[misc]
+class _Fitted(BaseEstimator):  # type: ignore[misc]
+    """A model the search has fitted: `fit` keeps it as it is, so a Pipeline of it is a
+    valid (already fitted) estimator."""
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    def fit(self, X: Any, y: Any = None) -> Any:
+        return self
+
+
+class LabeledModel(_Fitted):
     """The engine's fitted estimator, predicting the training labels (`classes_`)."""
 
     def __init__(self, model: Any, classes: Sequence[Any] | None = None) -> None:
         self.model = model
         self.classes = classes
         self.classes_ = None if classes is None else np.asarray(classes)
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
-
-    def fit(self, X: Any, y: Any = None) -> LabeledModel:
-        """Already fitted by the search; kept so the Pipeline is a valid estimator."""
-        return self
 
     def predict(self, X: Any) -> Any:
         predicted = np.asarray(self.model.predict(X))
@@ -82,19 +86,13 @@ class LabeledModel(BaseEstimator):  # type: ignore[misc]
         return np.asarray(self.model.predict_proba(X))
 
 
-class VotingModel(BaseEstimator):  # type: ignore[misc]
+class VotingModel(_Fitted):
     """A soft-voting ensemble of fitted models with weights."""
 
     def __init__(self, models: Sequence[Any], weights: Sequence[float], task: str) -> None:
         self.models = list(models)
         self.weights = np.asarray(weights, dtype=float)
         self.task = task
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
-
-    def fit(self, X: Any, y: Any = None) -> VotingModel:
-        return self
 
     def predict_proba(self, X: Any) -> Any:
         stacked = np.stack([np.asarray(m.predict_proba(X)) for m in self.models])
@@ -129,7 +127,7 @@ def full_proba(meta: Any, features: Any, n_classes: int) -> Any:
     return full
 
 
-class StackModel(BaseEstimator):  # type: ignore[misc]
+class StackModel(_Fitted):
     """A stack ensemble: a meta-learner fitted on the base models' outputs."""
 
     def __init__(self, models: Sequence[Any], meta: Any, task: str, n_classes: int = 0) -> None:
@@ -137,12 +135,6 @@ class StackModel(BaseEstimator):  # type: ignore[misc]
         self.meta = meta
         self.task = task
         self.n_classes = n_classes
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
-
-    def fit(self, X: Any, y: Any = None) -> StackModel:
-        return self
 
     def _features(self, X: Any) -> Any:
         if self.task == "classification":
