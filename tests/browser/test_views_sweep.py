@@ -289,7 +289,10 @@ def test_the_sidebar_compares_a_sweep_in_one_click_and_shows_each_experiments_me
     )
     assert "runwatch:open-dashboard" in listed
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
-    page.keyboard.type("runwatch")
+    # Type once the palette's search box has the focus (keys typed earlier go elsewhere).
+    search = page.locator(".lm-CommandPalette-input")
+    expect(search).to_be_focused(timeout=10_000)
+    search.fill("runwatch")
     palette = page.locator(".lm-CommandPalette-item")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.lm-CommandPalette-item')]"
