@@ -453,8 +453,9 @@ class RunDetails(LiveView, ipywidgets.VBox):  # type: ignore[misc]
     def summary_html(self) -> str:
         """A static HTML summary for viewers that cannot run widgets."""
         info = self.tracker.info
+        label = self.tracker.trial_label  # a sweep's trial goes by its index: "Trial 7"
         rows: list[tuple[str, Any]] = [
-            ("Run", f"{info.number} ({info.id})"),
+            ("Run", f"{label or info.number} ({info.id})"),
             ("Experiment", info.experiment),
             ("Status", info.status),
             ("Started", timestamp(info.start_time)),

@@ -164,3 +164,15 @@ def test_a_sweeps_scatter_puts_trials_at_their_index_on_a_trial_axis(exp: Experi
     assert {p["id"]: p["x"] for p in body["points"]} == {k.id: i for i, k in enumerate(kids)}
     top = service.scatter(TableQuery(experiment=exp.name, limit=None), "number", "number")
     assert top["x"]["label"] == "Run" and all(p["x"] == p["number"] for p in top["points"])
+
+
+def test_a_trials_saved_summary_names_it_by_its_index(exp: Experiment) -> None:
+    from runwatch.widgets import RunDetails
+
+    _sweep_run, kids = _sweep(exp)
+    widget = RunDetails(kids[1], refresh_interval=60)
+    try:
+        page = widget.summary_html()
+        assert f"Trial 1 ({kids[1].id})" in page and f">{kids[1].number} (" not in page
+    finally:
+        widget.close()
