@@ -118,7 +118,7 @@ def test_ticked_runs_are_overlaid_by_run_number(exp: Experiment) -> None:
 def test_axes_chosen_by_the_user_redraw_the_scatter(exp: Experiment) -> None:
     widget = ExperimentDetails(sweep_like(exp))
     widget.x_axis.value = "number"
-    assert widget.scatter.x_axis.label == "Run"
+    assert widget.scatter.x_axis.label == "Trial"  # a sweep's trials go by their index
     # Y is the sweep's primary metric: the sweep's goal holds, the picker is locked.
     assert widget.y_axis.value == "metric:mse"
     assert widget.best_goal.value == "min" and widget.best_goal.disabled
