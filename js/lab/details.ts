@@ -28,8 +28,7 @@ import type {
   SeriesBody,
   TableRow,
 } from "./api";
-import { AutoMLView } from "./automl";
-import type { AutoMLBody } from "./automl";
+import { AutoMLLoader } from "./automlLoader";
 import { createHeader, renderFiles, renderMetrics, section } from "./detailsParts";
 import { EvaluationView } from "./evaluation";
 import { LiveRefresh } from "./liveRefresh";
@@ -83,18 +82,8 @@ export class RunPanel extends Widget {
     },
   });
   private evaluationCursor = 0;
-  /** An AutoML search: its iteration table and chart (automl.ts). */
-  private readonly automl = new AutoMLView({
-    query: () => {
-      this.loadAutoML(true).catch((error: unknown) => {
-        this.showError(error);
-      });
-    },
-    open: (id) => {
-      this.options.openRun(id);
-    },
-  });
-  private automlCursor = 0;
+  /** An AutoML search: its iteration table and chart (automl.ts), kept current. */
+  private readonly automl: AutoMLLoader;
   /** Steps picked with a slider; other evaluation metrics show their last step. */
   private readonly evaluationSteps = new Map<string, number>();
   private readonly childTable: ChildTable;
@@ -129,6 +118,15 @@ export class RunPanel extends Widget {
     this.title.label = `Run ${options.runId}`;
     this.title.caption = options.runId;
     this.title.closable = true;
+    this.automl = new AutoMLLoader({
+      runId: options.runId,
+      open: (id) => {
+        options.openRun(id);
+      },
+      failed: (error) => {
+        this.showError(error);
+      },
+    });
 
     this.insertButton = button("rw-button rw-lab-insert", "Insert RunDetails", () => {
       if (this.body !== undefined) options.notebook.insert(this.body.snippet);
@@ -312,21 +310,10 @@ export class RunPanel extends Widget {
     this.sections.evaluation.hidden = this.evaluation.size === 0;
   }
 
-  /** The AutoML view of a search, as `this.automl.query` asks (`fresh`: whatever the cursor). */
-  private async loadAutoML(fresh = false): Promise<void> {
+  /** The AutoML view of a search, if it changed since the last load. */
+  private async loadAutoML(): Promise<void> {
     if (this.body?.run.type !== "automl") return;
-    const { metric, page, sort, order } = this.automl.query;
-    const body = await requestAPI<AutoMLBody>(`runs/${segment(this.runId)}/automl`, {
-      since: fresh ? undefined : this.automlCursor,
-      metric,
-      page,
-      sort,
-      order,
-    });
-    if (body.unchanged || body.automl === null) return;
-    this.automlCursor = body.cursor;
-    this.automl.update(body.automl);
-    this.sections.automl.hidden = false;
+    if (await this.automl.load()) this.sections.automl.hidden = false;
   }
 
   /** Draw `name` at `step` (its last step: follow new points again). */
