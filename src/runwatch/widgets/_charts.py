@@ -42,6 +42,27 @@ def frame(figure: Any) -> Any:
     return figure
 
 
+def fit(scale: Any, axis: Any, values: Any) -> None:
+    """Fit `scale` to the finite `values` with a margin (no point on the frame), around
+    a single value by ±1 (or 10% of it), and with whole-number ticks only when every
+    value is whole (run numbers, steps): never 0.5 between 0 and 1, nor 0.9 to 1.1."""
+    array = np.asarray(values, dtype=float).ravel()
+    array = array[np.isfinite(array)]
+    if array.size == 0:
+        scale.min = scale.max = None
+        axis.tick_values = None
+        return
+    lo, hi = float(array.min()), float(array.max())
+    integer = bool(np.all(array == np.round(array)))
+    single = 1.0 if integer or lo == 0 else abs(lo) * 0.1  # around one value
+    pad = single if hi == lo else (hi - lo) * 0.06
+    scale.min, scale.max = lo - pad, hi + pad
+    if integer and hi - lo <= 10:
+        axis.tick_values = np.arange(np.floor(lo - pad), np.ceil(hi + pad) + 1)
+    else:
+        axis.tick_values = None
+
+
 def legend_html(entries: list[tuple[str, str, str]]) -> str:
     """A legend row: (label, colour, style) per line, style "line", "points" or "steps";
     labels are user strings (column names), escaped."""
@@ -71,20 +92,22 @@ class Chart:
         )
         self.marks: dict[str, Any] = {}
         self._legend: list[tuple[str, str, str]] = []
+        self.x_axis = bqplot.Axis(scale=self.x_scale, label=data.x_label, grid_lines="dashed")
+        self.y_axis = bqplot.Axis(
+            scale=self.y_scale,
+            orientation="vertical",
+            label=data.y_label,
+            grid_lines="dashed",
+            tick_format="~g",
+            label_offset="52px",
+        )
+        #: The scales' (x min, x max, y min, y max) as last fitted; other values: the user
+        #: panned or zoomed, and the view stays theirs.
+        self._fitted: tuple[Any, ...] | None = None
         self.figure = bqplot.Figure(
             title=data.name,
             marks=[],
-            axes=[
-                bqplot.Axis(scale=self.x_scale, label=data.x_label, grid_lines="dashed"),
-                bqplot.Axis(
-                    scale=self.y_scale,
-                    orientation="vertical",
-                    label=data.y_label,
-                    grid_lines="dashed",
-                    tick_format="~g",
-                    label_offset="52px",
-                ),
-            ],
+            axes=[self.x_axis, self.y_axis],
             interaction=bqplot.interacts.PanZoom(scales={"x": [self.x_scale], "y": [self.y_scale]}),
             fig_margin={"top": 40, "bottom": 40, "left": 72, "right": 20},
             layout={"width": "100%", "height": "284px", "min_width": "280px"},
@@ -126,6 +149,22 @@ class Chart:
                         mark.x, mark.y = line.x, line.y
                     if isinstance(mark, bqplot.Lines) and len(line.x) >= 60 and mark.marker:
                         mark.marker = None
+            self._fit()
+
+    def _fit(self) -> None:
+        """Fit the scales to the lines (`fit`: no point on the frame, whole-number ticks
+        for steps), unless the user has panned or zoomed since the last fit."""
+        if self._fitted is not None and self._fitted != self._domain():
+            return
+        lines = list(self.lines.values())
+        if not lines:
+            return
+        fit(self.x_scale, self.x_axis, np.concatenate([line.x for line in lines]))
+        fit(self.y_scale, self.y_axis, np.concatenate([line.y for line in lines]))
+        self._fitted = self._domain()
+
+    def _domain(self) -> tuple[Any, ...]:
+        return (self.x_scale.min, self.x_scale.max, self.y_scale.min, self.y_scale.max)
 
     def _add_legend(self, label: str, mark: Any, style: str) -> None:
         self._legend.append((label, mark.colors[0], style))

@@ -14,7 +14,7 @@ import bqplot
 import numpy as np
 
 from runwatch.views._compare import OverlayLine, ScatterData
-from runwatch.widgets._charts import COLORS, frame
+from runwatch.widgets._charts import COLORS, fit, frame
 
 BEST_COLOR = "#d62728"
 LAYOUT = {"width": "100%", "height": "344px", "min_width": "300px"}
@@ -32,27 +32,6 @@ def _axes(x_scale: Any, y_scale: Any) -> tuple[Any, Any]:
         label_offset="52px",
     )
     return x_axis, y_axis
-
-
-def fit(scale: Any, axis: Any, values: Any) -> None:
-    """Fit `scale` to the finite `values` with a margin (no point on the frame), around
-    a single value by ±1 (or 10% of it), and with whole-number ticks only when every
-    value is whole (run numbers, steps): never 0.5 between 0 and 1, nor 0.9 to 1.1."""
-    array = np.asarray(values, dtype=float).ravel()
-    array = array[np.isfinite(array)]
-    if array.size == 0:
-        scale.min = scale.max = None
-        axis.tick_values = None
-        return
-    lo, hi = float(array.min()), float(array.max())
-    integer = bool(np.all(array == np.round(array)))
-    single = 1.0 if integer or lo == 0 else abs(lo) * 0.1  # around one value
-    pad = single if hi == lo else (hi - lo) * 0.06
-    scale.min, scale.max = lo - pad, hi + pad
-    if integer and hi - lo <= 10:
-        axis.tick_values = np.arange(np.floor(lo - pad), np.ceil(hi + pad) + 1)
-    else:
-        axis.tick_values = None
 
 
 class ScatterChart:

@@ -182,9 +182,8 @@ def test_a_regression_search_from_x_and_y_with_a_holdout(ws: runwatch.Workspace)
     assert best.get_metrics()["normalized_root_mean_squared_error"] == min(
         c.get_metrics()["normalized_root_mean_squared_error"] for c in children
     )
-    predicted = model.predict(X.head(20))
-    assert predicted.shape == (20,)
-    assert np.corrcoef(predicted, y.head(20))[0, 1] > 0.5
+    assert model.predict(X.head(20)).shape == (20,)
+    assert np.corrcoef(model.predict(X), y)[0, 1] > 0.6  # over every row: 20 are too few
 
 
 def test_cancel_stops_the_search_and_its_running_iteration(ws: runwatch.Workspace) -> None:

@@ -34,3 +34,30 @@ def test_every_figure_has_its_toolbar_above_its_title() -> None:
         assert figure.fig_margin["top"] == FRAME_TOP
         assert FRAME_CLASS in figure._dom_classes
     chart.close()
+
+
+def test_a_metric_chart_fits_its_points_inside_the_frame_with_whole_steps() -> None:
+    chart = Chart(ChartData("loss", "step", "loss", {"loss": ([0.0, 1.0, 2.0], [1.0, 0.5, 0.25])}))
+    # no point on the frame: a margin on both scales
+    assert chart.x_scale.min < 0.0 and chart.x_scale.max > 2.0
+    assert chart.y_scale.min < 0.25 and chart.y_scale.max > 1.0
+    # steps are whole numbers: so are the ticks (never 0.5, 1.5)
+    assert chart.x_axis.tick_values is not None
+    assert all(float(t).is_integer() for t in chart.x_axis.tick_values)
+    assert chart.y_axis.tick_values is None  # the values are not whole
+    # new points widen the fit
+    chart.update(
+        ChartData("loss", "step", "loss", {"loss": ([0.0, 1.0, 2.0, 3.0], [1, 0.5, 0.25, 2])})
+    )
+    assert chart.x_scale.max > 3.0 and chart.y_scale.max > 2.0
+    chart.close()
+
+
+def test_a_metric_chart_the_user_zoomed_keeps_the_zoom() -> None:
+    chart = Chart(ChartData("loss", "step", "loss", {"loss": ([0.0, 1.0, 2.0], [1.0, 0.5, 0.25])}))
+    chart.x_scale.min, chart.x_scale.max = 0.5, 1.5  # as bqplot's pan/zoom sets them
+    chart.update(
+        ChartData("loss", "step", "loss", {"loss": ([0.0, 1.0, 2.0, 3.0], [1, 0.5, 0.2, 0.1])})
+    )
+    assert (chart.x_scale.min, chart.x_scale.max) == (0.5, 1.5)
+    chart.close()

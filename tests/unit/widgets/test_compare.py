@@ -181,7 +181,7 @@ def test_overlay_lines_by_run_number_with_gaps_as_nan() -> None:
 def test_chart_axes_fit_the_values_with_whole_ticks_for_whole_numbers() -> None:
     import bqplot
 
-    from runwatch.widgets._compare_charts import fit
+    from runwatch.widgets._charts import fit
 
     scale, axis = bqplot.LinearScale(), bqplot.Axis(scale=bqplot.LinearScale())
     fit(scale, axis, [1.0])  # one run number: 0 to 2, ticks 0, 1, 2 (not 0.9 to 1.1)
