@@ -276,7 +276,8 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "results" / "automl.md"))
     args = parser.parse_args()
     os.environ.setdefault("RUNWATCH_AGENT_IDLE", "5")
-    lines = ["# AutoML benchmark (benchmarks/automl.py)", ""]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines = ["# AutoML benchmark (benchmarks/automl.py)", "", f"Load average at start: {load}.", ""]
     v = view(args.views)
     lines += [
         f"## The AutoML view with {v['iterations']} iterations",
@@ -318,6 +319,8 @@ def main() -> None:
         ]
         print("\n".join(part), flush=True)
         lines += part
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines += [f"Load average at the end: {load} (2 cores; the ratios are the robust figures).", ""]
     Path(args.out).write_text("\n".join(lines))
 
 

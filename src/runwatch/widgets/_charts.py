@@ -58,7 +58,7 @@ def fit(scale: Any, axis: Any, values: Any) -> None:
     pad = single if hi == lo else (hi - lo) * 0.06
     scale.min, scale.max = lo - pad, hi + pad
     if integer and hi - lo <= 10:
-        axis.tick_values = np.arange(np.floor(lo - pad), np.ceil(hi + pad) + 1)
+        axis.tick_values = np.arange(np.ceil(lo - pad), np.floor(hi + pad) + 1)  # inside the frame
     else:
         axis.tick_values = None
 

@@ -189,7 +189,7 @@ def test_chart_axes_fit_the_values_with_whole_ticks_for_whole_numbers() -> None:
     assert list(axis.tick_values) == [0.0, 1.0, 2.0]
     fit(scale, axis, [0, 1, 2, 3])  # steps: no tick at 0.5, no point on the frame
     assert scale.min < 0 and scale.max > 3
-    assert all(float(t).is_integer() for t in axis.tick_values)
+    assert list(axis.tick_values) == [0.0, 1.0, 2.0, 3.0]  # whole, and inside the frame
     fit(scale, axis, [0.25, 0.5, float("nan")])  # fractions: bqplot's own ticks
     assert axis.tick_values is None and scale.min < 0.25 < 0.5 < scale.max
     fit(scale, axis, [])
