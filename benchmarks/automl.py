@@ -80,6 +80,7 @@ def quality(budget: float, seed: int) -> dict[str, Any]:
             primary_metric="AUC_weighted",
             experiment_timeout_minutes=budget / 60,
             seed=seed,
+            debug_log=None,  # nothing written into the folder it runs from
         )
         run = Experiment(ws, "cancer").submit(config)
         _wait(run)
@@ -101,6 +102,7 @@ def quality(budget: float, seed: int) -> dict[str, Any]:
             enable_stack_ensemble=False,
             featurization="off",
             seed=seed,
+            debug_log=None,  # nothing written into the folder it runs from
         )
         run = Experiment(ws, "diabetes").submit(config)
         _wait(run)
@@ -167,6 +169,7 @@ def overhead(iterations: int, seed: int, rounds: int) -> dict[str, Any]:
                 enable_stack_ensemble=False,
                 featurization="off",
                 seed=seed,
+                debug_log=None,
             )
             started = time.perf_counter()
             run = Experiment(ws, "overhead").submit(config)
