@@ -68,3 +68,13 @@ def _no_aws_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(autouse=True)
+def _automl_in_a_fresh_folder(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AutoML tests run in a folder of their own: `AutoMLConfig`'s `debug_log` (Azure's
+    default `automl.log`) is a file in the current folder, not one for the checkout."""
+    if "automl" in request.node.path.parts:
+        monkeypatch.chdir(request.getfixturevalue("tmp_path"))
