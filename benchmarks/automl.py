@@ -4,10 +4,12 @@
    (classification, AUC_weighted, 3-fold cross validation), target: best AUC_weighted
    >= 0.99; diabetes (regression, normalized RMSE on a 20% test split the search never
    sees), target: within 2% of FLAML alone.
-2. Cost of tracking: the same search (a fixed number of iterations, no time budget)
-   through runwatch (submit to the local agent until the parent is Completed) and
-   FLAML alone in a new process; target: runwatch's wall time <= 1.10 x FLAML's. Also
-   the iterations' span against FLAML's fit in a warm process (the cost per iteration).
+2. Cost of tracking: the same search (a fixed number of iterations; the time budget and
+   early stopping the search gives FLAML, which steer its choice of estimators) through
+   runwatch (submit to the local agent until the parent is Completed) and FLAML alone
+   in a new process; target: runwatch's wall time <= 1.10 x FLAML's. Also the
+   iterations' span against FLAML's fit in a warm process (the cost per iteration).
+   The rounds alternate the two; the medians are compared.
 3. The AutoML view with 500 iterations: the first poll and state (read model), the
    RunDetails panel's first draw, and a refresh after one more iteration.
 
@@ -17,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import tempfile
@@ -39,7 +42,17 @@ def _wait(run: Any) -> None:
     from runwatch import RunStatus
 
     while not RunStatus.is_final(run.get_status()):
-        time.sleep(0.2)
+        time.sleep(0.05)
+
+
+def _engine_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """FLAML's options that runwatch's search sets from the AutoML settings besides the
+    estimators: the time budget and early stopping steer which estimator FLAML tries
+    next, so FLAML alone needs the same ones to run the same search."""
+    return {
+        "time_budget": settings["experiment_timeout_minutes"] * 60,
+        "early_stop": settings["enable_early_stopping"],
+    }
 
 
 def _flaml(X: Any, y: Any, task: str, metric: str, estimators: list[str], **fit: Any) -> Any:
@@ -114,8 +127,8 @@ def quality(budget: float, seed: int) -> dict[str, Any]:
             "regression",
             "rmse",
             config.settings()["estimators"],
-            time_budget=budget,
             seed=seed,
+            **_engine_options(config.settings()),
         )
         theirs = (
             float(np.sqrt(mean_squared_error(y_test, alone.predict(np.asarray(X_test))))) / span
@@ -130,14 +143,13 @@ def quality(budget: float, seed: int) -> dict[str, Any]:
 
 
 _ALONE = """
-import sys, time
+import json, sys
 import numpy as np
 from flaml import AutoML
 from sklearn.datasets import load_breast_cancer
 X, y = load_breast_cancer(return_X_y=True)
 AutoML().fit(X_train=X, y_train=y, task="classification", metric="accuracy",
-    estimator_list=sys.argv[1].split(","), eval_method="cv", n_splits=3, verbose=0,
-    max_iter=int(sys.argv[2]), time_budget=-1, seed=int(sys.argv[3]))
+    eval_method="cv", n_splits=3, verbose=0, **json.loads(sys.argv[1]))
 """
 
 
@@ -177,11 +189,15 @@ def overhead(iterations: int, seed: int, rounds: int) -> dict[str, Any]:
             ours.append(time.perf_counter() - started)
             children = [c.info for c in run.get_children()]
             spans.append(max(c.end_time for c in children) - min(c.start_time for c in children))
-        estimators = ",".join(config.settings()["estimators"])
+        settings = config.settings()
+        options = {
+            "estimator_list": settings["estimators"],
+            "max_iter": iterations,
+            "seed": seed,
+            **_engine_options(settings),
+        }
         started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-c", _ALONE, estimators, str(iterations), str(seed)], check=True
-        )
+        subprocess.run([sys.executable, "-c", _ALONE, json.dumps(options)], check=True)
         fresh.append(time.perf_counter() - started)
         started = time.perf_counter()
         _flaml(
@@ -189,10 +205,10 @@ def overhead(iterations: int, seed: int, rounds: int) -> dict[str, Any]:
             y,
             "classification",
             "accuracy",
-            config.settings()["estimators"],
+            settings["estimators"],
             max_iter=iterations,
-            time_budget=-1,
             seed=seed,
+            **_engine_options(settings),
         )
         alone.append(time.perf_counter() - started)
     median = statistics.median
@@ -272,7 +288,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--iterations", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--views", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-quality", action="store_true")

@@ -6,25 +6,24 @@ run, featurizes the data once (`submit.automl._pipeline.featurizer`) and runs
 `flaml.AutoML.fit` with a metric function of runwatch's own. FLAML calls it on
 each validation fold of each trial with the trial's fitted estimator, so a new
 estimator marks a new trial (iteration): its child run starts; the fold's
-predictions give Azure's metrics for the task. A trial ends after its last fold
-(FLAML's `cv_score_agg_func` with cross validation, the single call with a
-holdout): the child logs the metrics averaged over the folds, the confusion
-matrix and accuracy table (or residuals and predicted vs. true) of the folds'
-predictions, its hyperparameters and pipeline name as properties, and its
-fitted pipeline as `outputs/model.pkl`; the parent logs the best primary metric
-so far. The best configuration's model retrained on all the training data
-replaces its iteration's model at the end. Then, when enabled, come Azure's two
-ensembles of the best iterations (chosen greedily by their blended fold predictions):
-a soft-voting ensemble, and a stack ensemble whose meta-learner is fitted on those
-iterations' validation predictions.
+predictions give the primary metric, FLAML's loss. A trial ends after its last
+fold (FLAML's `cv_score_agg_func` with cross validation, the single call with a
+holdout) and is ranked at once; the recorder process (`_automl_recorder`) then
+writes it while the next trial trains: the child's metrics (Azure's set, averaged
+over the folds), the confusion matrix and accuracy table (or residuals and
+predicted vs. true) of the folds' predictions, its hyperparameters and pipeline
+name as properties, its fitted pipeline as `outputs/model.pkl`, and the parent's
+best primary metric so far. The best configuration's model retrained on all the
+training data replaces its iteration's model at the end. Then, when enabled, come
+Azure's two ensembles of the best iterations (chosen greedily by their blended fold
+predictions): a soft-voting ensemble, and a stack ensemble whose meta-learner is
+fitted on those iterations' validation predictions.
 """
 
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import contextlib
-import io
 import json
 import logging
 import math
@@ -41,9 +40,10 @@ from typing import Any
 import numpy as np
 
 from runwatch.agent import _automl_metrics
+from runwatch.agent._automl_recorder import Recorder, Setup
 from runwatch.artifacts import _s3_options as _remote
-from runwatch.core import _automl, _evaluation_build, _settings
-from runwatch.core._records import RunStatus, RunType
+from runwatch.core import _automl, _settings
+from runwatch.core._records import RunStatus
 from runwatch.errors import RunStateError
 from runwatch.submit.automl._models import azure_name, default_meta_learner, meta_learner
 from runwatch.submit.automl._pipeline import (
@@ -54,7 +54,7 @@ from runwatch.submit.automl._pipeline import (
     pipeline,
     stack_features,
 )
-from runwatch.submit.automl._run import DATA_FILE, MODEL_FILE
+from runwatch.submit.automl._run import DATA_FILE
 from runwatch.tracking._run import Run
 from runwatch.tracking._workspace import Workspace
 from runwatch.tracking._writer import writer
@@ -65,15 +65,19 @@ _KEEP = 10  # iterations whose fold predictions are kept for the ensemble
 
 
 class _Trial:
-    """One iteration while FLAML evaluates it."""
+    """One iteration while FLAML evaluates it, then (for the best few) its folds'
+    predictions and its pickled pipeline, for the ensembles."""
 
-    def __init__(self, iteration: int, estimator: Any, run: Run, config: dict[str, Any]) -> None:
+    def __init__(
+        self, iteration: int, estimator: Any, config: dict[str, Any], learner: str = ""
+    ) -> None:
         self.iteration = iteration
         self.estimator = estimator
-        self.run = run
         self.config = config
+        self.learner = learner
         self.folds: list[tuple[np.ndarray, np.ndarray, dict[str, float]]] = []
         self.value: float | None = None
+        self.model: bytes | None = None
 
 
 class Search:
@@ -91,9 +95,9 @@ class Search:
         self.mark = time.monotonic()
         self.kept: list[_Trial] = []  # the best finished trials, for the ensemble
         self.finished: list[_Trial] = []
-        #: Records finished iterations (logs, documents, the model) while the next trains.
-        self.writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="automl-writer")
-        self.pending: list[concurrent.futures.Future[None]] = []
+        #: Only the primary metric is needed here; AUC and average precision cost most.
+        self.ranked = _automl_metrics.is_ranked(self.metric)
+        self.recorder: Recorder | None = None
 
     # --- data --------------------------------------------------------------------------
     def _load(self) -> None:
@@ -131,6 +135,19 @@ class Search:
         import importlib
 
         self._load()
+        self.recorder = Recorder(
+            Setup(
+                workspace=self.ws.name,
+                store=self.ws.store_url,
+                artifacts=self.ws.artifacts_url,
+                artifacts_options=dict(self.ws.artifacts_options),
+                parent_id=self.parent.id,
+                task=self.task,
+                metric=self.metric,
+                classes=self.classes,
+                y_range=getattr(self, "y_range", 0.0),
+            )
+        )
         settings = self.settings
         fit: dict[str, Any] = {
             "X_train": self.X,
@@ -166,7 +183,6 @@ class Search:
         automl.fit(**fit)
         if self.trial is not None:  # a trial FLAML stopped before its last fold
             self._end_trial(failed="the search ended before the iteration's last fold")
-        self._drain()
         self._final_model(automl)
         ensembles = self._ensembles()
         chosen = self._selection() if ensembles else []
@@ -177,7 +193,7 @@ class Search:
             members = [t for t, _ in chosen] if len(chosen) > 1 else self._candidates()[:5]
             if len(members) > 1:
                 self._stack(members)
-        self._drain()
+        self._recording().drain()
         print(f"{len(self.finished)} iterations; best {self.metric}: {self.best}", flush=True)
 
     def _evaluate(
@@ -205,7 +221,9 @@ class Search:
         if self.task == _automl.CLASSIFICATION:
             assert self.classes is not None
             scores = _full_proba(estimator, X_val, len(self.classes))
-            fold = _automl_metrics.classification(true, scores, len(self.classes))
+            fold = _automl_metrics.classification(
+                true, scores, len(self.classes), ranked=self.ranked
+            )
         else:
             scores = np.asarray(estimator.predict(X_val), dtype=float)
             fold = _automl_metrics.regression(true, scores, self.y_range)
@@ -236,16 +254,18 @@ class Search:
         preprocessor = "MaxAbsScaler" if self.settings["featurization"] == "auto" else ""
         return preprocessor, f"{preprocessor} {model}".strip()
 
+    def _recording(self) -> Recorder:
+        assert self.recorder is not None, "the recorder starts with the search"
+        return self.recorder
+
     def _start_trial(self, estimator: Any, config: dict[str, Any]) -> None:
         learner = _learner_name(estimator)
         preprocessor, name = self._pipeline_name(learner)
         hyper = {k: _plain(v) for k, v in config.items() if k != "FLAML_sample_size"}
-        run = Run._start(
-            self.parent.experiment,
-            run_type=RunType.CHILD,
-            parent=self.parent,
-            display_name=f"{name} ({self.iteration})",
-            properties={
+        self._recording().start(
+            self.iteration,
+            f"{name} ({self.iteration})",
+            {
                 _automl.ITERATION_PROPERTY: self.iteration,
                 _automl.PIPELINE_PROPERTY: name,
                 _automl.PREPROCESSOR_PROPERTY: preprocessor,
@@ -255,86 +275,37 @@ class Search:
                 **{f"param.{k}": v for k, v in hyper.items() if isinstance(v, (int, float, str))},
             },
         )
-        self.trial = _Trial(self.iteration, estimator, run, hyper)
-        self.trial.learner = learner  # type: ignore[attr-defined]
+        self.trial = _Trial(self.iteration, estimator, hyper, learner)
         self.iteration += 1
 
     def _end_trial(self, failed: str | None = None) -> None:
         trial, self.trial = self.trial, None
         if trial is None:
             return
-        now = time.monotonic()
-        duration, self.mark = now - self.mark, now
-        run = trial.run
-        run.add_properties({_automl.DURATION_PROPERTY: round(duration, 3)})
         if failed is not None or not trial.folds:
-            run.fail(error_details=failed or "the iteration produced no validation fold")
+            message = failed or "the iteration produced no validation fold"
+            self._recording().fail(trial.iteration, message, self._lap())
             return
         model = pipeline(self.featurizer, trial.estimator, self.classes)
-        self._record(trial, model)
+        self._record(trial, model, self._lap())
         self._remember(trial)
 
-    def _record(self, trial: _Trial, model: Any) -> None:
-        """Rank the finished iteration now; record it on the writer thread, so the next
-        trial trains meanwhile (the model is pickled here: the engine may free it)."""
-        metrics = _automl_metrics.average([fold for _, _, fold in trial.folds])
-        true = np.concatenate([t for t, _, _ in trial.folds])
-        scores = np.concatenate([s for _, s, _ in trial.folds])
-        blob = pickle.dumps(model)
-        trial.value = metrics.get(self.metric)
+    def _lap(self) -> float:
+        """Seconds since the last iteration ended (or the search started)."""
+        now = time.monotonic()
+        duration, self.mark = now - self.mark, now
+        return duration
+
+    def _record(self, trial: _Trial, model: Any, duration: float) -> None:
+        """Rank the finished iteration now; the recorder process records it while the
+        next trial trains (the model is pickled here: the engine may free it)."""
+        trial.value = _automl_metrics.average([fold for _, _, fold in trial.folds]).get(self.metric)
+        trial.model = pickle.dumps(model)
         if trial.value is not None:
             self.best = _automl.best_so_far([self.best, trial.value], self.metric)[-1]
         self.finished.append(trial)
-        self.pending.append(
-            self.writer.submit(self._write, trial, metrics, true, scores, blob, self.best)
-        )
-
-    def _write(
-        self,
-        trial: _Trial,
-        metrics: dict[str, float],
-        true: Any,
-        scores: Any,
-        blob: bytes,
-        best: float | None,
-    ) -> None:
-        run = trial.run
-        for name in _automl.METRICS[self.task]:
-            if name in metrics:
-                run.log(name, metrics[name])
-        if self.classes is not None:
-            k = len(self.classes)
-            counts = np.bincount(true * k + scores.argmax(axis=1), minlength=k * k)
-            run.log_confusion_matrix(
-                "confusion_matrix",
-                _evaluation_build.confusion_document(self.classes, counts.reshape(k, k)),
-            )
-            labels = [str(c) for c in self.classes]
-            named_true = np.asarray(labels, dtype=object)[true]
-            run.log_accuracy_table(
-                "accuracy_table", _evaluation_build.accuracy_table(named_true, scores, labels)
-            )
-        else:
-            run.log_residuals("residuals", _evaluation_build.residuals(true, scores))
-            run.log_predictions("predicted_true", _evaluation_build.predictions(true, scores))
-        run.upload_file(MODEL_FILE, io.BytesIO(blob), overwrite=True)
-        if best is not None:
-            self.parent.log("best_metric", best)
-        self.parent.log_row(
-            "iterations",
-            iteration=trial.iteration,
-            pipeline=str(run.info.properties.get(_automl.PIPELINE_PROPERTY, "")),
-            metric=trial.value,
-            best=best,
-        )
-        run.complete()
-        self.parent.flush()
-
-    def _drain(self) -> None:
-        """Wait for the writer thread; an error it met ends the search."""
-        pending, self.pending = self.pending, []
-        for future in pending:
-            future.result()
+        folds = [(true, scores) for true, scores, _ in trial.folds]
+        self._recording().end(trial.iteration, folds, trial.model, trial.value, self.best, duration)
 
     def _remember(self, trial: _Trial) -> None:
         if trial.value is None:
@@ -342,7 +313,7 @@ class Search:
         self.kept.append(trial)
         self.kept.sort(key=lambda t: -(t.value or 0.0) if self.maximize else (t.value or 0.0))
         for dropped in self.kept[_KEEP:]:
-            dropped.folds = []  # its predictions are no longer needed
+            dropped.folds, dropped.model = [], None  # no longer needed
         self.kept = self.kept[:_KEEP]
 
     # --- the end of the search ---------------------------------------------------------
@@ -353,12 +324,13 @@ class Search:
             return
         best_config = {k: _plain(v) for k, v in (automl.best_config or {}).items()}
         for trial in self.finished:
-            if getattr(trial, "learner", None) == automl.best_estimator and _same(
-                trial.config, best_config
-            ):
-                model = pipeline(self.featurizer, automl.model, self.classes)
-                trial.run.upload_file(MODEL_FILE, io.BytesIO(pickle.dumps(model)), overwrite=True)
-                trial.run.add_properties({"retrained_on_all_rows": True})
+            if trial.learner == automl.best_estimator and _same(trial.config, best_config):
+                blob = pickle.dumps(pipeline(self.featurizer, automl.model, self.classes))
+                if trial.model is not None:  # an ensemble member: it uses this model
+                    trial.model = blob
+                self._recording().replace_model(
+                    trial.iteration, blob, {"retrained_on_all_rows": True}
+                )
                 return
 
     def _ensembles(self) -> list[str]:
@@ -420,12 +392,10 @@ class Search:
 
     def _ensemble_run(self, name: str, members: list[_Trial], **properties: Any) -> _Trial:
         self.mark = time.monotonic()
-        run = Run._start(
-            self.parent.experiment,
-            run_type=RunType.CHILD,
-            parent=self.parent,
-            display_name=f"{name} ({self.iteration})",
-            properties={
+        self._recording().start(
+            self.iteration,
+            f"{name} ({self.iteration})",
+            {
                 _automl.ITERATION_PROPERTY: self.iteration,
                 _automl.PIPELINE_PROPERTY: name,
                 _automl.PREPROCESSOR_PROPERTY: "",
@@ -435,7 +405,7 @@ class Search:
                 **properties,
             },
         )
-        trial = _Trial(self.iteration, None, run, {})
+        trial = _Trial(self.iteration, None, {}, name)
         self.iteration += 1
         return trial
 
@@ -452,12 +422,8 @@ class Search:
             true = members[0].folds[fold][0]
             scores = self._blend(members, weights, fold)
             trial.folds.append((true, scores, self._fold_metrics(true, scores)))
-        models = [_load_model(m.run).steps[-1][1].model for m in members]
-        voting = VotingModel(models, list(weights), self.task)
-        trial.run.add_properties(
-            {_automl.DURATION_PROPERTY: round(time.monotonic() - self.mark, 3)}
-        )
-        self._record(trial, pipeline(self.featurizer, voting, self.classes))
+        voting = VotingModel(_models(members), list(weights), self.task)
+        self._record(trial, pipeline(self.featurizer, voting, self.classes), self._lap())
 
     def _stack(self, members: list[_Trial]) -> None:
         """Azure's stack ensemble: a meta-learner fitted on the chosen iterations'
@@ -487,18 +453,15 @@ class Search:
             rest = np.setdiff1d(everything, held)
             meta = self._fit_meta(name, seed, features_all[rest], true_all[rest])
             if meta is None:
-                trial.run.fail(error_details="the meta-learner's training rows hold one class")
+                message = "the meta-learner's training rows hold one class"
+                self._recording().fail(trial.iteration, message, self._lap())
                 return
             scores = self._meta_scores(meta, features_all[held])
             true = true_all[held]
             trial.folds.append((true, scores, self._fold_metrics(true, scores)))
         meta = self._fit_meta(name, seed, features_all, true_all)
-        models = [_load_model(m.run).steps[-1][1].model for m in members]
-        stack = StackModel(models, meta, self.task, len(self.classes or []))
-        trial.run.add_properties(
-            {_automl.DURATION_PROPERTY: round(time.monotonic() - self.mark, 3)}
-        )
-        self._record(trial, pipeline(self.featurizer, stack, self.classes))
+        stack = StackModel(_models(members), meta, self.task, len(self.classes or []))
+        self._record(trial, pipeline(self.featurizer, stack, self.classes), self._lap())
 
     def _fit_meta(self, name: str, seed: int | None, features: Any, true: Any) -> Any:
         if self.classes is not None and len(np.unique(true)) < 2:
@@ -514,7 +477,9 @@ class Search:
 
     def _fold_metrics(self, true: Any, scores: Any) -> dict[str, float]:
         if self.classes is not None:
-            return _automl_metrics.classification(true, scores, len(self.classes))
+            return _automl_metrics.classification(
+                true, scores, len(self.classes), ranked=self.ranked
+            )
         return _automl_metrics.regression(true, scores, self.y_range)
 
     def _blend(self, members: list[_Trial], weights: Any, fold: int) -> Any:
@@ -574,11 +539,9 @@ def _full_proba(estimator: Any, X: Any, n_classes: int) -> Any:
     return full
 
 
-def _load_model(run: Run) -> Any:
-    with tempfile.TemporaryDirectory() as folder:
-        path = run.download_file(MODEL_FILE, Path(folder) / "model.pkl")
-        with open(path, "rb") as stream:
-            return pickle.load(stream)
+def _models(members: list[_Trial]) -> list[Any]:
+    """The fitted estimators of ensemble members (each pipeline's last step)."""
+    return [pickle.loads(m.model).steps[-1][1].model for m in members if m.model is not None]
 
 
 def _debug_log(settings: dict[str, Any]) -> None:
@@ -603,6 +566,8 @@ def _stop_on_cancel(search: Search, every: float = 0.5) -> None:
         except Exception:  # a store hiccup: look again
             continue
         if requested:
+            if search.recorder is not None:
+                search.recorder.kill()  # it starts no iteration after this
             for child in store.get_children(search.parent.id):
                 if not child.is_final:
                     with contextlib.suppress(RunStateError):
@@ -626,6 +591,7 @@ def main(argv: list[str] | None = None) -> None:
     _debug_log(search.settings)
     threading.Thread(target=_stop_on_cancel, args=(search,), daemon=True).start()
     search.run()
+    search._recording().close()
     # Everything is written: each iteration's run has ended and the parent is flushed.
     # Tearing down FLAML, LightGBM, XGBoost and scikit-learn takes a third of a second
     # that every search would wait for; the process ends at once instead.

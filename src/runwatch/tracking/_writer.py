@@ -44,6 +44,12 @@ class BackgroundWriter:
             self._buffers.add(buffer)
             self._start()
 
+    def start(self) -> None:
+        """Start the writer thread now rather than with the first run (a thread starts
+        with the CPU priority of the thread that starts it)."""
+        with self._lock:
+            self._start()
+
     def _start(self) -> None:
         if self._thread is None and not self._stopped:
             self._thread = threading.Thread(target=self._loop, name="runwatch-writer", daemon=True)

@@ -47,6 +47,30 @@ def test_classification_metrics_match_scikit_learn(classes: int) -> None:
         assert set(got) == set(_automl.CLASSIFICATION_METRICS)
 
 
+def test_without_ranked_metrics_the_others_are_the_same() -> None:
+    """The search computes only what its primary metric needs; the recorder all."""
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 3, 90)
+    scores = rng.random((90, 3))
+    scores /= scores.sum(axis=1, keepdims=True)
+    every = _automl_metrics.classification(y, scores, 3)
+    light = _automl_metrics.classification(y, scores, 3, ranked=False)
+    ranked = {name for name in every if _automl_metrics.is_ranked(name)}
+    assert ranked == {
+        f"{kind}_{average}"
+        for kind in ("AUC", "average_precision_score")
+        for average in ("macro", "micro", "weighted")
+    }
+    assert light == {name: value for name, value in every.items() if name not in ranked}
+
+
+def test_spearman_ranks_ties_as_scipy_does() -> None:
+    y = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0, 3.0, 5.0])
+    pred = np.array([2.0, 2.0, 2.0, 1.0, 7.0, 8.0, 1.0, 6.0, 6.0, 3.0, 4.0])
+    got = _automl_metrics.regression(y, pred, 8.0)["spearman_correlation"]
+    assert got == pytest.approx(stats.spearmanr(y, pred)[0], rel=1e-12)
+
+
 def test_a_fold_without_a_class_leaves_the_aucs_out() -> None:
     y = np.array([0, 0, 1, 1])
     scores = np.array([[0.9, 0.1, 0.0], [0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1]])
