@@ -478,7 +478,7 @@ export interface components {
             values: {
                 [key: string]: string | number | boolean | null;
             };
-            /** @description in a sweep's trials table (`parent` a sweep), the trial's name: "Trial 7", its index (the id's suffix, as HyperDrive numbers trials); else null */
+            /** @description in a sweep's trials table (`parent` a sweep), the trial's name: "Trial 7", its index (the id's suffix, as HyperDrive numbers trials); in an AutoML search's (`parent` an AutoML run), "Iteration 7"; else null */
             trial_label: string | null;
         };
         /** @description A page of the runs table, and every column of the filtered runs. Runs without a value in the sort column come last. */
@@ -505,7 +505,7 @@ export interface components {
             /** @description null: no finite number in that column */
             x: number | null;
             y: number | null;
-            /** @description in a sweep's trials (`parent` a sweep): "Trial 7"; else null */
+            /** @description in a sweep's trials (`parent` a sweep): "Trial 7"; in an AutoML search's iterations: "Iteration 7"; else null */
             trial_label: string | null;
         };
         /** @description One point per filtered run, for plotting one metric or parameter against another across runs, and the best run. */

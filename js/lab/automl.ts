@@ -41,6 +41,7 @@ const WIDTH = 640;
 const HEIGHT = 240;
 const MARGIN = { top: 14, right: 16, bottom: 36, left: 58 };
 const BOX = { width: WIDTH, height: HEIGHT, margin: MARGIN };
+const INSET = 8; // px between the frame and the first or last iteration
 
 function value(v: number | null): string {
   return v === null ? "" : v.toFixed(4);
@@ -178,7 +179,8 @@ export class AutoMLView {
     if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5];
     const pad = (hi - lo) * 0.05;
     const ys: [number, number] = [lo - pad, hi + pad];
-    const [left, right] = [MARGIN.left, WIDTH - MARGIN.right];
+    // The first and last iterations sit a dot's width inside the frame, not on it.
+    const [left, right] = [MARGIN.left + INSET, WIDTH - MARGIN.right - INSET];
     const [top, bottom] = [MARGIN.top, HEIGHT - MARGIN.bottom];
     const x = (v: number): number => left + ((v - xs[0]) / (xs[1] - xs[0] || 1)) * (right - left);
     const y = (v: number): number => bottom - ((v - ys[0]) / (ys[1] - ys[0])) * (bottom - top);

@@ -172,7 +172,7 @@ function summary(
     return parts.join(" · ");
   }
   const which = `${body.goal === "min" ? "lowest" : "highest"} ${body.y.label}`;
-  const by = body.goal_source === "sweep" ? "the sweep's goal" : "your pick";
+  const by = body.goal_source === "sweep" ? "the primary metric's goal" : "your pick";
   const best = body.points.find((p) => p.id === body.best);
   if (best === undefined) parts.push(`best: ${which} (${by}); no run has a value`);
   else {

@@ -13,9 +13,9 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from runwatch.core import _ranking
+from runwatch.core import _automl, _ranking
 from runwatch.core._queries import TableColumn, TableQuery
-from runwatch.core._records import MetricKind, RunInfo, RunStatus
+from runwatch.core._records import MetricKind, RunInfo, RunStatus, RunType
 from runwatch.core._values import BOOL, NUMBER
 from runwatch.errors import ValidationError
 from runwatch.tracking import _csv_export as _export
@@ -85,6 +85,7 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
     check_scope(ws, query.experiment, query.parent_id)
     auc_sort = auc_column(query.sort)
     sweep = _sweeps.of_parent(ws, query.parent_id)
+    automl = _is_automl(ws, query.parent_id)
     trial_key = f"metric:{sweep.name}" if sweep is not None else None
     trials: dict[str, float | None] = {}
     if auc_sort is None and query.sort != trial_key:
@@ -120,7 +121,7 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
                     **areas.get(info.id, {}),
                     **({trial_key: cell(trials.get(info.id))} if trial_key else {}),
                 },
-                "trial_label": _sweeps.trial_label(info) if sweep is not None else None,
+                "trial_label": _trial_label(info, sweep is not None, automl),
             }
         )
     columns = [column_info(column) for column in result.columns]
@@ -234,11 +235,25 @@ def _trial_columns(
     return [*first, *params, *primary, *rest]
 
 
-def _trial_number(info: RunInfo) -> int:
-    """A trial's place on a "Trial" axis: its index in its sweep (its run number if it
-    has none)."""
-    index = _sweeps.trial_index(info)
+def _is_automl(ws: Workspace, parent_id: str | None) -> bool:
+    """Whether the table shows the iterations of an AutoML search."""
+    return parent_id is not None and ws.store.get_run(parent_id).run_type == RunType.AUTOML
+
+
+def _trial_number(info: RunInfo, automl: bool) -> int:
+    """A trial's place on a "Trial" (or "Iteration") axis: its index in its sweep or
+    AutoML search (its run number if it has none)."""
+    index = _automl.iteration_of(info.properties) if automl else _sweeps.trial_index(info)
     return info.number if index is None else index
+
+
+def _trial_label(info: RunInfo, sweep: bool, automl: bool) -> str | None:
+    """A trial's name ("Trial 7", "Iteration 7"), as its sweep's or search's views
+    give it; None for a run outside both."""
+    if automl:
+        iteration = _automl.iteration_of(info.properties)
+        return None if iteration is None else f"Iteration {iteration}"
+    return _sweeps.trial_label(info) if sweep else None
 
 
 def _number(value: Any) -> float | None:
@@ -289,6 +304,7 @@ def scatter(
             )
         columns[key] = _auc_column_info(key)
     sweep = _sweeps.of_parent(ws, query.parent_id)
+    automl = _is_automl(ws, query.parent_id)
     trial_key = f"metric:{sweep.name}" if sweep is not None else None
     trials: dict[str, float | None] = {}
     if sweep is not None and trial_key in (x, y):
@@ -296,15 +312,15 @@ def scatter(
         for key in (x, y):
             if key == trial_key and key in columns:
                 columns[key] = {**columns[key], "label": sweep.label}
-    if sweep is not None and "number" in columns:  # a trial's index, as its table shows
-        columns["number"] = {**columns["number"], "label": "Trial"}
+    if (sweep is not None or automl) and "number" in columns:  # its index, as its table shows
+        columns["number"] = {**columns["number"], "label": "Iteration" if automl else "Trial"}
     now = time.time()
     points: list[ScatterPoint] = []
     for run in rows:
         info = run.info
         xy = [
-            _trial_number(info)
-            if key == "number" and sweep is not None
+            _trial_number(info, automl)
+            if key == "number" and (sweep is not None or automl)
             else info.duration(now)
             if key == "duration"
             else getattr(info, key)
@@ -324,7 +340,7 @@ def scatter(
                 "display_name": info.display_name,
                 "x": _number(xy[0]),
                 "y": _number(xy[1]),
-                "trial_label": _sweeps.trial_label(info) if sweep is not None else None,
+                "trial_label": _trial_label(info, sweep is not None, automl),
             }
         )
     return {

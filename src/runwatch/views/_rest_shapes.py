@@ -218,7 +218,8 @@ class TableRow(TypedDict):
     non-scalar properties their JSON text"""
     trial_label: str | None
     """in a sweep's trials table (`parent` a sweep), the trial's name: "Trial 7", its
-    index (the id's suffix, as HyperDrive numbers trials); else null"""
+    index (the id's suffix, as HyperDrive numbers trials); in an AutoML search's
+    (`parent` an AutoML run), "Iteration 7"; else null"""
 
 
 class RunsTable(TypedDict):
@@ -247,7 +248,8 @@ class ScatterPoint(TypedDict):
     """null: no finite number in that column"""
     y: float | None
     trial_label: str | None
-    """in a sweep's trials (`parent` a sweep): "Trial 7"; else null"""
+    """in a sweep's trials (`parent` a sweep): "Trial 7"; in an AutoML search's
+    iterations: "Iteration 7"; else null"""
 
 
 class ScatterBody(TypedDict):

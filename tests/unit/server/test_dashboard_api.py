@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 import runwatch
-from runwatch import Experiment
+from runwatch import Experiment, RunStatus
+from runwatch.core import _automl
 from runwatch.core._queries import TableQuery
+from runwatch.core._records import RunType
 from runwatch.errors import ValidationError
 from runwatch.hyperdrive import HyperDriveRun
 from runwatch.views._service import RunwatchService
@@ -196,6 +198,43 @@ def test_scatter_goal_from_the_request_and_the_sweep_first(
     assert (mape["goal"], mape["goal_source"]) == ("min", "sweep")
     with pytest.raises(ValidationError, match="'best'"):
         service.scatter(query, "number", "metric:mape", goal="best")
+
+
+def test_an_automl_searchs_iterations_go_by_their_iteration(
+    server_ws: runwatch.Workspace,
+) -> None:
+    """Table rows and scatter points name an AutoML iteration as its AutoML view does,
+    and the primary metric's goal (lower log_loss) picks the best."""
+    parent_info = server_ws.store.create_runs(
+        "automl",
+        run_type=RunType.AUTOML,
+        status=RunStatus.RUNNING,
+        properties={_automl.TASK_PROPERTY: "classification", _automl.PRIMARY_PROPERTY: "log_loss"},
+    )[0]
+    parent = runwatch.Run.get(server_ws, parent_info.id)
+    for iteration, loss in enumerate((0.5, 0.2, 0.4)):
+        child = parent.child_run()
+        child.add_properties({_automl.ITERATION_PROPERTY: iteration})
+        child.log("log_loss", loss)
+        child.complete()
+    service = RunwatchService.for_workspace(server_ws)
+    query = TableQuery(experiment="automl", parent_id=parent.id)
+    rows = service.table(query)["rows"]
+    assert sorted(row["trial_label"] for row in rows) == [
+        "Iteration 0",
+        "Iteration 1",
+        "Iteration 2",
+    ]
+    body = service.scatter(query, "number", "metric:log_loss")
+    assert body["x"]["label"] == "Iteration"
+    assert sorted((p["x"], p["trial_label"]) for p in body["points"]) == [
+        (0, "Iteration 0"),
+        (1, "Iteration 1"),
+        (2, "Iteration 2"),
+    ]
+    assert (body["goal"], body["goal_source"]) == ("min", "sweep")
+    best = next(p for p in body["points"] if p["id"] == body["best"])
+    assert best["trial_label"] == "Iteration 1"
 
 
 async def test_scatter_goal_parameter_on_an_experiment_without_a_sweep(
