@@ -65,6 +65,19 @@ class Setup:
     y_range: float  # regression: the training target's range
 
 
+@dataclass(frozen=True)
+class Ended:
+    """A finished iteration: its validation folds, its pickled pipeline, its primary
+    metric (`value`), the best so far, and its duration in seconds."""
+
+    iteration: int
+    folds: list[Fold]
+    model: bytes
+    value: float | None
+    best: float | None
+    duration: float
+
+
 class Recorder:
     """The search's side: starts the recorder process and sends it messages.
 
@@ -96,18 +109,8 @@ class Recorder:
         """Iteration `iteration` started: its child run, with these properties."""
         self._put("start", iteration, display_name, properties)
 
-    def end(
-        self,
-        iteration: int,
-        folds: list[Fold],
-        model: bytes,
-        value: float | None,
-        best: float | None,
-        duration: float,
-    ) -> None:
-        """Iteration `iteration` ended with these validation folds and this pickled
-        pipeline; `value` is its primary metric, `best` the best so far."""
-        self._put("end", iteration, folds, model, value, best, duration)
+    def end(self, ended: Ended) -> None:
+        self._put("end", ended)
 
     def fail(self, iteration: int, message: str, duration: float) -> None:
         self._put("fail", iteration, message, duration)
@@ -253,17 +256,10 @@ class _Book:
         run.upload_file(MODEL_FILE, io.BytesIO(model), overwrite=True)
         run.add_properties(properties)
 
-    def end(
-        self,
-        iteration: int,
-        folds: list[Fold],
-        model: bytes,
-        value: float | None,
-        best: float | None,
-        duration: float,
-    ) -> None:
+    def end(self, ended: Ended) -> None:
+        iteration, folds = ended.iteration, ended.folds
         run = self.runs[iteration]
-        run.add_properties({_automl.DURATION_PROPERTY: round(duration, 3)})
+        run.add_properties({_automl.DURATION_PROPERTY: round(ended.duration, 3)})
         setup = self.setup
         metrics = _automl_metrics.average([self._metrics(true, scores) for true, scores in folds])
         for name in _automl.METRICS[setup.task]:
@@ -286,15 +282,15 @@ class _Book:
         else:
             run.log_residuals("residuals", _evaluation_build.residuals(true, scores))
             run.log_predictions("predicted_true", _evaluation_build.predictions(true, scores))
-        run.upload_file(MODEL_FILE, io.BytesIO(model), overwrite=True)
-        if best is not None:
-            self.parent.log("best_metric", best)
+        run.upload_file(MODEL_FILE, io.BytesIO(ended.model), overwrite=True)
+        if ended.best is not None:
+            self.parent.log("best_metric", ended.best)
         self.parent.log_row(
             "iterations",
             iteration=iteration,
             pipeline=self.pipelines.get(iteration, ""),
-            metric=value,
-            best=best,
+            metric=ended.value,
+            best=ended.best,
         )
         run.complete()
         self.parent.flush()

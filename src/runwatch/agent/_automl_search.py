@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from runwatch.agent import _automl_metrics
-from runwatch.agent._automl_recorder import Recorder, Setup
+from runwatch.agent._automl_recorder import Ended, Recorder, Setup
 from runwatch.artifacts import _s3_options as _remote
 from runwatch.core import _automl, _settings
 from runwatch.core._records import RunStatus
@@ -305,7 +305,9 @@ class Search:
             self.best = _automl.best_so_far([self.best, trial.value], self.metric)[-1]
         self.finished.append(trial)
         folds = [(true, scores) for true, scores, _ in trial.folds]
-        self._recording().end(trial.iteration, folds, trial.model, trial.value, self.best, duration)
+        self._recording().end(
+            Ended(trial.iteration, folds, trial.model, trial.value, self.best, duration)
+        )
 
     def _remember(self, trial: _Trial) -> None:
         if trial.value is None:

@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 
 import runwatch
 from runwatch import Run, RunStatus
-from runwatch.agent._automl_recorder import Recorder, RecordingError, Setup
+from runwatch.agent._automl_recorder import Ended, Recorder, RecordingError, Setup
 from runwatch.core import _automl
 from runwatch.core._records import RunType
 
@@ -60,7 +60,7 @@ def test_an_iteration_is_written_with_its_metrics_documents_and_model(
     model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
     recorder.start(0, "LogisticRegression (0)", {_automl.ITERATION_PROPERTY: 0})
     folds = [_fold(1), _fold(2)]
-    recorder.end(0, folds, pickle.dumps(model), 0.8, 0.8, 1.25)
+    recorder.end(Ended(0, folds, pickle.dumps(model), 0.8, 0.8, 1.25))
     recorder.drain()
     (child,) = parent.get_children()
     assert child.get_status() == RunStatus.COMPLETED
@@ -83,7 +83,7 @@ def test_an_iteration_is_written_with_its_metrics_documents_and_model(
 
 def test_a_failure_in_the_recorder_reaches_the_search(ws: runwatch.Workspace) -> None:
     recorder = _recorder(ws, _parent(ws))
-    recorder.end(7, [_fold(1)], b"", 0.5, 0.5, 1.0)  # no iteration 7 was started
+    recorder.end(Ended(7, [_fold(1)], b"", 0.5, 0.5, 1.0))  # no iteration 7 was started
     with pytest.raises(RecordingError, match="KeyError: 7"):
         recorder.drain()
     recorder.close()
