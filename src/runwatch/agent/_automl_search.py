@@ -254,6 +254,11 @@ class Search:
         preprocessor = "MaxAbsScaler" if self.settings["featurization"] == "auto" else ""
         return preprocessor, f"{preprocessor} {model}".strip()
 
+    def close(self) -> None:
+        """End the recorder process, which has written everything by now."""
+        if self.recorder is not None:
+            self.recorder.close()
+
     def _recording(self) -> Recorder:
         assert self.recorder is not None, "the recorder starts with the search"
         return self.recorder
@@ -542,8 +547,13 @@ def _full_proba(estimator: Any, X: Any, n_classes: int) -> Any:
 
 
 def _models(members: list[_Trial]) -> list[Any]:
-    """The fitted estimators of ensemble members (each pipeline's last step)."""
-    return [pickle.loads(m.model).steps[-1][1].model for m in members if m.model is not None]
+    """The fitted estimators of ensemble members (each pipeline's last step): members
+    are among the best iterations, which keep their pickled pipelines."""
+    models = []
+    for member in members:
+        assert member.model is not None, f"iteration {member.iteration} kept no model"
+        models.append(pickle.loads(member.model).steps[-1][1].model)
+    return models
 
 
 def _debug_log(settings: dict[str, Any]) -> None:
@@ -593,7 +603,7 @@ def main(argv: list[str] | None = None) -> None:
     _debug_log(search.settings)
     threading.Thread(target=_stop_on_cancel, args=(search,), daemon=True).start()
     search.run()
-    search._recording().close()
+    search.close()
     # Everything is written: each iteration's run has ended and the parent is flushed.
     # Tearing down FLAML, LightGBM, XGBoost and scikit-learn takes a third of a second
     # that every search would wait for; the process ends at once instead.
