@@ -60,7 +60,6 @@ class Setup:
     artifacts_options: dict[str, Any]
     parent_id: str
     task: str
-    metric: str
     classes: list[Any] | None  # classification: the labels, in their encoded order
     y_range: float  # regression: the training target's range
 

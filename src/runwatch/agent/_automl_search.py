@@ -57,7 +57,6 @@ from runwatch.submit.automl._pipeline import (
 from runwatch.submit.automl._run import DATA_FILE
 from runwatch.tracking._run import Run
 from runwatch.tracking._workspace import Workspace
-from runwatch.tracking._writer import writer
 
 logger = logging.getLogger("runwatch.automl")
 _ENSEMBLE_SIZE = 10  # members drawn (with replacement) into the voting ensemble
@@ -111,6 +110,7 @@ class Search:
         self.X_valid: Any = None
         self.y_valid: Any = None
         self.classes: list[Any] | None = None
+        self.y_range = 0.0  # regression: the target's range, the normalized metrics' scale
         if self.task == _automl.CLASSIFICATION:
             self.classes = list(dict.fromkeys(self.settings["classes"]))
             index = {_key(c): i for i, c in enumerate(self.classes)}
@@ -143,9 +143,8 @@ class Search:
                 artifacts_options=dict(self.ws.artifacts_options),
                 parent_id=self.parent.id,
                 task=self.task,
-                metric=self.metric,
                 classes=self.classes,
-                y_range=getattr(self, "y_range", 0.0),
+                y_range=self.y_range,
             )
         )
         settings = self.settings
@@ -604,10 +603,9 @@ def main(argv: list[str] | None = None) -> None:
     threading.Thread(target=_stop_on_cancel, args=(search,), daemon=True).start()
     search.run()
     search.close()
-    # Everything is written: each iteration's run has ended and the parent is flushed.
-    # Tearing down FLAML, LightGBM, XGBoost and scikit-learn takes a third of a second
-    # that every search would wait for; the process ends at once instead.
-    writer().shutdown()
+    # Everything is written: the recorder has ended each iteration's run and flushed the
+    # parent. Tearing down FLAML, LightGBM, XGBoost and scikit-learn takes a third of a
+    # second that every search would wait for; the process ends at once instead.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

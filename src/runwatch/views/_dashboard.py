@@ -48,9 +48,9 @@ _LABELS = {
 _LIVE = {RunStatus.PREPARING, RunStatus.RUNNING, RunStatus.FINALIZING, RunStatus.NOT_RESPONDING}
 
 
-def check_scope(ws: Workspace, experiment: str | None, parent_id: str | None) -> None:
-    """`NotFoundError` (a 404) for an unknown experiment, or a parent run that is not
-    in it."""
+def check_scope(ws: Workspace, experiment: str | None, parent_id: str | None) -> RunInfo | None:
+    """The parent run (None without one); `NotFoundError` (a 404) for an unknown
+    experiment, or a parent run that is not in it."""
     if experiment is not None and ws.store.get_experiment(experiment) is None:
         raise NotFoundError(
             f"experiment {experiment!r} not found in workspace {ws.name!r}; "
@@ -62,6 +62,8 @@ def check_scope(ws: Workspace, experiment: str | None, parent_id: str | None) ->
             raise NotFoundError(
                 f"run {parent_id!r} is in experiment {parent.experiment!r}, not in {experiment!r}"
             )
+        return parent
+    return None
 
 
 def column_info(column: TableColumn) -> ColumnInfo:
@@ -82,10 +84,9 @@ def table(ws: Workspace, query: TableQuery, since: int | None) -> RunsTable:
             "columns": [],
             "rows": [],
         }
-    check_scope(ws, query.experiment, query.parent_id)
+    parent = check_scope(ws, query.experiment, query.parent_id)
     auc_sort = auc_column(query.sort)
-    sweep = _sweeps.of_parent(ws, query.parent_id)
-    automl = _is_automl(ws, query.parent_id)
+    sweep, automl = _trials_of(parent)
     trial_key = f"metric:{sweep.name}" if sweep is not None else None
     trials: dict[str, float | None] = {}
     if auc_sort is None and query.sort != trial_key:
@@ -235,9 +236,12 @@ def _trial_columns(
     return [*first, *params, *primary, *rest]
 
 
-def _is_automl(ws: Workspace, parent_id: str | None) -> bool:
-    """Whether the table shows the iterations of an AutoML search."""
-    return parent_id is not None and ws.store.get_run(parent_id).run_type == RunType.AUTOML
+def _trials_of(parent: RunInfo | None) -> tuple[_sweeps.SweepMetric | None, bool]:
+    """What the rows under `parent` are: a sweep's trials (its primary metric), an
+    AutoML search's iterations (True), or neither."""
+    if parent is None:
+        return None, False
+    return _sweeps.sweep_metric(parent.properties), parent.run_type == RunType.AUTOML
 
 
 def _trial_number(info: RunInfo, automl: bool) -> int:
@@ -289,8 +293,8 @@ def scatter(
             "goal_source": None,
             "best": None,
         }
-    check_scope(ws, query.experiment, query.parent_id)
-    decided, source = scatter_goal(ws, query.parent_id, y, asked)
+    parent = check_scope(ws, query.experiment, query.parent_id)
+    decided, source = scatter_goal(parent, y, asked)
     derived = [key for key in (x, y) if auc_column(key) is not None]
     stored = [key for key in (x, y) if key not in derived]
     result = ws.store.runs_table(_every_row(query, sort="number", descending=False), stored)
@@ -303,8 +307,7 @@ def scatter(
                 f"column {key!r} is not a column of these runs: none logged that accuracy table"
             )
         columns[key] = _auc_column_info(key)
-    sweep = _sweeps.of_parent(ws, query.parent_id)
-    automl = _is_automl(ws, query.parent_id)
+    sweep, automl = _trials_of(parent)
     trial_key = f"metric:{sweep.name}" if sweep is not None else None
     trials: dict[str, float | None] = {}
     if sweep is not None and trial_key in (x, y):
@@ -358,15 +361,15 @@ def scatter(
 
 
 def scatter_goal(
-    ws: Workspace, parent_id: str | None, y: str, asked: Goal | None
+    parent: RunInfo | None, y: str, asked: Goal | None
 ) -> tuple[Goal | None, GoalSource | None]:
     """Whether the lowest or the highest `y` is best, and who said so.
 
     The sweep's `primary_metric_goal` when `y` is its primary metric; else the
     goal the request asked for; else none (`_ranking` decides, for every view).
     """
-    if parent_id is not None and y.startswith("metric:"):
-        decided = _ranking.sweep_goal(ws.store.get_run(parent_id).properties, y[len("metric:") :])
+    if parent is not None and y.startswith("metric:"):
+        decided = _ranking.sweep_goal(parent.properties, y[len("metric:") :])
         if decided is not None:
             return decided, "sweep"
     if asked is not None:

@@ -37,7 +37,6 @@ def _recorder(ws: runwatch.Workspace, parent: Run) -> Recorder:
             artifacts_options=dict(ws.artifacts_options),
             parent_id=parent.id,
             task="classification",
-            metric="accuracy",
             classes=["no", "yes"],
             y_range=0.0,
         )
